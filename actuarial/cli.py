@@ -1,0 +1,106 @@
+"""The ``actuarial`` command line.
+
+    actuarial run projections/example-city.yaml [--out DIR]   project, write NetCDF + CSV, print a summary
+    actuarial validate assumptions/example-city                check an assumption set
+    actuarial docs [--check]                                   (re)write docs/assumption-reference.md
+
+Errors in input files are printed as one readable line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .assumptions import load_assumptions, parameter_reference
+from .errors import ActuarialError
+from .jobs import load_job
+from .projection import project
+from .report.export import write_csv, write_netcdf
+from .report.summary import format_summary, summary_table
+
+EXIT_INPUT_ERROR = 2
+DOCS_PATH = Path("docs") / "assumption-reference.md"
+
+
+def cmd_run(args) -> int:
+    job = load_job(args.job)
+    a = load_assumptions(job.assumption_path)
+    years = job.years if args.years is None else args.years
+    ds = project(a, years=years)
+    out = Path(args.out) if args.out else job.default_output_dir
+    table = summary_table(ds)
+    written = []
+    if "netcdf" in job.outputs:
+        written.append(write_netcdf(ds, out / f"{job.name}.nc"))
+    if "csv" in job.outputs:
+        written.append(write_csv(table, out / "summary.csv"))
+    print(f"{ds.attrs['title']}")
+    print(f"assumptions: {a.name} (hash {a.digest[:12]}), base year {a.base_year}, "
+          f"horizon {years} years, actuarial {__version__}")
+    print()
+    print(format_summary(table))
+    depl = ds["depletion_year"]
+    for scheme in depl["scheme"].values:
+        y = float(depl.sel(scheme=scheme))
+        print(f"{scheme} fund: " + (f"balance below zero from {int(y)}" if y == y
+                                    else "balance stays at or above zero over the horizon"))
+    print()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    a = load_assumptions(args.path)
+    print(f"{a.path}: valid (assumption set '{a.name}', base year {a.base_year}, hash {a.digest[:12]})")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    text = parameter_reference()
+    path = Path(args.path)
+    if args.check:
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            print(f"{path} is out of date: run 'actuarial docs'", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="actuarial", description="Medical-insurance fund projection and early warning")
+    parser.add_argument("--version", action="version", version=f"actuarial {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a projection job")
+    run.add_argument("job", help="job file, e.g. projections/example-city.yaml")
+    run.add_argument("--out", help="output folder (default: a folder beside the job named after it)")
+    run.add_argument("--years", type=int, help="override the job's horizon")
+    run.set_defaults(func=cmd_run)
+    val = sub.add_parser("validate", help="validate an assumption set")
+    val.add_argument("path", help="assumption folder or its assumptions.yaml")
+    val.set_defaults(func=cmd_validate)
+    docs = sub.add_parser("docs", help="write the assumption reference generated from the schema")
+    docs.add_argument("--path", default=str(DOCS_PATH))
+    docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    docs.set_defaults(func=cmd_docs)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ActuarialError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Projection jobs: ``projections/<name>.yaml`` names an assumption set, the horizon and the
+outputs. Paths in a job are relative to the job file. Outputs go to a folder beside the job
+(``projections/<name>/``), which git ignores.
+
+    name: example-city
+    description: Baseline projection of both funds
+    assumptions: ../assumptions/example-city
+    years: 10
+    outputs: [netcdf, csv]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import JobError
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="job name; also the output file stem")
+    description: str = ""
+    assumptions: str = Field(description="assumption folder, relative to the job file")
+    years: int = Field(10, ge=0, le=60, description="projection horizon after the base year")
+    outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
+
+    path: Path | None = Field(None, exclude=True)
+
+    @property
+    def assumption_path(self) -> Path:
+        return (self.path.parent / self.assumptions).resolve() if self.path else Path(self.assumptions)
+
+    @property
+    def default_output_dir(self) -> Path:
+        return self.path.parent / self.name if self.path else Path(self.name)
+
+
+def load_job(path) -> Job:
+    """Read and validate a job file; errors name the file and the field."""
+    path = Path(path)
+    if not path.is_file():
+        raise JobError(f"{path}: job file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise JobError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise JobError(f"{path}: top level is not a mapping; expected keys name, assumptions, years, outputs")
+    try:
+        job = Job.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise JobError(f"{path}: field '{loc}': unknown key; expected only {sorted(Job.model_fields)}") from None
+        raise JobError(f"{path}: field '{loc}': {first['msg']} (got {first.get('input')!r})") from None
+    job.path = path
+    return job

@@ -1,0 +1,343 @@
+"""Build the example-city assumption set from the UN sources and the public city figures.
+
+Run from the repository root:
+
+    python assumptions/example-city/build.py            # rewrite the tables and assumptions.yaml
+    python assumptions/example-city/build.py --check    # fail if the committed files differ
+
+Every number written is derived here from ``sources/`` (UN WPP, see sources/README.md) and the
+calibration targets below (see README.md beside this file for where each comes from). The
+money levels (contribution base, claim-cost levels, opening balances) are solved so that the
+base year reproduces the targets *through the projection engine itself*: a first pass gives
+the base-year member-years, and every target is linear in the level it sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from actuarial import demography, load_assumptions  # noqa: E402
+from actuarial.assumptions import AGES, SEXES, STATUSES  # noqa: E402
+from actuarial.projection import resolve_inputs, run_population  # noqa: E402
+
+SOURCES = HERE / "sources"
+BASE_YEAR = 2024
+
+# ---- calibration targets (README.md: "Calibration targets") --------------------------------
+INSURED = 5_967_100             # Qujing 2020: insured persons
+COVERAGE = 0.9543               # Qujing 2020: coverage of the population
+EMPLOYEE_SHARE = 1.1797 / 7.2049  # Quanzhou mid-2023: employee-scheme share of the insured
+ACTIVE_PER_RETIREE = 2.63       # national employee scheme, 2024
+RETIREE_COST_SHARE = 0.498      # national 2024: retirees' share of employee-scheme medical costs
+TOTAL_INCOME = 8.567e9          # Qujing 2020: basic medical insurance income (CNY)
+TOTAL_SPENDING = 6.851e9        # Qujing 2020: basic medical insurance spending (CNY)
+RESIDENT_SURPLUS_RATE = 0.10    # illustrative: 'keep a small surplus', below the 15% cap
+RESIDENT_RESERVE_MONTHS = 8.5   # national resident reserves, 2021-2024: about 8-9 months
+POOLED_RESERVE_MONTHS = 18.0    # illustrative: employee pooled funds commonly hold > 15 months
+PA_OPENING_YEARS_OF_CREDIT = 1.2  # illustrative: personal-account stock = 1.2 years of credits
+
+# ---- illustrative shape settings -----------------------------------------------------------
+FEMALE_CADRE_SHARE = 0.4        # share of female active members in cadre posts (retire at 55)
+NEWBORN_ENROLMENT = 0.85
+BASE_EXIT_RATE = 0.02           # yearly exits from the employee scheme at working ages
+NET_MIGRATION_TOTAL = -6000.0   # net out-migration of young residents per year
+
+
+def _ages_from_labels(labels):
+    return np.array([int(str(x).split("-")[0].rstrip("+")) for x in labels])
+
+
+def mortality_table() -> pd.DataFrame:
+    """UN WPP 2024 abridged mx, periods 2010-2015 .. 2095-2100, time = period midpoint."""
+    df = pd.read_csv(SOURCES / "china_mx_abridged_1950_2100.csv")
+    df = df[df["sex"].isin(SEXES)].copy()
+    start = df["period"].str.slice(0, 4).astype(int)
+    df = df[start >= 2010]
+    df["time"] = start[start >= 2010] + 2.5
+    df["age"] = _ages_from_labels(df["age"])
+    return df[["time", "sex", "age", "mx"]].sort_values(["time", "sex", "age"]).reset_index(drop=True)
+
+
+def period_values(file: str, column: str, first: int = 2010) -> dict[int, float]:
+    """Five-year period values placed at the period's middle year (2020-2025 -> 2022)."""
+    df = pd.read_csv(SOURCES / file)
+    start = df["period"].str.slice(0, 4).astype(int)
+    df = df[start >= first]
+    return {int(s) + 2: round(float(v), 4) for s, v in zip(start[start >= first], df[column])}
+
+
+def fertility_pattern() -> pd.DataFrame:
+    """UN WPP 2024 age pattern of fertility in 2024 (percent of TFR by 5-year group of mother),
+    graduated to single ages 10..54 with totals kept (actuarial.demography.graduate_counts)."""
+    df = pd.read_csv(SOURCES / "china_asfr_percent_5y.csv")
+    df = df[df["year"] == BASE_YEAR]
+    lower = _ages_from_labels(df["age_group"])
+    single = demography.graduate_counts(df["percent_of_tfr"].to_numpy(), lower, open_last=False,
+                                        top=int(lower[-1]) + 5)
+    share = np.round(single / single.sum(), 8)
+    share[np.argmax(share)] += 1 - share.sum()
+    return pd.DataFrame({"age": np.arange(lower[0], lower[-1] + 5), "share_of_tfr": share})
+
+
+def national_population_2024() -> xr.DataArray:
+    """UN WPP 2019 population of China by sex and 5-year group in 2020, graduated to single
+    ages and carried to 1 January 2024 with the package's own cohort-component step
+    (UN mortality and fertility, no migration). Mid-2020 is taken as 1 January 2020."""
+    df = pd.read_csv(SOURCES / "china_population_5y_1950_2020.csv")
+    df = df[df["year"] == 2020]
+    pop = []
+    for sex in SEXES:
+        part = df[df["sex"] == sex]
+        pop.append(demography.graduate_counts(part["population_thousands"].to_numpy() * 1000.0,
+                                              _ages_from_labels(part["age_group"])))
+    pop = np.array(pop)                                      # (sex, age)
+    years = np.arange(2020, BASE_YEAR)
+    mx = xr.DataArray.from_series(mortality_table().set_index(["time", "sex", "age"])["mx"])
+    surv = demography.survival_ratios(demography.mortality_path(mx, years).transpose("year", "sex", "age"))
+    tfr = period_values("china_tfr_1950_2100.csv", "tfr")
+    srb = period_values("china_sex_ratio_at_birth.csv", "males_per_female")
+    pattern = fertility_pattern()
+    f = np.zeros(AGES.size)
+    f[pattern["age"]] = pattern["share_of_tfr"]
+    interp = lambda d, y: np.interp(y, list(d), list(d.values()))  # noqa: E731
+    for i, y in enumerate(years):
+        state = pop[None]                                    # one status
+        aged = demography.survive_and_age(state, surv["sx"].values[i])[0]
+        b = demography.births(pop[0], aged[0], interp(tfr, y) * f)
+        aged[:, 0] = demography.split_births(b, interp(srb, y)) * surv["birth_survival"].values[i]
+        pop = aged
+    return xr.DataArray(pop, dims=("sex", "age"), coords={"sex": list(SEXES), "age": AGES})
+
+
+def working_curve(sex: str) -> np.ndarray:
+    """Relative share of each age who would be active employee-scheme members were there no
+    retirement (1 at the men's plateau; the level is set by the calibration)."""
+    a = AGES.astype(float)
+    ramp = 1 / (1 + np.exp(-(a - 22.5) / 1.8))
+    decline = np.where(a >= 50, 1 - 0.015 * (a - 50), 1.0)
+    curve = ramp * decline * (a >= 16) * (a < 65)
+    return curve * (1.0 if sex == "male" else 0.92)
+
+
+def retired_curve(sex: str) -> np.ndarray:
+    """Relative share of each age who are employee-scheme retirees in 2024 (older cohorts had
+    less employee-scheme cover)."""
+    a = AGES.astype(float)
+    if sex == "male":
+        return np.where(a >= 60, np.maximum(0.35, 1 - 0.018 * (a - 60)), 0.0)
+    workers = np.where(a >= 50, np.maximum(0.35, 1 - 0.018 * (a - 50)), 0.0)
+    return workers * np.where(a >= 55, 1.0, 1 - FEMALE_CADRE_SHARE)
+
+
+def split_status(national: xr.DataArray):
+    city_total = INSURED / COVERAGE
+    pop = national / float(national.sum()) * city_total
+    employee = INSURED * EMPLOYEE_SHARE
+    active_target = employee * ACTIVE_PER_RETIREE / (1 + ACTIVE_PER_RETIREE)
+    retired_target = employee - active_target
+    work, retired = [], []
+    for sex in SEXES:
+        w = working_curve(sex)
+        a = AGES
+        if sex == "male":
+            w = w * (a < 60)
+        else:
+            w = w * np.where(a < 50, 1.0, np.where(a < 55, FEMALE_CADRE_SHARE, 0.0))
+        work.append(w)
+        retired.append(retired_curve(sex))
+    work, retired = np.array(work), np.array(retired)
+    active = work * pop.values
+    level = active_target / active.sum()
+    active *= level
+    ret = retired * pop.values
+    ret *= retired_target / ret.sum()
+    resident = pop.values - active - ret
+    if (resident < 0).any():
+        raise RuntimeError("status split leaves a negative resident group; lower the curves")
+    table = np.stack([active, ret, resident])               # (status, sex, age)
+    # resident enrolment that gives the insured total
+    res_target = INSURED - employee
+    newborn = table[2, :, 0].sum() * NEWBORN_ENROLMENT
+    enrolment = (res_target - newborn) / table[2, :, 1:].sum()
+    return table, enrolment, level
+
+
+def transition_rates(level: float) -> pd.DataFrame:
+    """Entry and exit rates that keep each cohort's active share on the working curve:
+    after ageing, people now aged x were active in share w(x-1); entries e(x) and exits
+    x0 bring it to w(x); where the curve falls faster than x0, entries stop and exits rise."""
+    rows = []
+    for sex in SEXES:
+        w = level * working_curve(sex)
+        prev = np.concatenate([[0.0], w[:-1]])
+        entry = np.where(w >= prev * (1 - BASE_EXIT_RATE),
+                         (w - prev * (1 - BASE_EXIT_RATE)) / np.maximum(1 - prev, 1e-9), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exit_ = np.where(w >= prev * (1 - BASE_EXIT_RATE), BASE_EXIT_RATE,
+                             np.where(prev > 0, 1 - w / prev, 0.0))
+        working = (AGES >= 16) & (AGES < 65)
+        entry, exit_ = np.where(working, entry, 0.0), np.where(working, exit_, 0.0)
+        exit_ = np.where(AGES >= 65, 0.0, exit_)
+        for age in AGES:
+            rows.append((sex, int(age), round(float(entry[age]), 6), round(float(exit_[age]), 6)))
+    return pd.DataFrame(rows, columns=["sex", "age", "employment_entry_rate", "employment_exit_rate"])
+
+
+def migration_table() -> pd.DataFrame:
+    """Illustrative net out-migration of young residents: triangular over ages 18-35, peak 22,
+    split evenly by sex."""
+    a = AGES.astype(float)
+    shape = np.where((a >= 18) & (a <= 35), np.where(a <= 22, (a - 17) / 5, (36 - a) / 14), 0.0)
+    per_sex = NET_MIGRATION_TOTAL / 2 * shape / shape.sum()
+    rows = [(status, sex, int(age), round(float(per_sex[age]) if status == "resident" else 0.0, 3))
+            for status in STATUSES for sex in SEXES for age in AGES]
+    return pd.DataFrame(rows, columns=["status", "sex", "age", "net_migrants"])
+
+
+def cost_shape(sex: str) -> tuple[np.ndarray, np.ndarray]:
+    """Relative base-year claim cost by age: (inpatient, outpatient). A J-shaped curve: high in
+    infancy, lowest in childhood, rising about 3.8% a year of age from 20, flat after 90; women
+    20-39 carry a maternity-related bump; men 50+ cost 10% more."""
+    a = AGES.astype(float)
+    total = np.select([a == 0, a < 5, a < 15, a < 20],
+                      [2.0, 0.9, 0.45, 0.5], 0.55 * np.exp(0.038 * (np.minimum(a, 90) - 20)))
+    if sex == "female":
+        total = total + np.where((a >= 20) & (a < 40), 0.35, 0.0)
+    else:
+        total = total * np.where(a >= 50, 1.1, 1.0)
+    inpatient_share = np.where(a == 0, 0.6, 0.40 + 0.30 * np.clip((a - 15) / 60, 0, 1))
+    return total * inpatient_share, total * (1 - inpatient_share)
+
+
+def claim_cost_table(levels: dict[str, float]) -> pd.DataFrame:
+    rows = []
+    for status in STATUSES:
+        for sex in SEXES:
+            inp, out = cost_shape(sex)
+            for age in AGES:
+                rows.append((status, sex, int(age), round(float(inp[age] * levels[status]), 2),
+                             round(float(out[age] * levels[status]), 2)))
+    return pd.DataFrame(rows, columns=["status", "sex", "age", "inpatient", "outpatient"])
+
+
+def write_tables(folder: Path, population: np.ndarray, active_level: float,
+                 levels: dict[str, float]) -> None:
+    rows = [(status, sex, int(age), round(float(population[i, j, age]), 3))
+            for i, status in enumerate(STATUSES) for j, sex in enumerate(SEXES) for age in AGES]
+    pd.DataFrame(rows, columns=["status", "sex", "age", "persons"]).to_csv(folder / "population.csv", index=False)
+    mortality_table().to_csv(folder / "mortality.csv", index=False)
+    fertility_pattern().to_csv(folder / "fertility_pattern.csv", index=False)
+    transition_rates(active_level).to_csv(folder / "transitions.csv", index=False)
+    migration_table().to_csv(folder / "migration.csv", index=False)
+    claim_cost_table(levels).to_csv(folder / "claim_costs.csv", index=False)
+
+
+def _fmt_values(d: dict) -> str:
+    return "{" + ", ".join(f"{k}: {v:g}" for k, v in d.items()) + "}"
+
+
+def write_yaml(folder: Path, v: dict) -> None:
+    text = (HERE / "assumptions.template.yaml").read_text(encoding="utf-8")
+    for key, value in v.items():
+        text = text.replace("{{" + key + "}}", value if isinstance(value, str) else f"{value:.10g}")
+    if "{{" in text:
+        raise RuntimeError("unfilled placeholder in assumptions.template.yaml")
+    (folder / "assumptions.yaml").write_text(text, encoding="utf-8")
+
+
+def build(folder: Path) -> dict:
+    national = national_population_2024()
+    population, enrolment, active_level = split_status(national)
+    values = {
+        "tfr": _fmt_values(period_values("china_tfr_1950_2100.csv", "tfr")),
+        "srb": _fmt_values(period_values("china_sex_ratio_at_birth.csv", "males_per_female")),
+        "enrolment_rate": round(enrolment, 6),
+        "newborn_enrolment_rate": NEWBORN_ENROLMENT,
+        "contribution_base": 50000, "pooled_opening": 0, "pa_opening": 0, "resident_opening": 0,
+    }
+    write_tables(folder, population, active_level, {s: 1.0 for s in STATUSES})
+    write_yaml(folder, values)
+
+    # pass 1: member-years of the base year from the engine
+    a = load_assumptions(folder)
+    inp = resolve_inputs(a, np.array([BASE_YEAR]))
+    pop = run_population(inp)["population"][0]
+    py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
+    py[2] *= inp.enrol[0, 0][None, :]                           # enrolled residents only
+    active_years, retired_years, enrolled_years = py.sum(axis=(1, 2))
+
+    cfg = a.config
+    per_head = cfg.resident.premium.resolve([BASE_YEAR])[0] + cfg.resident.subsidy.resolve([BASE_YEAR])[0]
+    resident_income = enrolled_years * per_head * cfg.resident.collection_rate.resolve([BASE_YEAR])[0]
+    contributions = TOTAL_INCOME - resident_income
+    rate = (cfg.employee.employer_rate.resolve([BASE_YEAR])[0] + cfg.employee.employee_rate.resolve([BASE_YEAR])[0])
+    collection = cfg.employee.collection_rate.resolve([BASE_YEAR])[0]
+    base = round(contributions / (active_years * rate * collection))
+    pa = cfg.employee.personal_accounts
+    employee_part = active_years * base * collection * cfg.employee.employee_rate.resolve([BASE_YEAR])[0]
+    credits = (employee_part * pa.employee_contribution_to_account.resolve([BASE_YEAR])[0]
+               + retired_years * pa.retiree_credit_after_reform.resolve([BASE_YEAR])[0])
+    pa_opening = round(PA_OPENING_YEARS_OF_CREDIT * credits, -6)
+    pa_spending = pa.spending_rate.resolve([BASE_YEAR])[0] * (pa_opening + credits)
+    resident_spending = (1 - RESIDENT_SURPLUS_RATE) * resident_income
+    pooled_spending = TOTAL_SPENDING - resident_spending - pa_spending
+
+    # claim-cost levels: costs before fund share (X) and fund spending (Y) per unit level
+    fs = {k: cfg.costs.fund_share.__getattribute__(k).resolve([BASE_YEAR])[0]
+          for k in ("employee_inpatient", "employee_outpatient", "resident_inpatient", "resident_outpatient")}
+    shape = np.array([np.stack(cost_shape(s), axis=-1) for s in SEXES])   # (sex, age, cat)
+    X = {s: float((py[i][..., None] * shape).sum()) for i, s in enumerate(STATUSES)}
+    emp_share = np.array([fs["employee_inpatient"], fs["employee_outpatient"]])
+    res_share = np.array([fs["resident_inpatient"], fs["resident_outpatient"]])
+    Y = {s: float((py[i][..., None] * shape * (res_share if s == "resident" else emp_share)).sum())
+         for i, s in enumerate(STATUSES)}
+    ratio = RETIREE_COST_SHARE / (1 - RETIREE_COST_SHARE) * X["active"] / X["retired"]  # k_R / k_A
+    k_active = pooled_spending / (Y["active"] + ratio * Y["retired"])
+    critical = enrolled_years * cfg.resident.critical_illness_transfer.resolve([BASE_YEAR])[0]
+    k_resident = (resident_spending - critical) / Y["resident"]
+    levels = {"active": k_active, "retired": k_active * ratio, "resident": k_resident}
+
+    values.update(
+        contribution_base=base,
+        pooled_opening=round(POOLED_RESERVE_MONTHS * pooled_spending / 12, -6),
+        pa_opening=pa_opening,
+        resident_opening=round(RESIDENT_RESERVE_MONTHS * resident_spending / 12, -6),
+    )
+    write_tables(folder, population, active_level, levels)
+    write_yaml(folder, values)
+    return values
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    args = parser.parse_args(argv)
+    files = ["assumptions.yaml", "population.csv", "mortality.csv", "fertility_pattern.csv",
+             "transitions.csv", "migration.csv", "claim_costs.csv"]
+    if not args.check:
+        build(HERE)
+        print(f"wrote {', '.join(files)} in {HERE}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        build(tmp)
+        differ = [f for f in files if (tmp / f).read_bytes() != (HERE / f).read_bytes()]
+    if differ:
+        print(f"out of date: {', '.join(differ)}; run python assumptions/example-city/build.py")
+        return 1
+    print("example-city assumption files are up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
