@@ -115,9 +115,10 @@ def life_table(mx, ages=None, *, sex: str | None = None, a0=None, ax=None,
         mx = xr.DataArray(np.asarray(mx, dtype=float), coords={"age": np.asarray(ages)}, dims="age")
     if "age" not in mx.dims:
         raise ValueError("life_table: mx needs an 'age' dimension")
-    if (mx <= 0).any() or not np.isfinite(mx.values).all():
-        raise AssumptionError("death rates must be positive and finite at every age", field="mx")
     mx = mx.transpose(..., "age").astype(float)
+    if (mx < 0).any() or not np.isfinite(mx.values).all() or (mx.isel(age=-1) <= 0).any():
+        raise AssumptionError("death rates must be finite, non-negative at every age and positive "
+                              "in the open age group", field="mx")
     age = mx["age"].values.astype(float)
     if age[0] != 0 or np.any(np.diff(age) <= 0):
         raise AssumptionError(f"ages {age.tolist()} must start at 0 and increase", field="age")
@@ -130,8 +131,10 @@ def life_table(mx, ages=None, *, sex: str | None = None, a0=None, ax=None,
         a = np.broadcast_to(width / 2, m.shape).copy()
         wide = np.isfinite(width) & (width > 1)
         if wide.any():  # constant force of mortality within intervals wider than a year
-            nm = width[wide] * m[..., wide]
-            a[..., wide] = 1.0 / m[..., wide] - width[wide] * np.exp(-nm) / -np.expm1(-nm)
+            mw = np.maximum(m[..., wide], 1e-12)
+            nm = width[wide] * mw
+            a[..., wide] = np.where(m[..., wide] > 0, 1.0 / mw - width[wide] * np.exp(-nm) / -np.expm1(-nm),
+                                    width[wide] / 2)
         m0 = mx.isel(age=0, drop=True)
         a[..., 0] = (np.asarray(a0, dtype=float) if a0 is not None
                      else _sex_rule(a0_andreev_kingkade, m0, sex).values)
@@ -146,7 +149,8 @@ def life_table(mx, ages=None, *, sex: str | None = None, a0=None, ax=None,
     lx = radix * np.concatenate([np.ones(m.shape[:-1] + (1,)), np.cumprod(p[..., :-1], axis=-1)], axis=-1)
     dx = lx * q
     l_next = np.concatenate([lx[..., 1:], np.zeros(m.shape[:-1] + (1,))], axis=-1)
-    Lx = np.where(np.isinf(n), lx / m, np.where(np.isinf(n), 0, n) * l_next + a * dx)
+    Lx = np.where(np.isinf(n), 0.0, n) * l_next + a * dx
+    Lx[..., -1] = lx[..., -1] / m[..., -1]
     Tx = np.flip(np.cumsum(np.flip(Lx, -1), axis=-1), -1)
     with np.errstate(invalid="ignore", divide="ignore"):
         ex = np.where(lx > 0, Tx / lx, 0.0)
@@ -199,9 +203,10 @@ def graduate_counts(values, lower_bounds, *, open_last: bool = True, top: int = 
     closed = v[..., :-1] if open_last else v
     edges = np.append(lb[: closed.shape[-1]], lb[closed.shape[-1]] if open_last else top)
     cum = np.concatenate([np.zeros(closed.shape[:-1] + (1,)), np.cumsum(closed, axis=-1)], axis=-1)
-    interp = PchipInterpolator(edges, cum, axis=-1)
     grid = np.arange(edges[0], edges[-1] + 1)
-    single = np.diff(interp(grid), axis=-1)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # flat segments
+        single = np.diff(PchipInterpolator(edges, cum, axis=-1)(grid), axis=-1)
+    single = np.nan_to_num(single, nan=0.0, posinf=0.0, neginf=0.0)
     single = np.clip(single, 0.0, None)
     # restore exact group totals after clipping round-off
     group_of = np.searchsorted(edges, grid[:-1], side="right") - 1

@@ -276,6 +276,10 @@ def assemble(a: Assumptions, inp: Inputs, pop: dict, money: dict, years: int,
         "CNY", "fund spending by category", "claims x trend index x fund share; critical_illness is the resident per-capita transfer"))
     ds["spending"] = (dy + ("scheme",), spending, _attrs("CNY", "fund spending (pooled fund for the employee scheme)"))
     ds["interest"] = (dy + ("scheme",), money["interest"][:, :n], _attrs("CNY", "interest credited on the balance"))
+    opening = np.concatenate([np.broadcast_to([inp.opening_pooled, inp.opening_resident],
+                                              (P.shape[0], 1, 2)), balance[:, :-1]], axis=1)
+    ds["opening_balance"] = (dy + ("scheme",), opening, _attrs(
+        "CNY", "opening balance at 1 January (pooled fund for the employee scheme)"))
     ds["balance"] = (dy + ("scheme",), balance, _attrs(
         "CNY", "closing balance at 31 December (pooled fund for the employee scheme)",
         "opening + income - spending + interest"))
@@ -283,7 +287,11 @@ def assemble(a: Assumptions, inp: Inputs, pop: dict, money: dict, years: int,
         "CNY", "credits into employee personal accounts", "active: own contribution (+ employer share before the reform); retired: credit from the pooled fund"))
     ds["personal_account_spending"] = (dy, money["pa_spending"][:, :n], _attrs("CNY", "spending from personal accounts"))
     ds["personal_account_interest"] = (dy, money["pa_interest"][:, :n], _attrs("CNY", "interest credited to personal accounts"))
-    ds["personal_account_balance"] = (dy, money["pa_balance"][:, :n], _attrs(
+    pa_balance = money["pa_balance"][:, :n]
+    ds["personal_account_opening_balance"] = (dy, np.concatenate(
+        [np.full((P.shape[0], 1), inp.opening_pa), pa_balance[:, :-1]], axis=1),
+        _attrs("CNY", "personal-account balances at 1 January"))
+    ds["personal_account_balance"] = (dy, pa_balance, _attrs(
         "CNY", "personal-account balances at 31 December"))
     ds["contribution_base"] = (dy, np.broadcast_to(inp.contribution_base, (P.shape[0], inp.flow_years.size))[:, :n],
                                _attrs("CNY per active member-year", "average contribution base"))

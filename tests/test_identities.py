@@ -1,0 +1,48 @@
+"""Population and money identities on the example city and on random small cities."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import actuarial
+from actuarial import demography
+from actuarial.testing import money_residual, population_residual, simple_config, write_assumption_set
+
+
+def test_population_identity_every_year_per_sex(example_projection):
+    resid = population_residual(example_projection)
+    assert float(np.abs(resid).max()) < 1e-6
+
+
+def test_money_identity_every_year_and_fund(example_projection):
+    for name, resid in money_residual(example_projection).items():
+        assert float(np.abs(resid).max()) < 1e-9, name
+
+
+def test_status_moves_net_to_zero():
+    rng = np.random.default_rng(1)
+    pop = rng.uniform(0, 1000, size=(4, 3, 2, 101))
+    entry, exit_, retire = (rng.uniform(0, 1, size=(2, 101)) for _ in range(3))
+    moved = demography.transitions(pop, entry, exit_, retire, 0.9)
+    np.testing.assert_allclose(moved.sum(axis=1), pop.sum(axis=1), rtol=1e-12)
+    assert (moved >= -1e-9).all()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mx=st.floats(0.001, 0.2), entry=st.floats(0, 0.5), exit_=st.floats(0, 0.5),
+       interest=st.floats(-0.02, 0.1), out=st.floats(0, 5000), tfr=st.floats(0.5, 3.0))
+def test_identities_hold_for_random_small_cities(tmp_path_factory, mx, entry, exit_, interest, out, tfr):
+    cfg = simple_config()
+    cfg["economy"]["interest_rate"]["values"] = {2024: interest}
+    cfg["demography"]["total_fertility_rate"]["values"] = {2024: tfr}
+    pop = {(s, x, a): 1000.0 + 10 * a for s in ("active", "resident") for x in ("female", "male")
+           for a in range(18, 60)}
+    pop.update({("retired", x, a): 500.0 for x in ("female", "male") for a in range(60, 101)})
+    folder = write_assumption_set(tmp_path_factory.mktemp("r"), config=cfg, population=pop, mx=mx,
+                                  entry=entry, exit_=exit_,
+                                  migrants={("resident", "male", 25): -out, ("active", "female", 30): out / 2})
+    ds = actuarial.project(actuarial.load_assumptions(folder), years=6)
+    assert float(np.abs(population_residual(ds)).max()) < 1e-9
+    for resid in money_residual(ds).values():
+        assert float(np.abs(resid).max()) < 1e-9
+    assert float(ds["population"].min()) >= 0

@@ -1,0 +1,107 @@
+"""Life tables: hand-computed values, invariants, real data (Norway, UN WPP China)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from actuarial.demography import (a0_andreev_kingkade, life_table, single_year_mx,
+                                  survival_ratios)
+from conftest import EXAMPLE, REFERENCE
+
+
+def test_three_age_table_by_hand():
+    # ages 0, 1, 2+ ; a0 given as 0.1
+    m = np.array([0.02, 0.01, 0.5])
+    lt = life_table(m, [0, 1, 2], a0=0.1, radix=1000)
+    q0 = 0.02 / (1 + 0.9 * 0.02)
+    q1 = 0.01 / (1 + 0.5 * 0.01)
+    l1 = 1000 * (1 - q0)
+    l2 = l1 * (1 - q1)
+    L0 = l1 + 0.1 * 1000 * q0
+    L1 = l2 + 0.5 * l1 * q1
+    L2 = l2 / 0.5
+    np.testing.assert_allclose(lt["qx"], [q0, q1, 1.0], rtol=1e-14)
+    np.testing.assert_allclose(lt["lx"], [1000, l1, l2], rtol=1e-14)
+    np.testing.assert_allclose(lt["Lx"], [L0, L1, L2], rtol=1e-14)
+    np.testing.assert_allclose(lt["Tx"], [L0 + L1 + L2, L1 + L2, L2], rtol=1e-14)
+    assert float(lt["ex"][0]) == pytest.approx((L0 + L1 + L2) / 1000, rel=1e-14)
+
+
+def test_andreev_kingkade_segments():
+    assert a0_andreev_kingkade(0.01, "male") == pytest.approx(0.14929 - 1.99545 * 0.01)
+    assert a0_andreev_kingkade(0.05, "female") == pytest.approx(0.04667 + 3.88089 * 0.05)
+    assert a0_andreev_kingkade(0.2, "male") == pytest.approx(0.29915)
+
+
+def test_constant_rate_single_year_survival_is_exp_like():
+    # with m constant and a = 1/2, one-year survival ratios equal 1 - q at every closed age
+    lt = life_table(np.full(101, 0.02), np.arange(101))
+    sr = survival_ratios(xr.DataArray(np.full(101, 0.02), coords={"age": np.arange(101)}, dims="age"))
+    q = 0.02 / 1.01
+    np.testing.assert_allclose(sr["sx"].values[1:99], 1 - q, rtol=1e-13)
+    assert float(sr["sx"][99]) == pytest.approx(float(lt["Tx"][100] / lt["Tx"][99]))
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(float, 22, elements=st.floats(1e-5, 0.8)))
+def test_invariants_on_random_abridged_rates(m):
+    ages = np.r_[0, 1, np.arange(5, 101, 5)]
+    lt = life_table(np.sort(m), ages, radix=1.0)
+    assert np.all(np.diff(lt["lx"].values) <= 1e-15)
+    assert float(lt["dx"].sum()) == pytest.approx(1.0, rel=1e-12)
+    assert float(lt["Tx"][0]) == pytest.approx(float(lt["Lx"].sum()), rel=1e-12)
+    assert np.all((lt["qx"] >= 0) & (lt["qx"] <= 1))
+    # Lx lies between n * l_{x+n} and n * l_x in closed intervals
+    n = lt["n"].values[:-1]
+    L = lt["Lx"].values[:-1]
+    assert np.all(L <= n * lt["lx"].values[:-1] + 1e-12)
+    assert np.all(L >= n * lt["lx"].values[1:] - 1e-12)
+
+
+def _norway_mx(year, sex):
+    df = pd.read_csv(REFERENCE / "norway_mortality.csv")
+    d = df[(df.Year == year) & (df.Sex == sex)].sort_values("Age")
+    m = d["Mortality"].to_numpy()[:101].copy()
+    old = d[d.Age >= 100]
+    ok = old.Mortality > 0
+    m[100] = old.Deaths.sum() / (old.Deaths[ok] / old.Mortality[ok]).sum()  # 100+ open group
+    return m
+
+
+@pytest.mark.skipif(not (REFERENCE / "norway_mortality.csv").is_file(), reason="shared reference data absent")
+@pytest.mark.parametrize("year,sex,published", [
+    # Statistics Norway, life expectancy at birth 2019 (table 05375): women 84.5, men 81.2
+    (2019, "Female", 84.5),
+    (2019, "Male", 81.2),
+])
+def test_norway_life_expectancy_close_to_published(year, sex, published):
+    lt = life_table(_norway_mx(year, sex), np.arange(101), sex=sex.lower())
+    assert float(lt["ex"][0]) == pytest.approx(published, abs=0.3)
+
+
+def test_un_china_life_expectancy_2020_2025():
+    mx = pd.read_csv(EXAMPLE / "mortality.csv")
+    da = xr.DataArray.from_series(mx.set_index(["time", "sex", "age"])["mx"]).sel(time=2022.5)
+    e0 = life_table(da)["ex"].sel(age=0)
+    e0_single = life_table(single_year_mx(da))["ex"].sel(age=0)
+    # UN WPP 2024 gives China's life expectancy at birth in the early 2020s as about 78 years
+    # (both sexes), women about 81 and men about 75.5
+    assert 80 < float(e0.sel(sex="female")) < 82
+    assert 74.5 < float(e0.sel(sex="male")) < 76.5
+    # graduation to single years keeps survival at the abridged ages, so e0 moves only through
+    # the within-interval a_x (constant force vs one half): well under half a year
+    assert np.all(np.abs(e0_single - e0) < 0.3)
+
+
+def test_single_year_graduation_keeps_abridged_survival():
+    mx = pd.read_csv(EXAMPLE / "mortality.csv")
+    da = xr.DataArray.from_series(mx.set_index(["time", "sex", "age"])["mx"])
+    abridged = life_table(da)["lx"]
+    single = life_table(single_year_mx(da))["lx"]
+    np.testing.assert_allclose(single.sel(age=abridged.age.values).values, abridged.values, rtol=1e-10)
+    # the open group keeps its rate
+    np.testing.assert_allclose(single_year_mx(da).sel(age=100), da.sel(age=100))

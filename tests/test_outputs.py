@@ -1,0 +1,125 @@
+"""Output Dataset: units, provenance, NetCDF round trip, CLI, atomic writes."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import actuarial
+from actuarial import cli
+from actuarial.report.export import atomic_path, write_netcdf
+from actuarial.report.summary import summary_table
+from conftest import ROOT
+
+REQUIRED = {
+    "population": ("year", "status", "sex", "age"),
+    "income": ("year", "scheme"),
+    "spending": ("year", "scheme"),
+    "balance": ("year", "scheme"),
+    "personal_account_balance": ("year",),
+    "reserve_months": ("year", "scheme"),
+    "surplus_rate": ("year", "scheme"),
+    "dependency_ratio": ("year",),
+}
+
+
+def test_required_variables_and_dims(example_projection):
+    for name, dims in REQUIRED.items():
+        assert example_projection[name].dims == dims
+    assert example_projection["year"].values.tolist() == list(range(2024, 2035))
+    assert example_projection["age"].values.tolist() == list(range(101))
+
+
+def test_every_variable_has_units_and_long_name(example_projection):
+    for name, var in example_projection.data_vars.items():
+        assert var.attrs.get("units"), name
+        assert var.attrs.get("long_name"), name
+
+
+def test_provenance(example, example_projection):
+    attrs = example_projection.attrs
+    assert attrs["package_version"] == actuarial.__version__
+    assert attrs["assumption_hash"] == example.digest and len(example.digest) == 64
+    assert attrs["created"] and attrs["seed"] == "none"
+
+
+def test_assumption_hash_changes_with_any_table(tmp_path, example):
+    import shutil
+    dest = tmp_path / "s"
+    shutil.copytree(example.path, dest, ignore=shutil.ignore_patterns("sources"))
+    assert actuarial.load_assumptions(dest).digest == example.digest
+    with open(dest / "migration.csv", "a") as f:
+        f.write("\n")
+    assert actuarial.load_assumptions(dest).digest != example.digest
+
+
+def test_netcdf_round_trip(tmp_path, example_projection):
+    path = write_netcdf(example_projection, tmp_path / "p.nc")
+    back = xr.load_dataset(path)
+    xr.testing.assert_allclose(back, example_projection, rtol=1e-12)
+    assert back.attrs["assumption_hash"] == example_projection.attrs["assumption_hash"]
+    assert back["balance"].attrs["units"] == "CNY"
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("crash")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_years_must_be_sensible(example):
+    with pytest.raises(actuarial.ProjectionError, match="years"):
+        actuarial.project(example, years=-1)
+
+
+def test_zero_year_horizon(example):
+    ds = actuarial.project(example, years=0)
+    assert ds["year"].values.tolist() == [2024]
+
+
+def test_next_year_denominator(example, example_projection):
+    ds = actuarial.project(example.replace(**{"indicators.reserve_months_denominator": "next_year"}), years=10)
+    emp = ds.sel(scheme="employee")
+    expected = emp["balance"].isel(year=0) / (example_projection.sel(scheme="employee")["spending"].isel(year=1) / 12)
+    assert float(emp["reserve_months"].isel(year=0)) == pytest.approx(float(expected))
+
+
+def test_summary_table(example_projection):
+    table = summary_table(example_projection)
+    assert table.index.tolist() == list(range(2024, 2035))
+    assert table["employee balance, CNY m"].iloc[0] == pytest.approx(
+        float(example_projection["balance"].sel(scheme="employee", year=2024)) / 1e6)
+
+
+def test_cli_run_writes_outputs(tmp_path, capsys):
+    status = cli.main(["run", str(ROOT / "projections" / "example-city.yaml"), "--out", str(tmp_path), "--years", "3"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "reserve months" in out and "2027" in out
+    ds = xr.load_dataset(tmp_path / "example-city.nc")
+    assert ds["year"].values.tolist() == [2024, 2025, 2026, 2027]
+    assert (tmp_path / "summary.csv").read_text().startswith("year,")
+
+
+def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys):
+    job = tmp_path / "bad.yaml"
+    job.write_text("name: bad\nassumptions: nowhere\nyeers: 5\n")
+    assert cli.main(["run", str(job)]) == 2
+    err = capsys.readouterr().err
+    assert "yeers" in err and "unknown key" in err and "Traceback" not in err
+
+
+def test_console_script_installed():
+    result = subprocess.run([sys.executable, "-m", "actuarial.cli", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and actuarial.__version__ in result.stdout
+
+
+def test_docs_reference_is_up_to_date():
+    assert cli.main(["docs", "--check", "--path", str(ROOT / "docs" / "assumption-reference.md")]) == 0
