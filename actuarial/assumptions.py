@@ -244,6 +244,53 @@ class Indicators(_Strict):
         description="months of reserves = balance / (spending / 12) using this year's or next year's spending")
 
 
+ECONOMIC_COMPONENTS = ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate")
+
+
+class AR1(_Strict):
+    """A zero-mean AR(1) deviation from the best-estimate path:
+    ``dev_t = phi * dev_{t-1} + sigma * z_t``, ``dev_base = 0``. ``phi`` and ``sigma`` are
+    given, or fitted (statsmodels ARIMA(1,0,0) with a dummy for each shock year) to the column
+    of the cost history named like the component when ``fit_to_history`` is true."""
+
+    unit: str
+    source: str
+    fit_to_history: bool = False
+    phi: float | None = Field(None, ge=-0.99, le=0.99)
+    sigma: float | None = None
+
+
+class LeeCarterSpec(_Strict):
+    """Lee-Carter fitted by sex to the mortality history; its k_t random walk (with drift
+    uncertainty if asked) perturbs the best-estimate death rates: ``m * exp(b_x * dev_t)``."""
+
+    source: str
+    fit_from: float = Field(description="first time point of the mortality history used")
+    fit_to: float = Field(description="last time point of the mortality history used")
+    drift_uncertainty: bool = True
+
+
+class Correlation(_Strict):
+    """Correlation of the yearly innovations of the economic components."""
+
+    source: str
+    components: list[Literal["medical_inflation", "utilisation_growth", "wage_growth", "interest_rate"]]
+    matrix: list[list[float]]
+
+
+class Uncertainty(_Strict):
+    cost_history: str | None = Field(None, description="table of past cost growth: year, medical_inflation, utilisation_growth, shock_year")
+    mortality_history: str | None = Field(None, description="table of past death rates: time, sex, age, mx")
+    medical_inflation: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of medical inflation")
+    utilisation_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of utilisation growth")
+    wage_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of wage growth")
+    interest_rate: AR1 = spec("fraction per year", 0, 0.1, "AR(1) deviation of the interest rate")
+    enrolment: AR1 = spec("fraction", 0, 0.2, "AR(1) deviation of the resident enrolment rate (added, then kept within 0..1)")
+    employment: AR1 = spec("log multiplier", 0, 1, "AR(1) deviation of log employment entry and exit rates (entries x e^dev, exits x e^-dev)")
+    mortality: LeeCarterSpec
+    correlation: Correlation
+
+
 class AssumptionFile(_Strict):
     name: str
     title: str
@@ -257,6 +304,7 @@ class AssumptionFile(_Strict):
     costs: Costs
     economy: Economy
     indicators: Indicators = Indicators()
+    uncertainty: Uncertainty | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,6 +334,9 @@ def _check_specs(cfg: AssumptionFile, file: Path) -> None:
             raise AssumptionError(
                 f"unit '{param.unit}' is not the unit this parameter takes",
                 file=file, field=f"{path}.unit", expected=f"'{sp.unit}'")
+        if isinstance(param, AR1):
+            _check_ar1(path, sp, param, file)
+            continue
         if isinstance(param, Scalar):
             msg = sp.check(param.value)
             if msg:
@@ -298,6 +349,42 @@ def _check_specs(cfg: AssumptionFile, file: Path) -> None:
             msg = sp.check(v)
             if msg:
                 raise AssumptionError(msg, file=file, field=f"{path}.values.{year}")
+
+
+def _check_ar1(path: str, sp: Spec, param: "AR1", file: Path) -> None:
+    if param.fit_to_history:
+        if param.phi is not None or param.sigma is not None:
+            raise AssumptionError("give either fit_to_history: true or phi and sigma, not both",
+                                  file=file, field=path)
+        return
+    if param.phi is None or param.sigma is None:
+        raise AssumptionError("phi and sigma are required unless fit_to_history is true",
+                              file=file, field=path, expected="phi in (-0.99, 0.99) and sigma >= 0")
+    if param.sigma < 0:
+        raise AssumptionError(f"negative standard deviation {param.sigma!r}", file=file,
+                              field=f"{path}.sigma", expected="a standard deviation >= 0 (a variance cannot be negative)")
+    msg = sp.check(param.sigma)
+    if msg:
+        raise AssumptionError(msg, file=file, field=f"{path}.sigma")
+
+
+def _check_correlation(corr: "Correlation", file: Path) -> None:
+    field = "uncertainty.correlation.matrix"
+    k = len(corr.components)
+    if len(set(corr.components)) != k:
+        raise AssumptionError("a component is listed twice", file=file, field="uncertainty.correlation.components")
+    m = np.asarray(corr.matrix, dtype=float)
+    if m.shape != (k, k):
+        raise AssumptionError(f"matrix is {m.shape[0]}x{m.shape[1] if m.ndim > 1 else 0}, not {k}x{k}",
+                              file=file, field=field, expected="one row and one column per listed component")
+    if not np.allclose(m, m.T, atol=1e-12):
+        raise AssumptionError("matrix is not symmetric", file=file, field=field)
+    if not np.allclose(np.diag(m), 1.0) or np.any(np.abs(m) > 1):
+        raise AssumptionError("diagonal must be 1 and every entry between -1 and 1", file=file, field=field)
+    smallest = float(np.linalg.eigvalsh(m).min())
+    if smallest < -1e-10:
+        raise AssumptionError(f"matrix is not positive semi-definite (smallest eigenvalue {smallest:.4g})",
+                              file=file, field=field, expected="a valid correlation matrix")
 
 
 def _check_consistency(cfg: AssumptionFile, file: Path) -> None:
@@ -314,6 +401,24 @@ def _check_consistency(cfg: AssumptionFile, file: Path) -> None:
                 f"target_age {g.target_age:g} is below start_age {g.start_age:g}",
                 file=file, field=f"demography.retirement.groups.{key}.target_age",
                 expected="a target age at or above the starting age")
+    if cfg.uncertainty is not None:
+        _check_correlation(cfg.uncertainty.correlation, file)
+        lc = cfg.uncertainty.mortality
+        if cfg.uncertainty.mortality_history is None:
+            raise AssumptionError("a mortality history table is needed for Lee-Carter", file=file,
+                                  field="uncertainty.mortality_history")
+        if lc.fit_to <= lc.fit_from:
+            raise AssumptionError(f"fit_to {lc.fit_to:g} is not after fit_from {lc.fit_from:g}",
+                                  file=file, field="uncertainty.mortality.fit_to")
+        needs_history = [n for n in ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate",
+                                     "enrolment", "employment") if getattr(cfg.uncertainty, n).fit_to_history]
+        for n in needs_history:
+            if n not in ("medical_inflation", "utilisation_growth"):
+                raise AssumptionError("only medical_inflation and utilisation_growth can be fitted to the cost history",
+                                      file=file, field=f"uncertainty.{n}.fit_to_history")
+        if needs_history and cfg.uncertainty.cost_history is None:
+            raise AssumptionError("fit_to_history needs a cost history table", file=file,
+                                  field="uncertainty.cost_history")
     base = cfg.base_year
     for path, _sp, param in _walk_specs(cfg):
         if isinstance(param, Dated) and min(param.values) > base:
@@ -512,6 +617,21 @@ def _load_claim_costs(path: Path) -> xr.DataArray:
     return da
 
 
+def _load_cost_history(path: Path) -> xr.Dataset:
+    df = _read_csv(path, {"year": "int", "medical_inflation": "float", "utilisation_growth": "float",
+                          "shock_year": "int"})
+    for col in ("medical_inflation", "utilisation_growth"):
+        _check_range(df, col, -0.5, 0.5, path, "a yearly growth rate as a fraction (0.03 for 3%)")
+    _check_range(df, "shock_year", 0, 1, path, "1 for a shock year (e.g. 2020, 2023), else 0")
+    years = df["year"].to_numpy()
+    if np.any(np.diff(years) != 1):
+        raise AssumptionError("years are not consecutive and increasing", file=path, field="year")
+    ds = xr.Dataset({c: ("year", df[c].to_numpy()) for c in ("medical_inflation", "utilisation_growth", "shock_year")},
+                    coords={"year": years})
+    ds.attrs["path"] = str(path)
+    return ds
+
+
 _TABLE_LOADERS = {
     "population": _load_population,
     "mortality": _load_mortality,
@@ -634,6 +754,17 @@ def load_assumptions(path) -> Assumptions:
         if table_path.is_file():
             h.update(key.encode())
             h.update(table_path.read_bytes())
+    unc = cfg.uncertainty
+    if unc is not None:
+        for key, name, loader in (("cost_history", unc.cost_history, _load_cost_history),
+                                  ("mortality_history", unc.mortality_history, _load_mortality)):
+            if name is None:
+                continue
+            table_path = folder / name
+            tables[key] = loader(table_path)
+            if table_path.is_file():
+                h.update(key.encode())
+                h.update(table_path.read_bytes())
     return Assumptions(folder, cfg, tables, h.hexdigest())
 
 
@@ -664,10 +795,13 @@ def parameter_reference() -> str:
         for name, info in model_cls.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             ann = info.annotation
+            inner = [t for t in getattr(ann, "__args__", ()) if isinstance(t, type) and issubclass(t, BaseModel)]
+            if inner and not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+                ann = inner[0]   # Optional[Model]
             path = f"{prefix}{name}"
             if "spec" in extra:
                 sp = extra["spec"]
-                kind = "dated" if ann is Dated else "scalar"
+                kind = {Dated: "dated", Scalar: "scalar", AR1: "AR(1): sigma"}[ann]
                 lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {sp.description} |")
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, path + ".")

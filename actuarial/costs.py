@@ -39,5 +39,6 @@ def benefit_spending(person_years: np.ndarray, claim_cost: np.ndarray, trend: np
     fund_share : (..., category) share of cost the fund pays
     returns (..., category), CNY
     """
-    cost = np.einsum("...sa,sac->...c", person_years, claim_cost)
+    flat = claim_cost.reshape(-1, claim_cost.shape[-1])                 # (sex*age, category)
+    cost = person_years.reshape(person_years.shape[:-2] + (-1,)) @ flat   # BLAS matrix product
     return cost * trend[..., None] * fund_share

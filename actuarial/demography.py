@@ -285,24 +285,52 @@ def mortality_path(table: xr.DataArray, years, improvement: xr.DataArray | None 
     return mx
 
 
+def survival_from_mx(m: np.ndarray, a0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Projection survival ratios straight from single-year death rates, in numpy.
+
+    ``m`` is (..., age 0..100) with 100 open, ``a0`` (...) the age-0 a_x; a_x = 1/2 at other
+    closed ages, as in :func:`life_table`. With ``f_x = L_x / l_x = 1 - (1 - a_x) q_x``:
+
+        S_x = p_x f_{x+1} / f_x  (x = 0..98),   S_99 = S_100 = T_100 / T_99 = r / (f_99 + r),
+        r = p_99 / m_100,   births surviving to 1 January = f_0
+
+    Every step is elementwise (no cumulative product), so it runs fast over many draws.
+    Returns (sx (..., age), birth_survival (...))."""
+    m = np.asarray(m, dtype=float)
+    a = np.full(m.shape[-1], 0.5)
+    q = m / (1.0 + 0.5 * m)
+    q0 = m[..., 0] / (1.0 + (1.0 - a0) * m[..., 0])
+    q[..., 0] = q0
+    f = 1.0 - (1.0 - a) * q
+    f[..., 0] = 1.0 - (1.0 - a0) * q0
+    p = 1.0 - q
+    sx = np.empty(m.shape)
+    sx[..., :-2] = p[..., :-2] * f[..., 1:-1] / f[..., :-2]
+    r = p[..., -2] / m[..., -1]
+    sx[..., -2:] = (r / (f[..., -2] + r))[..., None]
+    return sx, f[..., 0]
+
+
+def a0_by_sex(m0: np.ndarray) -> np.ndarray:
+    """Andreev-Kingkade a0 for an array whose last axis is sex (female, male)."""
+    return np.stack([a0_andreev_kingkade(m0[..., i], s) for i, s in enumerate(SEXES)], axis=-1)
+
+
 def survival_ratios(mx: xr.DataArray) -> xr.Dataset:
-    """Projection survival ratios from single-year death rates (ages 0..100, 100 open).
+    """Projection survival ratios from single-year death rates (ages 0..100, 100 open), with a
+    ``sex`` dim (female, male) for the sex-specific a0.
 
     Returns ``sx`` (..., age): the share of persons aged x at 1 January alive a year later
     (aged x+1, or still 100+), with ``sx[99] = sx[100] = T_100/T_99``; and ``birth_survival``
-    (...): ``L_0 / l_0``, the share of the year's births alive at the next 1 January."""
-    lt = life_table(mx)
-    L = lt["Lx"].transpose(..., "age").values
-    T = lt["Tx"].transpose(..., "age").values
-    sx = np.empty_like(L)
-    sx[..., :-2] = L[..., 1:-1] / L[..., :-2]
-    sx[..., -2:] = (T[..., -1] / T[..., -2])[..., None]
-    dims = lt["Lx"].transpose(..., "age").dims
-    coords = {k: v for k, v in lt["Lx"].coords.items()}
+    (...): ``L_0 / l_0``, the share of the year's births alive at the next 1 January. Equal to
+    the ratios of :func:`life_table`'s L_x and T_x (tested), computed by :func:`survival_from_mx`."""
+    mx = mx.transpose(..., "sex", "age")
+    m = mx.values
+    sx, bs = survival_from_mx(m, a0_by_sex(m[..., 0]))
+    coords = {k: v for k, v in mx.coords.items()}
     return xr.Dataset({
-        "sx": (dims, sx, {"units": "1", "long_name": "one-year survival ratio from age x to x+1"}),
-        "birth_survival": (dims[:-1], L[..., 0] / lt["lx"].transpose(..., "age").values[..., 0],
-                           {"units": "1", "long_name": "share of births alive at the next 1 January"}),
+        "sx": (mx.dims, sx, {"units": "1", "long_name": "one-year survival ratio from age x to x+1"}),
+        "birth_survival": (mx.dims[:-1], bs, {"units": "1", "long_name": "share of births alive at the next 1 January"}),
     }, coords=coords)
 
 

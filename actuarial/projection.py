@@ -1,8 +1,9 @@
 """The projection engine: assumptions -> demography -> costs -> fund -> indicators.
 
 One public entry, :func:`project`. Each stage is a function of arrays from the stage before;
-nothing reaches back up the flow. Arrays carry a leading ``draw`` axis from the start (size 1
-for a deterministic run), so the same code serves the stochastic engine.
+nothing reaches back up the flow. The engine works on a leading ``draw`` axis throughout: a
+deterministic run is one draw with every deviation at zero, through the very same code, so it
+equals a stochastic run with zero shocks exactly.
 
 Timing conventions
 ------------------
@@ -17,14 +18,14 @@ Timing conventions
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
-import platform
 import xarray as xr
 
-from . import costs, demography, fund, schemes
+from . import costs, demography, fund, schemes, stochastic
 from ._version import __version__
 from .assumptions import AGES, CATEGORIES, SCHEMES, SEXES, STATUSES, Assumptions
 from .errors import ProjectionError
@@ -33,29 +34,28 @@ A, R, O = (demography.STATUS_INDEX[s] for s in ("active", "retired", "resident")
 FEMALE = demography.SEX_INDEX["female"]
 SPENDING_CATEGORIES = CATEGORIES + ("critical_illness",)
 INCOME_SOURCES = ("employer", "employee", "premium", "subsidy")
+DEFAULT_CHUNK = 1000
 
 
 @dataclass
 class Inputs:
-    """Every assumption resolved to arrays over the engine's years.
-
-    Shapes: ``D`` draws (1 when deterministic), ``T`` flow years (base .. base+years+extra),
-    ``T + 1`` population dates. Arrays that never vary by draw have no draw axis."""
+    """Every assumption resolved to best-estimate arrays over the engine's ``T`` flow years."""
 
     flow_years: np.ndarray
     pop0: np.ndarray                # (status, sex, age) persons at 1 Jan base year
-    sx: np.ndarray                  # (D, T, sex, age) survival ratios for the step out of year t
-    birth_survival: np.ndarray      # (D, T, sex)
+    mx: np.ndarray                  # (T, sex, age) best-estimate single-year death rates
     fertility: np.ndarray           # (T, age) births per woman-year
     srb: np.ndarray                 # (T,) males per female
-    entry: np.ndarray               # (D, T, sex, age) resident -> active, fraction per year
-    exit: np.ndarray                # (D, T, sex, age) active -> resident
+    entry: np.ndarray               # (sex, age) resident -> active, fraction per year
+    exit: np.ndarray                # (sex, age) active -> resident
     retire: np.ndarray              # (T, sex, age) retirement hazard for the step out of year t
     eligible: np.ndarray            # (T,) share of retirees meeting the contribution-years rule
     migration: np.ndarray           # (status, sex, age) persons per year
-    enrol: np.ndarray               # (D, T, age) resident-scheme enrolment share of the resident group
-    contribution_base: np.ndarray   # (D, T) CNY per active member-year
-    employer_rate: np.ndarray       # (T,)
+    enrolment_rate: np.ndarray      # (T,) resident group aged 1+
+    newborn_enrolment_rate: np.ndarray  # (T,)
+    base0: float                    # CNY per active member-year in the base year
+    wage_growth: np.ndarray         # (T,) fraction per year
+    employer_rate: np.ndarray
     employee_rate: np.ndarray
     employee_collection: np.ndarray
     pa_reform_year: int
@@ -70,158 +70,208 @@ class Inputs:
     critical_illness: np.ndarray
     claim_cost: np.ndarray          # (status, sex, age, category) base-year CNY per member-year
     fund_share: np.ndarray          # (T, scheme, category)
-    trend: np.ndarray               # (D, T) cost trend index
-    interest_rate: np.ndarray       # (D, T)
+    medical_inflation: np.ndarray   # (T,)
+    utilisation_growth: np.ndarray
+    policy_effect: np.ndarray
+    interest_rate: np.ndarray       # (T,)
     interest_on: str
     opening_pooled: float
     opening_pa: float
     opening_resident: float
-    draws: int = 1
+
+
+@dataclass
+class Realised:
+    """The inputs that vary by draw, for one chunk of ``D`` draws."""
+
+    sx: np.ndarray                  # (D, T, sex, age)
+    birth_survival: np.ndarray      # (D, T, sex)
+    entry: np.ndarray               # (D, T, sex, age)
+    exit: np.ndarray                # (D, T, sex, age)
+    enrol: np.ndarray               # (D, T, age) enrolled share of the resident group
+    contribution_base: np.ndarray   # (D, T)
+    trend: np.ndarray               # (D, T)
+    interest_rate: np.ndarray       # (D, T)
 
 
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
-    """Resolve every assumption over ``flow_years`` (deterministic best estimate)."""
+    """Resolve every assumption over ``flow_years`` (the best estimate)."""
     pop_years = np.append(flow_years, flow_years[-1] + 1)
-    s = lambda path: a.series(path, flow_years)  # noqa: E731
-
-    mx = demography.mortality_path(a.tables["mortality"], flow_years, s("demography.mortality_improvement"))
-    surv = demography.survival_ratios(mx.transpose("year", "sex", "age"))
-    fert = demography.fertility_rates(s("demography.total_fertility_rate"), a.tables["fertility_pattern"])
+    s = lambda path: a.series(path, flow_years).values  # noqa: E731
+    mx = demography.mortality_path(a.tables["mortality"], flow_years,
+                                   a.series("demography.mortality_improvement", flow_years))
+    fert = demography.fertility_rates(a.series("demography.total_fertility_rate", flow_years),
+                                      a.tables["fertility_pattern"])
     retirement = a.config.demography.retirement
     hazard = demography.retirement_hazard(demography.retired_share(retirement, pop_years))
     trans = a.tables["transitions"]
-    enrol = demography.enrolled_share(s("resident.enrolment_rate").values,
-                                      s("resident.newborn_enrolment_rate").values)
-    wage = s("economy.wage_growth").values
-    growth = np.where(np.arange(flow_years.size) == 0, 1.0, 1.0 + wage)
-    base = a.scalar("employee.contribution_base") * np.cumprod(growth)
-    trend = costs.trend_index(s("costs.medical_inflation"), s("costs.utilisation_growth"),
-                              s("costs.policy_effect")).values
-    share = np.stack([
-        np.stack([s(f"costs.fund_share.{sch}_{cat}").values for cat in CATEGORIES], axis=-1)
-        for sch in SCHEMES], axis=1)
-    T = flow_years.size
+    share = np.stack([np.stack([s(f"costs.fund_share.{sch}_{cat}") for cat in CATEGORIES], axis=-1)
+                      for sch in SCHEMES], axis=1)
+    pa = "employee.personal_accounts."
     return Inputs(
         flow_years=flow_years,
         pop0=a.tables["population"].transpose("status", "sex", "age").values,
-        sx=surv["sx"].values[None],
-        birth_survival=surv["birth_survival"].values[None],
+        mx=mx.transpose("year", "sex", "age").values,
         fertility=fert.transpose("year", "age").values,
-        srb=s("demography.sex_ratio_at_birth").values,
-        entry=np.broadcast_to(trans["entry"].transpose("sex", "age").values, (1, T, 2, AGES.size)),
-        exit=np.broadcast_to(trans["exit"].transpose("sex", "age").values, (1, T, 2, AGES.size)),
+        srb=s("demography.sex_ratio_at_birth"),
+        entry=trans["entry"].transpose("sex", "age").values,
+        exit=trans["exit"].transpose("sex", "age").values,
         retire=hazard.transpose("year", "sex", "age").values[1:],
-        eligible=s("demography.retirement.share_meeting_minimum_contribution_years").values,
+        eligible=s("demography.retirement.share_meeting_minimum_contribution_years"),
         migration=a.tables["migration"].transpose("status", "sex", "age").values,
-        enrol=enrol[None],
-        contribution_base=base[None],
-        employer_rate=s("employee.employer_rate").values,
-        employee_rate=s("employee.employee_rate").values,
-        employee_collection=s("employee.collection_rate").values,
-        pa_reform_year=int(a.scalar("employee.personal_accounts.reform_year")),
-        pa_employee_to_account=s("employee.personal_accounts.employee_contribution_to_account").values,
-        pa_employer_share_before=s("employee.personal_accounts.employer_share_to_account_before_reform").values,
-        pa_retiree_credit_before=s("employee.personal_accounts.retiree_credit_before_reform").values,
-        pa_retiree_credit_after=s("employee.personal_accounts.retiree_credit_after_reform").values,
-        pa_spending_rate=s("employee.personal_accounts.spending_rate").values,
-        premium=s("resident.premium").values,
-        subsidy=s("resident.subsidy").values,
-        resident_collection=s("resident.collection_rate").values,
-        critical_illness=s("resident.critical_illness_transfer").values,
+        enrolment_rate=s("resident.enrolment_rate"),
+        newborn_enrolment_rate=s("resident.newborn_enrolment_rate"),
+        base0=a.scalar("employee.contribution_base"),
+        wage_growth=s("economy.wage_growth"),
+        employer_rate=s("employee.employer_rate"),
+        employee_rate=s("employee.employee_rate"),
+        employee_collection=s("employee.collection_rate"),
+        pa_reform_year=int(a.scalar(pa + "reform_year")),
+        pa_employee_to_account=s(pa + "employee_contribution_to_account"),
+        pa_employer_share_before=s(pa + "employer_share_to_account_before_reform"),
+        pa_retiree_credit_before=s(pa + "retiree_credit_before_reform"),
+        pa_retiree_credit_after=s(pa + "retiree_credit_after_reform"),
+        pa_spending_rate=s(pa + "spending_rate"),
+        premium=s("resident.premium"),
+        subsidy=s("resident.subsidy"),
+        resident_collection=s("resident.collection_rate"),
+        critical_illness=s("resident.critical_illness_transfer"),
         claim_cost=a.tables["claim_costs"].transpose("status", "sex", "age", "category").values,
         fund_share=share,
-        trend=trend[None],
-        interest_rate=s("economy.interest_rate").values[None],
+        medical_inflation=s("costs.medical_inflation"),
+        utilisation_growth=s("costs.utilisation_growth"),
+        policy_effect=s("costs.policy_effect"),
+        interest_rate=s("economy.interest_rate"),
         interest_on=a.config.economy.interest_on,
         opening_pooled=a.scalar("employee.opening_balance"),
-        opening_pa=a.scalar("employee.personal_accounts.opening_balance"),
+        opening_pa=a.scalar(pa + "opening_balance"),
         opening_resident=a.scalar("resident.opening_balance"),
     )
 
 
-def run_population(inp: Inputs) -> dict[str, np.ndarray]:
+def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> Realised:
+    """Apply deviations (each (D, T), mortality (D, T, sex)) to the best estimate. With every
+    deviation zero the result equals the best estimate to the last bit."""
+    if bx is None:
+        m = np.broadcast_to(inp.mx, dev["mortality"].shape[:2] + inp.mx.shape[1:])
+    else:
+        m = inp.mx[None] * np.exp(bx[None, None] * dev["mortality"][..., None])
+    sx, bs = demography.survival_from_mx(m, demography.a0_by_sex(m[..., 0]))
+    first = np.arange(inp.flow_years.size) == 0
+    wage = inp.wage_growth[None] + dev["wage_growth"]
+    base = inp.base0 * np.cumprod(np.where(first, 1.0, 1.0 + wage), axis=-1)
+    growth = (inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
+              + dev["utilisation_growth"] + inp.policy_effect[None])
+    trend = np.cumprod(np.where(first, 1.0, 1.0 + growth), axis=-1)
+    enrol = demography.enrolled_share(np.clip(inp.enrolment_rate[None] + dev["enrolment"], 0.0, 1.0),
+                                      np.clip(inp.newborn_enrolment_rate[None] + dev["enrolment"], 0.0, 1.0))
+    scale = np.exp(dev["employment"])[..., None, None]
+    return Realised(
+        sx=sx, birth_survival=bs,
+        entry=np.clip(inp.entry[None, None] * scale, 0.0, 1.0),
+        exit=np.clip(inp.exit[None, None] / scale, 0.0, 1.0),
+        enrol=enrol, contribution_base=base, trend=trend,
+        interest_rate=inp.interest_rate[None] + dev["interest_rate"],
+    )
+
+
+def run_population(inp: Inputs, real: Realised) -> dict[str, np.ndarray]:
     """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
     each 1 January and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
-    D = max(inp.draws, inp.sx.shape[0], inp.entry.shape[0])
-    T = inp.flow_years.size
+    D, T = real.sx.shape[:2]
     pop = np.empty((D, T + 1, len(STATUSES), len(SEXES), AGES.size))
     pop[:, 0] = inp.pop0
-    born = np.empty((D, T, len(SEXES)))
-    died = np.empty((D, T, len(SEXES)))
-    moved = np.empty((D, T, len(SEXES)))
+    born, died, moved = (np.empty((D, T, len(SEXES))) for _ in range(3))
     for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
         start = pop[:, t]
-        aged = demography.survive_and_age(start, inp.sx[:, t])
+        aged = demography.survive_and_age(start, real.sx[:, t])
         women_start = start[:, :, FEMALE, :].sum(axis=1)
         women_end = aged[:, :, FEMALE, :].sum(axis=1)
-        b = demography.split_births(demography.births(women_start, women_end, inp.fertility[t]),
-                                    inp.srb[t])
-        aged[:, O, :, 0] = b * inp.birth_survival[:, t]
+        b = demography.split_births(demography.births(women_start, women_end, inp.fertility[t]), inp.srb[t])
+        aged[:, O, :, 0] = b * real.birth_survival[:, t]
         died[:, t] = start.sum(axis=(1, 3)) + b - aged.sum(axis=(1, 3))
         born[:, t] = b
-        after = demography.transitions(aged, inp.entry[:, t], inp.exit[:, t], inp.retire[t],
-                                       inp.eligible[t])
+        after = demography.transitions(aged, real.entry[:, t], real.exit[:, t], inp.retire[t], inp.eligible[t])
         pop[:, t + 1], applied = demography.migrate(after, inp.migration)
         moved[:, t] = applied.sum(axis=(1, 3))
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
-def run_money(inp: Inputs, pop: np.ndarray) -> dict[str, np.ndarray]:
-    """Income, spending, balances and personal accounts of both funds, (D, T) arrays in CNY."""
-    years_py = 0.5 * (pop[:, :-1] + pop[:, 1:])            # member-years (D, T, status, sex, age)
-    active = years_py[:, :, A].sum(axis=(-2, -1))
-    retired = years_py[:, :, R].sum(axis=(-2, -1))
-    enrolled = years_py[:, :, O] * inp.enrol[:, :, None, :]  # (D, T, sex, age)
+def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndarray]:
+    """Income, spending, balances and personal accounts of both funds, (D, T, ...) in CNY."""
+    member_years = 0.5 * (pop[:, :-1] + pop[:, 1:])          # (D, T, status, sex, age)
+    active = member_years[:, :, A].sum(axis=(-2, -1))
+    retired = member_years[:, :, R].sum(axis=(-2, -1))
+    enrolled = member_years[:, :, O] * real.enrol[:, :, None, :]   # (D, T, sex, age)
     enrolled_total = enrolled.sum(axis=(-2, -1))
 
     employer, employee = schemes.employee_contributions(
-        active, inp.contribution_base, inp.employer_rate, inp.employee_rate, inp.employee_collection)
+        active, real.contribution_base, inp.employer_rate, inp.employee_rate, inp.employee_collection)
     active_credit, retiree_credit = schemes.personal_account_credits(
         employer, employee, retired, year=inp.flow_years, reform_year=inp.pa_reform_year,
         employee_to_account=inp.pa_employee_to_account,
         employer_share_before=inp.pa_employer_share_before,
         retiree_credit_before=inp.pa_retiree_credit_before,
         retiree_credit_after=inp.pa_retiree_credit_after)
-    premiums, subsidies = schemes.resident_income(
-        enrolled_total, inp.premium, inp.subsidy, inp.resident_collection)
+    premiums, subsidies = schemes.resident_income(enrolled_total, inp.premium, inp.subsidy, inp.resident_collection)
 
-    emp_share = inp.fund_share[None, :, 0, :]
-    res_share = inp.fund_share[None, :, 1, :]
-    emp_claims = (costs.benefit_spending(years_py[:, :, A], inp.claim_cost[A], inp.trend, emp_share)
-                  + costs.benefit_spending(years_py[:, :, R], inp.claim_cost[R], inp.trend, emp_share))
-    res_claims = costs.benefit_spending(enrolled, inp.claim_cost[O], inp.trend, res_share)
-    critical = enrolled_total * inp.critical_illness
+    emp_share, res_share = inp.fund_share[None, :, 0, :], inp.fund_share[None, :, 1, :]
+    emp_claims = (costs.benefit_spending(member_years[:, :, A], inp.claim_cost[A], real.trend, emp_share)
+                  + costs.benefit_spending(member_years[:, :, R], inp.claim_cost[R], real.trend, emp_share))
+    res_claims = costs.benefit_spending(enrolled, inp.claim_cost[O], real.trend, res_share)
 
     spending_cat = np.zeros(active.shape + (len(SCHEMES), len(SPENDING_CATEGORIES)))
     spending_cat[..., 0, :2] = emp_claims
     spending_cat[..., 1, :2] = res_claims
-    spending_cat[..., 1, 2] = critical
+    spending_cat[..., 1, 2] = enrolled_total * inp.critical_illness
     spending = spending_cat.sum(axis=-1)
 
     income_src = np.zeros(active.shape + (len(SCHEMES), len(INCOME_SOURCES)))
-    income_src[..., 0, 0] = employer
-    income_src[..., 0, 1] = employee
-    income_src[..., 1, 2] = premiums
-    income_src[..., 1, 3] = subsidies
+    income_src[..., 0, 0], income_src[..., 0, 1] = employer, employee
+    income_src[..., 1, 2], income_src[..., 1, 3] = premiums, subsidies
     income = np.stack([employer + employee - active_credit - retiree_credit, premiums + subsidies], axis=-1)
 
-    opening = np.array([inp.opening_pooled, inp.opening_resident])
-    rate = np.broadcast_to(inp.interest_rate, active.shape)[..., None]
-    closing, interest = fund.roll_forward(np.broadcast_to(opening, (active.shape[0], 2)),
-                                          np.moveaxis(income, -1, 1), np.moveaxis(spending, -1, 1),
-                                          np.moveaxis(rate, -1, 1), inp.interest_on)
-    pa_credit = active_credit + retiree_credit
+    opening = np.broadcast_to([inp.opening_pooled, inp.opening_resident], (active.shape[0], 2))
+    rate = real.interest_rate[:, None, :]
+    closing, interest = fund.roll_forward(opening, np.moveaxis(income, -1, 1), np.moveaxis(spending, -1, 1),
+                                          rate, inp.interest_on)
     pa_closing, pa_spending, pa_interest = fund.roll_personal_accounts(
-        inp.opening_pa, pa_credit, np.broadcast_to(inp.pa_spending_rate, active.shape),
-        np.broadcast_to(inp.interest_rate, active.shape), inp.interest_on)
+        inp.opening_pa, active_credit + retiree_credit, inp.pa_spending_rate[None], real.interest_rate,
+        inp.interest_on)
     return {
-        "active_years": active, "retired_years": retired, "enrolled_years": enrolled_total,
+        "member_years": np.stack([active, retired, enrolled_total], axis=-1),
         "income_by_source": income_src, "income": income,
         "spending_by_category": spending_cat, "spending": spending,
         "interest": np.moveaxis(interest, 1, -1), "balance": np.moveaxis(closing, 1, -1),
         "pa_credit": np.stack([active_credit, retiree_credit], axis=-1),
         "pa_spending": pa_spending, "pa_interest": pa_interest, "pa_balance": pa_closing,
+        "contribution_base": real.contribution_base, "trend": real.trend,
+        "insured_resident": (pop[:, :-1, O] * real.enrol[:, :, None, :]).sum(axis=(-2, -1)),
     }
+
+
+def run(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None, n: int,
+        chunk: int = DEFAULT_CHUNK) -> dict[str, np.ndarray]:
+    """Run population and money for all draws, ``chunk`` draws at a time, keeping the first
+    ``n`` years of every result (the rest were needed only as the next year's stocks)."""
+    D = dev["wage_growth"].shape[0]
+    out: dict[str, np.ndarray] = {}
+    for lo in range(0, D, chunk):
+        hi = min(lo + chunk, D)
+        part = {k: v[lo:hi] for k, v in dev.items()}
+        real = realise(inp, part, bx)
+        pop = run_population(inp, real)
+        money = run_money(inp, real, pop["population"])
+        results = {**pop, **money}
+        for key, value in results.items():
+            value = value[:, :n]
+            if key not in out:
+                out[key] = np.empty((D,) + value.shape[1:])
+            out[key][lo:hi] = value
+        if "spending_next" not in out:
+            out["spending_next"] = np.empty((D,) + money["spending"].shape[1:])
+        out["spending_next"][lo:hi] = money["spending"]
+    return out
 
 
 def _attrs(units: str, long_name: str, description: str = "") -> dict:
@@ -231,90 +281,90 @@ def _attrs(units: str, long_name: str, description: str = "") -> dict:
     return out
 
 
-def assemble(a: Assumptions, inp: Inputs, pop: dict, money: dict, years: int,
-             *, seed=None, stochastic: bool = False) -> xr.Dataset:
+def assemble(a: Assumptions, inp: Inputs, res: dict, years: int, *, seed=None,
+             stochastic_run: bool = False, sources=()) -> xr.Dataset:
     """Build the output Dataset over base .. base+years with units, definitions and provenance."""
     n = years + 1
     out_years = inp.flow_years[:n]
-    P = pop["population"][:, :n]
-    coords = {"draw": np.arange(P.shape[0]), "year": out_years, "status": list(STATUSES),
-              "sex": list(SEXES), "age": AGES, "scheme": list(SCHEMES)}
+    P = res["population"]
+    D = P.shape[0]
+    coords = {"draw": np.arange(D), "year": out_years, "status": list(STATUSES), "sex": list(SEXES),
+              "age": AGES, "scheme": list(SCHEMES), "source": list(INCOME_SOURCES),
+              "category": list(SPENDING_CATEGORIES), "account_holder": ["active", "retired"]}
     dy = ("draw", "year")
     insured = np.stack([P[:, :, A].sum(axis=(-2, -1)) + P[:, :, R].sum(axis=(-2, -1)),
-                        (P[:, :, O] * inp.enrol[:, :n, None, :]).sum(axis=(-2, -1))], axis=-1)
-    total = P.sum(axis=(2, 3, 4))
+                        res["insured_resident"]], axis=-1)
     by_age = P.sum(axis=(2, 3))
-    denom_offset = 1 if a.config.indicators.reserve_months_denominator == "next_year" else 0
-    spend_denom = money["spending"][:, denom_offset:denom_offset + n]
-    balance = money["balance"][:, :n]
-    income, spending = money["income"][:, :n], money["spending"][:, :n]
-    ds = xr.Dataset(coords=coords)
-    ds["population"] = (dy + ("status", "sex", "age"), P, _attrs(
-        "persons", "population at 1 January",
-        "whole city population; status 'resident' is everyone outside the employee scheme"))
-    ds["births"] = (dy + ("sex",), pop["births"][:, :n], _attrs("persons", "births during the year"))
-    ds["deaths"] = (dy + ("sex",), pop["deaths"][:, :n], _attrs(
-        "persons", "deaths during the year", "deaths among the 1 January population and the year's births"))
-    ds["net_migration"] = (dy + ("sex",), pop["migration"][:, :n], _attrs("persons", "net migrants during the year"))
-    ds["insured"] = (dy + ("scheme",), insured, _attrs(
-        "persons", "insured members at 1 January",
-        "employee: active + retired; resident: enrolled members of the resident group"))
-    ds["coverage"] = (dy, insured.sum(-1) / total, _attrs("1", "insured share of the city population at 1 January"))
-    ds["member_years"] = (dy + ("status",), np.stack([money["active_years"], money["retired_years"],
-                                                      money["enrolled_years"]], -1)[:, :n],
-                          _attrs("person-years", "member-years in the year",
-                                 "mean of the 1 January stocks of the year and the next; 'resident' counts enrolled members only"))
-    ds = ds.assign_coords(source=list(INCOME_SOURCES), category=list(SPENDING_CATEGORIES),
-                          account_holder=["active", "retired"])
-    ds["income_by_source"] = (dy + ("scheme", "source"), money["income_by_source"][:, :n], _attrs(
-        "CNY", "contributions, premiums and subsidies collected",
-        "employee scheme gross contributions (before the personal-account split) by payer; resident premiums and subsidies"))
-    ds["income"] = (dy + ("scheme",), income, _attrs(
-        "CNY", "fund income (pooled fund for the employee scheme)",
-        "employee: contributions less personal-account credits; resident: premiums + subsidies; interest excluded"))
-    ds["spending_by_category"] = (dy + ("scheme", "category"), money["spending_by_category"][:, :n], _attrs(
-        "CNY", "fund spending by category", "claims x trend index x fund share; critical_illness is the resident per-capita transfer"))
-    ds["spending"] = (dy + ("scheme",), spending, _attrs("CNY", "fund spending (pooled fund for the employee scheme)"))
-    ds["interest"] = (dy + ("scheme",), money["interest"][:, :n], _attrs("CNY", "interest credited on the balance"))
-    opening = np.concatenate([np.broadcast_to([inp.opening_pooled, inp.opening_resident],
-                                              (P.shape[0], 1, 2)), balance[:, :-1]], axis=1)
-    ds["opening_balance"] = (dy + ("scheme",), opening, _attrs(
-        "CNY", "opening balance at 1 January (pooled fund for the employee scheme)"))
-    ds["balance"] = (dy + ("scheme",), balance, _attrs(
-        "CNY", "closing balance at 31 December (pooled fund for the employee scheme)",
-        "opening + income - spending + interest"))
-    ds["personal_account_credit"] = (dy + ("account_holder",), money["pa_credit"][:, :n], _attrs(
-        "CNY", "credits into employee personal accounts", "active: own contribution (+ employer share before the reform); retired: credit from the pooled fund"))
-    ds["personal_account_spending"] = (dy, money["pa_spending"][:, :n], _attrs("CNY", "spending from personal accounts"))
-    ds["personal_account_interest"] = (dy, money["pa_interest"][:, :n], _attrs("CNY", "interest credited to personal accounts"))
-    pa_balance = money["pa_balance"][:, :n]
-    ds["personal_account_opening_balance"] = (dy, np.concatenate(
-        [np.full((P.shape[0], 1), inp.opening_pa), pa_balance[:, :-1]], axis=1),
-        _attrs("CNY", "personal-account balances at 1 January"))
-    ds["personal_account_balance"] = (dy, pa_balance, _attrs(
-        "CNY", "personal-account balances at 31 December"))
-    ds["contribution_base"] = (dy, np.broadcast_to(inp.contribution_base, (P.shape[0], inp.flow_years.size))[:, :n],
-                               _attrs("CNY per active member-year", "average contribution base"))
-    ds["trend_index"] = (dy, np.broadcast_to(inp.trend, (P.shape[0], inp.flow_years.size))[:, :n],
-                         _attrs("1", "medical cost trend index (base year = 1)"))
-    ds["reserve_months"] = (dy + ("scheme",), fund.reserve_months(balance, spend_denom), _attrs(
-        "months", "months of reserves (累计结余可支付月数)",
-        f"closing balance / ({'next' if denom_offset else 'this'} year's spending / 12); pooled fund only for the employee scheme"))
-    ds["surplus_rate"] = (dy + ("scheme",), fund.surplus_rate(income, spending), _attrs(
-        "1", "current-year surplus rate (当期结余率)", "(income - spending) / income, interest excluded"))
-    ds["dependency_ratio"] = (dy, P[:, :, A].sum(axis=(-2, -1)) / P[:, :, R].sum(axis=(-2, -1)), _attrs(
-        "active members per retiree", "employee-scheme active:retired ratio (在职退休比) at 1 January"))
-    ds["old_age_ratio"] = (dy, by_age[..., 65:].sum(-1) / by_age[..., 15:65].sum(-1), _attrs(
-        "1", "old-age ratio: population 65+ / population 15-64 at 1 January"))
-    ds["depletion_year"] = (("draw", "scheme"), fund.depletion_year(np.moveaxis(balance, 1, -1), out_years), _attrs(
-        "year", "first year with a closing balance below zero", "NaN when the balance stays at or above zero over the horizon"))
-    if not stochastic:
+    next_year = a.config.indicators.reserve_months_denominator == "next_year"
+    spend_denom = res["spending_next"][:, 1:n + 1] if next_year else res["spending"]
+    balance, income, spending = res["balance"], res["income"], res["spending"]
+    opening = np.concatenate([np.broadcast_to([inp.opening_pooled, inp.opening_resident], (D, 1, 2)),
+                              balance[:, :-1]], axis=1)
+    pa_balance = res["pa_balance"]
+    v = {
+        "population": (dy + ("status", "sex", "age"), P, _attrs(
+            "persons", "population at 1 January",
+            "whole city population; status 'resident' is everyone outside the employee scheme")),
+        "births": (dy + ("sex",), res["births"], _attrs("persons", "births during the year")),
+        "deaths": (dy + ("sex",), res["deaths"], _attrs(
+            "persons", "deaths during the year", "deaths among the 1 January population and the year's births")),
+        "net_migration": (dy + ("sex",), res["migration"], _attrs("persons", "net migrants during the year")),
+        "insured": (dy + ("scheme",), insured, _attrs(
+            "persons", "insured members at 1 January",
+            "employee: active + retired; resident: enrolled members of the resident group")),
+        "coverage": (dy, insured.sum(-1) / P.sum(axis=(2, 3, 4)),
+                     _attrs("1", "insured share of the city population at 1 January")),
+        "member_years": (dy + ("status",), res["member_years"], _attrs(
+            "person-years", "member-years in the year",
+            "mean of the 1 January stocks of the year and the next; 'resident' counts enrolled members only")),
+        "income_by_source": (dy + ("scheme", "source"), res["income_by_source"], _attrs(
+            "CNY", "contributions, premiums and subsidies collected",
+            "employee scheme gross contributions (before the personal-account split) by payer; resident premiums and subsidies")),
+        "income": (dy + ("scheme",), income, _attrs(
+            "CNY", "fund income (pooled fund for the employee scheme)",
+            "employee: contributions less personal-account credits; resident: premiums + subsidies; interest excluded")),
+        "spending_by_category": (dy + ("scheme", "category"), res["spending_by_category"], _attrs(
+            "CNY", "fund spending by category",
+            "claims x trend index x fund share; critical_illness is the resident per-capita transfer")),
+        "spending": (dy + ("scheme",), spending, _attrs("CNY", "fund spending (pooled fund for the employee scheme)")),
+        "interest": (dy + ("scheme",), res["interest"], _attrs("CNY", "interest credited on the balance")),
+        "opening_balance": (dy + ("scheme",), opening, _attrs(
+            "CNY", "opening balance at 1 January (pooled fund for the employee scheme)")),
+        "balance": (dy + ("scheme",), balance, _attrs(
+            "CNY", "closing balance at 31 December (pooled fund for the employee scheme)",
+            "opening + income - spending + interest")),
+        "personal_account_credit": (dy + ("account_holder",), res["pa_credit"], _attrs(
+            "CNY", "credits into employee personal accounts",
+            "active: own contribution (+ employer share before the reform); retired: credit from the pooled fund")),
+        "personal_account_spending": (dy, res["pa_spending"], _attrs("CNY", "spending from personal accounts")),
+        "personal_account_interest": (dy, res["pa_interest"], _attrs("CNY", "interest credited to personal accounts")),
+        "personal_account_opening_balance": (dy, np.concatenate([np.full((D, 1), inp.opening_pa), pa_balance[:, :-1]], axis=1),
+                                             _attrs("CNY", "personal-account balances at 1 January")),
+        "personal_account_balance": (dy, pa_balance, _attrs("CNY", "personal-account balances at 31 December")),
+        "contribution_base": (dy, res["contribution_base"], _attrs("CNY per active member-year", "average contribution base")),
+        "trend_index": (dy, res["trend"], _attrs("1", "medical cost trend index (base year = 1)")),
+        "reserve_months": (dy + ("scheme",), fund.reserve_months(balance, spend_denom), _attrs(
+            "months", "months of reserves (累计结余可支付月数)",
+            f"closing balance / ({'next' if next_year else 'this'} year's spending / 12); pooled fund only for the employee scheme")),
+        "surplus_rate": (dy + ("scheme",), fund.surplus_rate(income, spending), _attrs(
+            "1", "current-year surplus rate (当期结余率)", "(income - spending) / income, interest excluded")),
+        "dependency_ratio": (dy, P[:, :, A].sum(axis=(-2, -1)) / P[:, :, R].sum(axis=(-2, -1)), _attrs(
+            "active members per retiree", "employee-scheme active:retired ratio (在职退休比) at 1 January")),
+        "old_age_ratio": (dy, by_age[..., 65:].sum(-1) / by_age[..., 15:65].sum(-1), _attrs(
+            "1", "old-age ratio: population 65+ / population 15-64 at 1 January")),
+        "depletion_year": (("draw", "scheme"), fund.depletion_year(np.moveaxis(balance, 1, -1), out_years), _attrs(
+            "year", "first year with a closing balance below zero",
+            "NaN when the balance stays at or above zero over the horizon")),
+    }
+    ds = xr.Dataset(v, coords=coords)
+    if not stochastic_run:
         ds = ds.isel(draw=0, drop=True)
-    ds.attrs.update(provenance(a, seed=seed, draws=P.shape[0] if stochastic else 1, years=years))
+    ds.attrs.update(provenance(a, seed=seed, draws=D if stochastic_run else 1, years=years,
+                               sources=sources if stochastic_run else ()))
     return ds
 
 
-def provenance(a: Assumptions, *, seed, draws: int, years: int) -> dict:
+def provenance(a: Assumptions, *, seed, draws: int, years: int, sources=()) -> dict:
     """Attributes that make every output traceable to the code and assumptions behind it."""
     return {
         "title": f"Medical-insurance fund projection: {a.config.title}",
@@ -327,6 +377,7 @@ def provenance(a: Assumptions, *, seed, draws: int, years: int) -> dict:
         "horizon_years": years,
         "draws": draws,
         "seed": "none" if seed is None else str(seed),
+        "stochastic_sources": ",".join(sources) if sources else "none",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "python_version": platform.python_version(),
         "numpy_version": np.__version__,
@@ -337,7 +388,7 @@ def provenance(a: Assumptions, *, seed, draws: int, years: int) -> dict:
 
 
 def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = None,
-            seed: int | None = None) -> xr.Dataset:
+            seed: int | None = None, sources=stochastic.SOURCES, chunk: int = DEFAULT_CHUNK) -> xr.Dataset:
     """Project both funds of an assumption set.
 
     Parameters
@@ -346,6 +397,16 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
         From :func:`actuarial.load_assumptions`.
     years : int
         Horizon: the result covers the base year and the ``years`` years after it.
+    draws : int, optional
+        Number of Monte Carlo draws. None (default) gives the deterministic best estimate with
+        no ``draw`` dimension.
+    seed : int, optional
+        Seed of the random streams; the same seed gives the same numbers whatever ``chunk``.
+    sources : iterable of str
+        Sources of uncertainty switched on (default all: ``actuarial.stochastic.SOURCES``);
+        an empty tuple gives every draw equal to the best estimate.
+    chunk : int
+        Draws computed at once (bounds memory; results do not depend on it).
 
     Returns
     -------
@@ -353,15 +414,21 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
         ``population(year, status, sex, age)``, ``income``, ``spending``, ``balance``,
         ``reserve_months``, ``surplus_rate`` (``year, scheme``), ``personal_account_balance``,
         ``dependency_ratio``, ``old_age_ratio`` (``year``), ``depletion_year(scheme)`` and the
-        components behind them, each with ``units`` and ``long_name``; provenance in attrs.
+        components behind them (leading ``draw`` dim when ``draws`` is given), each with
+        ``units`` and ``long_name``; provenance in attrs.
     """
     if not isinstance(years, (int, np.integer)) or isinstance(years, bool) or not 0 <= years <= 60:
         raise ProjectionError(f"years must be a whole number from 0 to 60 (got {years!r})")
-    if draws is not None:
-        raise ProjectionError("stochastic draws are not available yet; call project(..., draws=None)")
+    if not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ProjectionError(f"chunk must be a whole number of at least 1 (got {chunk!r})")
     extra = 2 if assumptions.config.indicators.reserve_months_denominator == "next_year" else 1
     flow_years = assumptions.base_year + np.arange(years + extra)
     inp = resolve_inputs(assumptions, flow_years)
-    pop = run_population(inp)
-    money = run_money(inp, pop["population"])
-    return assemble(assumptions, inp, pop, money, years, seed=seed, stochastic=False)
+    sources = tuple(sources)
+    if draws is None:
+        res = run(inp, stochastic.zero_deviations(1, flow_years.size), None, years + 1, chunk)
+        return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
+    model = stochastic.calibrate(assumptions)
+    dev = stochastic.draw_deviations(model, draws, flow_years.size, seed, sources)
+    res = run(inp, dev, model.bx_single, years + 1, chunk)
+    return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources)

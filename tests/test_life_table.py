@@ -37,13 +37,28 @@ def test_andreev_kingkade_segments():
     assert a0_andreev_kingkade(0.2, "male") == pytest.approx(0.29915)
 
 
-def test_constant_rate_single_year_survival_is_exp_like():
+def test_constant_rate_single_year_survival():
     # with m constant and a = 1/2, one-year survival ratios equal 1 - q at every closed age
-    lt = life_table(np.full(101, 0.02), np.arange(101))
-    sr = survival_ratios(xr.DataArray(np.full(101, 0.02), coords={"age": np.arange(101)}, dims="age"))
+    m = xr.DataArray(np.full((2, 101), 0.02), coords={"sex": ["female", "male"], "age": np.arange(101)},
+                     dims=("sex", "age"))
+    lt = life_table(m)
+    sr = survival_ratios(m)
     q = 0.02 / 1.01
-    np.testing.assert_allclose(sr["sx"].values[1:99], 1 - q, rtol=1e-13)
-    assert float(sr["sx"][99]) == pytest.approx(float(lt["Tx"][100] / lt["Tx"][99]))
+    np.testing.assert_allclose(sr["sx"].values[:, 1:99], 1 - q, rtol=1e-13)
+    np.testing.assert_allclose(sr["sx"].sel(age=99), lt["Tx"].sel(age=100) / lt["Tx"].sel(age=99), rtol=1e-13)
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(float, (2, 101), elements=st.floats(1e-5, 1.5)))
+def test_fast_survival_equals_life_table_ratios(m):
+    mx = xr.DataArray(np.sort(m, axis=-1), coords={"sex": ["female", "male"], "age": np.arange(101)},
+                      dims=("sex", "age"))
+    lt = life_table(mx)
+    sr = survival_ratios(mx)
+    L, T = lt["Lx"].values, lt["Tx"].values
+    np.testing.assert_allclose(sr["sx"].values[:, :99], L[:, 1:100] / L[:, :99], rtol=1e-12)
+    np.testing.assert_allclose(sr["sx"].values[:, 99], T[:, 100] / T[:, 99], rtol=1e-12)
+    np.testing.assert_allclose(sr["birth_survival"].values, L[:, 0] / lt["lx"].values[:, 0], rtol=1e-12)
 
 
 @settings(max_examples=50, deadline=None)

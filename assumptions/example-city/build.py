@@ -28,7 +28,8 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from actuarial import demography, load_assumptions  # noqa: E402
 from actuarial.assumptions import AGES, SEXES, STATUSES  # noqa: E402
-from actuarial.projection import resolve_inputs, run_population  # noqa: E402
+from actuarial.projection import realise, resolve_inputs, run_population  # noqa: E402
+from actuarial.stochastic import zero_deviations  # noqa: E402
 
 SOURCES = HERE / "sources"
 BASE_YEAR = 2024
@@ -271,9 +272,10 @@ def build(folder: Path) -> dict:
     # pass 1: member-years of the base year from the engine
     a = load_assumptions(folder)
     inp = resolve_inputs(a, np.array([BASE_YEAR]))
-    pop = run_population(inp)["population"][0]
+    real = realise(inp, zero_deviations(1, 1), None)
+    pop = run_population(inp, real)["population"][0]
     py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
-    py[2] *= inp.enrol[0, 0][None, :]                           # enrolled residents only
+    py[2] *= real.enrol[0, 0][None, :]                          # enrolled residents only
     active_years, retired_years, enrolled_years = py.sum(axis=(1, 2))
 
     cfg = a.config
