@@ -294,21 +294,23 @@ def survival_from_mx(m: np.ndarray, a0: np.ndarray) -> tuple[np.ndarray, np.ndar
         S_x = p_x f_{x+1} / f_x  (x = 0..98),   S_99 = S_100 = T_100 / T_99 = r / (f_99 + r),
         r = p_99 / m_100,   births surviving to 1 January = f_0
 
+    For x >= 1, ``q = m / (1 + m/2)`` makes this ``S_x = (1 - m_x/2) / (1 + m_{x+1}/2)``.
     Every step is elementwise (no cumulative product), so it runs fast over many draws.
     Returns (sx (..., age), birth_survival (...))."""
     m = np.asarray(m, dtype=float)
-    a = np.full(m.shape[-1], 0.5)
-    q = m / (1.0 + 0.5 * m)
-    q0 = m[..., 0] / (1.0 + (1.0 - a0) * m[..., 0])
-    q[..., 0] = q0
-    f = 1.0 - (1.0 - a) * q
-    f[..., 0] = 1.0 - (1.0 - a0) * q0
-    p = 1.0 - q
+    half = 0.5 * m
     sx = np.empty(m.shape)
-    sx[..., :-2] = p[..., :-2] * f[..., 1:-1] / f[..., :-2]
-    r = p[..., -2] / m[..., -1]
-    sx[..., -2:] = (r / (f[..., -2] + r))[..., None]
-    return sx, f[..., 0]
+    denominator = np.add(half[..., 2:-1], 1.0)
+    np.subtract(1.0, half[..., 1:-2], out=sx[..., 1:-2])
+    sx[..., 1:-2] /= denominator
+    m0 = m[..., 0]
+    q0 = m0 / (1.0 + (1.0 - a0) * m0)
+    f0 = 1.0 - (1.0 - a0) * q0
+    sx[..., 0] = (1.0 - q0) / (f0 * (1.0 + half[..., 1]))
+    p99 = (1.0 - half[..., -2]) / (1.0 + half[..., -2])
+    r = p99 / m[..., -1]
+    sx[..., -2:] = (r / (1.0 / (1.0 + half[..., -2]) + r))[..., None]
+    return sx, f0
 
 
 def a0_by_sex(m0: np.ndarray) -> np.ndarray:
@@ -410,15 +412,24 @@ def retirement_hazard(share: xr.DataArray) -> xr.DataArray:
 # --------------------------------------------------------------------------------------------
 
 
-def survive_and_age(pop: np.ndarray, sx: np.ndarray) -> np.ndarray:
+def survive_and_age(pop: np.ndarray, sx: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Step 1-2: survivors of ``pop`` (..., status, sex, age) one year on, one age older. The
     open group keeps its survivors and receives the survivors of age 99. Age 0 is left empty
-    for the newborns. ``sx`` is (..., sex, age)."""
+    for the newborns. ``sx`` is (..., sex, age); ``out`` (optional) receives the result."""
     s = sx[..., None, :, :]
-    out = np.zeros_like(pop)
-    out[..., 1:-1] = pop[..., :-2] * s[..., :-2]
+    out = np.empty_like(pop) if out is None else out
+    np.multiply(pop[..., :-2], s[..., :-2], out=out[..., 1:-1])
     out[..., -1] = pop[..., -2] * s[..., -2] + pop[..., -1] * s[..., -1]
+    out[..., 0] = 0.0
     return out
+
+
+def deaths_among(pop: np.ndarray, sx: np.ndarray) -> np.ndarray:
+    """Deaths during the year among ``pop`` (..., status, sex, age), by sex: sum (1 - S_x) N_x."""
+    by_sex_age = pop[..., 0, :, :] + pop[..., 1, :, :]
+    for i in range(2, pop.shape[-3]):   # statuses: slice sums beat a strided reduction
+        by_sex_age += pop[..., i, :, :]
+    return np.sum(by_sex_age * (1.0 - sx), axis=-1)
 
 
 def births(women_start: np.ndarray, women_end: np.ndarray, fertility: np.ndarray) -> np.ndarray:
@@ -434,34 +445,50 @@ def split_births(total: np.ndarray, srb: np.ndarray) -> np.ndarray:
 
 
 def transitions(pop: np.ndarray, entry: np.ndarray, exit_: np.ndarray, retire: np.ndarray,
-                eligible: np.ndarray | float) -> np.ndarray:
+                eligible: np.ndarray | float, *, inplace: bool = False) -> np.ndarray:
     """Step 4: moves between statuses at the new ages. ``entry`` (resident -> active) and
     ``exit_`` (active -> resident) act first; then ``retire`` (share of remaining actives
     reaching the statutory age); of those retiring, the ``eligible`` share with enough
     contribution years become retirees and the rest join the resident group. Rates are
-    (..., sex, age); the status totals are unchanged."""
+    (..., sex, age) (``eligible`` broadcasts over sex and age); the status totals are unchanged.
+    With ``inplace`` the moves are made in ``pop`` itself (no copy)."""
+    out = pop if inplace else pop.copy()
     a, r, o = STATUS_INDEX["active"], STATUS_INDEX["retired"], STATUS_INDEX["resident"]
-    act, ret, res = pop[..., a, :, :], pop[..., r, :, :], pop[..., o, :, :]
-    joining = res * entry
-    leaving = act * exit_
-    act = act + joining - leaving
-    retiring = act * retire
-    kept = retiring * eligible
-    out = np.empty_like(pop)
-    out[..., a, :, :] = act - retiring
-    out[..., r, :, :] = ret + kept
-    out[..., o, :, :] = res - joining + leaving + (retiring - kept)
+    act, ret, res = out[..., a, :, :], out[..., r, :, :], out[..., o, :, :]
+    net_in = res * entry
+    tmp = act * exit_
+    net_in -= tmp
+    act += net_in
+    res -= net_in
+    retiring = np.multiply(act, retire, out=net_in)
+    act -= retiring
+    kept = np.multiply(retiring, np.asarray(eligible)[..., None, None], out=tmp)
+    ret += kept
+    retiring -= kept
+    res += retiring
     return out
 
 
-def migrate(pop: np.ndarray, migrants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Step 5: add net migrants; an outflow larger than the group is capped at the group so
-    that no count goes negative. Returns the new population and the migration applied."""
-    applied = np.maximum(migrants, -pop)
-    return pop + applied, applied
+def migrate(pop: np.ndarray, migrants: np.ndarray, *, inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: add net migrants (status, sex, age) to ``pop`` (..., status, sex, age); an outflow
+    larger than the group is capped at the group so that no count goes negative. Only the
+    cells with migrants are touched. Returns the population and the migration applied by sex
+    (..., sex)."""
+    out = pop if inplace else pop.copy()
+    lead = out.shape[:-3]
+    flat = out.reshape(lead + (-1,))
+    cells = np.flatnonzero(migrants)
+    current = flat[..., cells]
+    applied = np.maximum(migrants.reshape(-1)[cells], -current)
+    flat[..., cells] = current + applied
+    sex_of_cell = (cells // migrants.shape[-1]) % migrants.shape[-2]
+    by_sex = np.zeros(lead + (migrants.shape[-2],))
+    for j, sex in enumerate(sex_of_cell):   # cell by cell: the same sums whatever the draw count
+        by_sex[..., sex] += applied[..., j]
+    return out, by_sex
 
 
-def enrolled_share(resident_rate: np.ndarray, newborn_rate: np.ndarray) -> np.ndarray:
+def enrolled_share(resident_rate, newborn_rate) -> np.ndarray:
     """Share of the resident group enrolled in the resident scheme by age (..., age): the
     newborn rate at age 0 and the general rate at ages 1+."""
     rate = np.repeat(np.asarray(resident_rate, dtype=float)[..., None], AGES.size, axis=-1)

@@ -18,7 +18,9 @@ Timing conventions
 
 from __future__ import annotations
 
+import os
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -34,7 +36,7 @@ A, R, O = (demography.STATUS_INDEX[s] for s in ("active", "retired", "resident")
 FEMALE = demography.SEX_INDEX["female"]
 SPENDING_CATEGORIES = CATEGORIES + ("critical_illness",)
 INCOME_SOURCES = ("employer", "employee", "premium", "subsidy")
-DEFAULT_CHUNK = 1000
+DEFAULT_CHUNK = 250
 
 
 @dataclass
@@ -86,9 +88,10 @@ class Realised:
 
     sx: np.ndarray                  # (D, T, sex, age)
     birth_survival: np.ndarray      # (D, T, sex)
-    entry: np.ndarray               # (D, T, sex, age)
-    exit: np.ndarray                # (D, T, sex, age)
-    enrol: np.ndarray               # (D, T, age) enrolled share of the resident group
+    entry: np.ndarray               # (D, T, sex, age) resident -> active, fraction per year
+    exit: np.ndarray                # (D, T, sex, age) active -> resident
+    enrol: np.ndarray               # (D, T) enrolled share of the resident group aged 1+
+    enrol_newborn: np.ndarray       # (D, T) enrolled share at age 0
     contribution_base: np.ndarray   # (D, T)
     trend: np.ndarray               # (D, T)
     interest_rate: np.ndarray       # (D, T)
@@ -152,58 +155,79 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
 def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> Realised:
     """Apply deviations (each (D, T), mortality (D, T, sex)) to the best estimate. With every
     deviation zero the result equals the best estimate to the last bit."""
-    if bx is None:
-        m = np.broadcast_to(inp.mx, dev["mortality"].shape[:2] + inp.mx.shape[1:])
+    if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
+        sx, bs = demography.survival_from_mx(inp.mx, demography.a0_by_sex(inp.mx[..., 0]))
+        D = dev["mortality"].shape[0]
+        sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
     else:
-        m = inp.mx[None] * np.exp(bx[None, None] * dev["mortality"][..., None])
-    sx, bs = demography.survival_from_mx(m, demography.a0_by_sex(m[..., 0]))
+        m = np.multiply(bx[None, None], dev["mortality"][..., None])
+        np.exp(m, out=m)
+        m *= inp.mx[None]
+        sx, bs = demography.survival_from_mx(m, demography.a0_by_sex(m[..., 0]))
     first = np.arange(inp.flow_years.size) == 0
     wage = inp.wage_growth[None] + dev["wage_growth"]
     base = inp.base0 * np.cumprod(np.where(first, 1.0, 1.0 + wage), axis=-1)
     growth = (inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
               + dev["utilisation_growth"] + inp.policy_effect[None])
     trend = np.cumprod(np.where(first, 1.0, 1.0 + growth), axis=-1)
-    enrol = demography.enrolled_share(np.clip(inp.enrolment_rate[None] + dev["enrolment"], 0.0, 1.0),
-                                      np.clip(inp.newborn_enrolment_rate[None] + dev["enrolment"], 0.0, 1.0))
     scale = np.exp(dev["employment"])[..., None, None]
     return Realised(
         sx=sx, birth_survival=bs,
-        entry=np.clip(inp.entry[None, None] * scale, 0.0, 1.0),
-        exit=np.clip(inp.exit[None, None] / scale, 0.0, 1.0),
-        enrol=enrol, contribution_base=base, trend=trend,
+        entry=np.minimum(inp.entry * scale, 1.0), exit=np.minimum(inp.exit / scale, 1.0),
+        enrol=np.clip(inp.enrolment_rate[None] + dev["enrolment"], 0.0, 1.0),
+        enrol_newborn=np.clip(inp.newborn_enrolment_rate[None] + dev["enrolment"], 0.0, 1.0),
+        contribution_base=base, trend=trend,
         interest_rate=inp.interest_rate[None] + dev["interest_rate"],
     )
 
 
-def run_population(inp: Inputs, real: Realised) -> dict[str, np.ndarray]:
+def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
-    each 1 January and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
+    each 1 January (written into ``out`` when given) and the flows ``births``, ``deaths``,
+    ``migration`` (D, T, sex) of each year."""
     D, T = real.sx.shape[:2]
-    pop = np.empty((D, T + 1, len(STATUSES), len(SEXES), AGES.size))
+    shape = (D, T + 1, len(STATUSES), len(SEXES), AGES.size)
+    pop = np.empty(shape) if out is None else out
     pop[:, 0] = inp.pop0
     born, died, moved = (np.empty((D, T, len(SEXES))) for _ in range(3))
     for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
-        start = pop[:, t]
-        aged = demography.survive_and_age(start, real.sx[:, t])
-        women_start = start[:, :, FEMALE, :].sum(axis=1)
-        women_end = aged[:, :, FEMALE, :].sum(axis=1)
-        b = demography.split_births(demography.births(women_start, women_end, inp.fertility[t]), inp.srb[t])
-        aged[:, O, :, 0] = b * real.birth_survival[:, t]
-        died[:, t] = start.sum(axis=(1, 3)) + b - aged.sum(axis=(1, 3))
+        start, end = pop[:, t], pop[:, t + 1]
+        demography.survive_and_age(start, real.sx[:, t], out=end)
+        women = lambda p: p[:, 0, FEMALE] + p[:, 1, FEMALE] + p[:, 2, FEMALE]  # noqa: E731  all statuses
+        b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
+        end[:, O, :, 0] = b * real.birth_survival[:, t]
+        died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
         born[:, t] = b
-        after = demography.transitions(aged, real.entry[:, t], real.exit[:, t], inp.retire[t], inp.eligible[t])
-        pop[:, t + 1], applied = demography.migrate(after, inp.migration)
-        moved[:, t] = applied.sum(axis=(1, 3))
+        demography.transitions(end, real.entry[:, t], real.exit[:, t], inp.retire[t], inp.eligible[t], inplace=True)
+        _, moved[:, t] = demography.migrate(end, inp.migration, inplace=True)
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
+def _stock_sums(pop: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """For each 1 January stock, persons and base-year claim cost by category in one BLAS pass:
+    pop (D, T+1, sex, age) x [1 | cost] -> (D, T+1, 1 + categories)."""
+    weights = np.concatenate([np.ones(cost.shape[:-1] + (1,)), cost], axis=-1).reshape(-1, 1 + cost.shape[-1])
+    return pop.reshape(pop.shape[:2] + (-1,)) @ weights
+
+
 def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndarray]:
-    """Income, spending, balances and personal accounts of both funds, (D, T, ...) in CNY."""
-    member_years = 0.5 * (pop[:, :-1] + pop[:, 1:])          # (D, T, status, sex, age)
-    active = member_years[:, :, A].sum(axis=(-2, -1))
-    retired = member_years[:, :, R].sum(axis=(-2, -1))
-    enrolled = member_years[:, :, O] * real.enrol[:, :, None, :]   # (D, T, sex, age)
-    enrolled_total = enrolled.sum(axis=(-2, -1))
+    """Income, spending, balances and personal accounts of both funds, (D, T, ...) in CNY.
+
+    Member-years are the mean of the year's two 1 January stocks; because every money flow is
+    linear in them, the engine sums persons and costs per stock (one matrix product each)
+    and averages the sums."""
+    mean = lambda x: 0.5 * (x[:, :-1] + x[:, 1:])  # noqa: E731  stocks -> member-years
+    act = mean(_stock_sums(pop[:, :, A], inp.claim_cost[A]))          # (D, T, 1 + C)
+    ret = mean(_stock_sums(pop[:, :, R], inp.claim_cost[R]))
+    res_all = _stock_sums(pop[:, :, O], inp.claim_cost[O])            # (D, T+1, 1 + C)
+    cost0 = np.concatenate([np.ones((len(SEXES), 1)), inp.claim_cost[O, :, 0, :]], axis=-1)
+    res_age0 = pop[:, :, O, :, 0] @ cost0                             # (D, T+1, 1 + C)
+    # enrolled residents: the general rate at ages 1+, the newborn rate at age 0
+    rate1, rate0 = real.enrol[..., None], real.enrol_newborn[..., None]
+    enrolled_stock = lambda x: rate1 * (x - res_age0[:, :x.shape[1]]) + rate0 * res_age0[:, :x.shape[1]]  # noqa: E731
+    res = 0.5 * (enrolled_stock(res_all[:, :-1]) + rate1 * (res_all[:, 1:] - res_age0[:, 1:])
+                 + rate0 * res_age0[:, 1:])
+    active, retired, enrolled_total = act[..., 0], ret[..., 0], res[..., 0]
 
     employer, employee = schemes.employee_contributions(
         active, real.contribution_base, inp.employer_rate, inp.employee_rate, inp.employee_collection)
@@ -216,13 +240,10 @@ def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndar
     premiums, subsidies = schemes.resident_income(enrolled_total, inp.premium, inp.subsidy, inp.resident_collection)
 
     emp_share, res_share = inp.fund_share[None, :, 0, :], inp.fund_share[None, :, 1, :]
-    emp_claims = (costs.benefit_spending(member_years[:, :, A], inp.claim_cost[A], real.trend, emp_share)
-                  + costs.benefit_spending(member_years[:, :, R], inp.claim_cost[R], real.trend, emp_share))
-    res_claims = costs.benefit_spending(enrolled, inp.claim_cost[O], real.trend, res_share)
-
+    trend = real.trend[..., None]
     spending_cat = np.zeros(active.shape + (len(SCHEMES), len(SPENDING_CATEGORIES)))
-    spending_cat[..., 0, :2] = emp_claims
-    spending_cat[..., 1, :2] = res_claims
+    spending_cat[..., 0, :2] = (act[..., 1:] + ret[..., 1:]) * trend * emp_share
+    spending_cat[..., 1, :2] = res[..., 1:] * trend * res_share
     spending_cat[..., 1, 2] = enrolled_total * inp.critical_illness
     spending = spending_cat.sum(axis=-1)
 
@@ -246,31 +267,51 @@ def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndar
         "pa_credit": np.stack([active_credit, retiree_credit], axis=-1),
         "pa_spending": pa_spending, "pa_interest": pa_interest, "pa_balance": pa_closing,
         "contribution_base": real.contribution_base, "trend": real.trend,
-        "insured_resident": (pop[:, :-1, O] * real.enrol[:, :, None, :]).sum(axis=(-2, -1)),
+        "insured_resident": enrolled_stock(res_all[:, :-1])[..., 0],
     }
 
 
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def run(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None, n: int,
-        chunk: int = DEFAULT_CHUNK) -> dict[str, np.ndarray]:
-    """Run population and money for all draws, ``chunk`` draws at a time, keeping the first
-    ``n`` years of every result (the rest were needed only as the next year's stocks)."""
+        chunk: int = DEFAULT_CHUNK, workers: int | None = None) -> dict[str, np.ndarray]:
+    """Run population and money for all draws, ``chunk`` draws at a time on ``workers``
+    threads (numpy releases the GIL in its loops), keeping the first ``n`` years of every
+    result (the rest were needed only as the next year's stocks). Each chunk writes its own
+    slice of the outputs, so results do not depend on the chunking or the thread count."""
     D = dev["wage_growth"].shape[0]
+    T = inp.flow_years.size
+    population = np.empty((D, T + 1, len(STATUSES), len(SEXES), AGES.size))
     out: dict[str, np.ndarray] = {}
-    for lo in range(0, D, chunk):
+
+    def one(lo: int) -> dict[str, np.ndarray]:
         hi = min(lo + chunk, D)
-        part = {k: v[lo:hi] for k, v in dev.items()}
-        real = realise(inp, part, bx)
-        pop = run_population(inp, real)
+        real = realise(inp, {k: v[lo:hi] for k, v in dev.items()}, bx)
+        pop = run_population(inp, real, out=population[lo:hi])
         money = run_money(inp, real, pop["population"])
-        results = {**pop, **money}
-        for key, value in results.items():
-            value = value[:, :n]
-            if key not in out:
-                out[key] = np.empty((D,) + value.shape[1:])
-            out[key][lo:hi] = value
-        if "spending_next" not in out:
-            out["spending_next"] = np.empty((D,) + money["spending"].shape[1:])
-        out["spending_next"][lo:hi] = money["spending"]
+        results = {k: v[:, :n] for k, v in {**pop, **money}.items() if k != "population"}
+        results["spending_next"] = money["spending"]
+        if out:
+            for key, value in results.items():
+                out[key][lo:hi] = value
+        return results
+
+    starts = list(range(0, D, chunk))
+    first = one(starts[0])                       # gives the shapes of every output
+    for key, value in first.items():
+        out[key] = np.empty((D,) + value.shape[1:])
+        out[key][: value.shape[0]] = value
+    rest = starts[1:]
+    workers = _workers() if workers is None else workers
+    if workers > 1 and len(rest) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(one, rest))
+    else:
+        for lo in rest:
+            one(lo)
+    out["population"] = population[:, :n]
     return out
 
 
@@ -430,5 +471,6 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
         return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
     model = stochastic.calibrate(assumptions)
     dev = stochastic.draw_deviations(model, draws, flow_years.size, seed, sources)
-    res = run(inp, dev, model.bx_single, years + 1, chunk)
+    bx = model.bx_single if "mortality" in sources else None   # no deviation: shared ratios
+    res = run(inp, dev, bx, years + 1, chunk)
     return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources)

@@ -167,8 +167,8 @@ def draw_deviations(model: StochasticModel, draws: int, n_years: int, seed,
     for j, name in enumerate(ECONOMIC_COMPONENTS):
         if name in sources:
             dev[name] = _ar1_path(correlated[..., j], model.ar1[name])
-    rng = _stream(seed, "mortality")
-    zk, zd = rng.standard_normal((draws, n_years - 1)), rng.standard_normal(draws)
+    zm = _stream(seed, "mortality").standard_normal((draws, n_years))   # column 0: drift error
+    zk, zd = zm[:, 1:], zm[:, 0]
     if "mortality" in sources and n_years > 1:
         for i, sex in enumerate(SEXES):   # common shocks for both sexes
             dev["mortality"][:, 1:, i] = model.lee_carter[sex].kt_deviation(zk, zd)
@@ -218,6 +218,6 @@ def depletion_distribution(ds: xr.Dataset) -> xr.Dataset:
         "probability": prob.transpose("scheme", "year").assign_attrs(
             units="1", long_name="probability that the balance first falls below zero in the year"),
         "never": never.assign_attrs(units="1", long_name="probability that the balance stays at or above zero over the horizon"),
-        "cumulative": prob.cumsum("year").transpose("scheme", "year").assign_attrs(
+        "cumulative_probability": prob.cumsum("year").transpose("scheme", "year").assign_attrs(
             units="1", long_name="probability of depletion by the end of the year"),
     })

@@ -231,6 +231,48 @@ def claim_cost_table(levels: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["status", "sex", "age", "inpatient", "outpatient"])
 
 
+# ---- history for the stochastic components (README.md: "Histories") -----------------------
+HISTORY_YEARS = np.arange(2012, BASE_YEAR + 1)
+HISTORY_SEED = 20241122
+HISTORY_MODELS = {  # long-run mean, AR(1) phi, innovation sd: the truth the fit should find
+    "medical_inflation": (0.035, 0.5, 0.008),
+    "utilisation_growth": (0.030, 0.4, 0.012),
+}
+HISTORY_SHOCKS = {2020: ("utilisation_growth", -0.10),   # care deferred during the epidemic
+                  2023: ("utilisation_growth", +0.09)}   # demand released after it
+
+
+def cost_history() -> pd.DataFrame:
+    """Synthetic yearly growth of medical prices and of use per person, 2012-2024: AR(1) paths
+    with the parameters above, plus the 2020 and 2023 epidemic shocks (flagged)."""
+    rng = np.random.default_rng(HISTORY_SEED)
+    out = {"year": HISTORY_YEARS}
+    for name, (mean, phi, sd) in HISTORY_MODELS.items():
+        dev = np.zeros(HISTORY_YEARS.size)
+        dev[0] = rng.normal(0, sd / np.sqrt(1 - phi ** 2))
+        for t in range(1, HISTORY_YEARS.size):
+            dev[t] = phi * dev[t - 1] + rng.normal(0, sd)
+        out[name] = mean + dev
+    for year, (name, size) in HISTORY_SHOCKS.items():
+        out[name][HISTORY_YEARS == year] += size
+    out["shock_year"] = np.isin(HISTORY_YEARS, list(HISTORY_SHOCKS)).astype(int)
+    df = pd.DataFrame(out)
+    for name in HISTORY_MODELS:
+        df[name] = df[name].round(5)
+    return df
+
+
+def mortality_history() -> pd.DataFrame:
+    """UN WPP 2024 abridged death rates, estimates for the periods 1980-1985 .. 2020-2025."""
+    df = pd.read_csv(SOURCES / "china_mx_abridged_1950_2100.csv")
+    df = df[df["sex"].isin(SEXES)].copy()
+    start = df["period"].str.slice(0, 4).astype(int)
+    df = df[(start >= 1980) & (start <= 2020)]
+    df["time"] = start[(start >= 1980) & (start <= 2020)] + 2.5
+    df["age"] = _ages_from_labels(df["age"])
+    return df[["time", "sex", "age", "mx"]].sort_values(["time", "sex", "age"]).reset_index(drop=True)
+
+
 def write_tables(folder: Path, population: np.ndarray, active_level: float,
                  levels: dict[str, float]) -> None:
     rows = [(status, sex, int(age), round(float(population[i, j, age]), 3))
@@ -241,6 +283,8 @@ def write_tables(folder: Path, population: np.ndarray, active_level: float,
     transition_rates(active_level).to_csv(folder / "transitions.csv", index=False)
     migration_table().to_csv(folder / "migration.csv", index=False)
     claim_cost_table(levels).to_csv(folder / "claim_costs.csv", index=False)
+    cost_history().to_csv(folder / "cost_history.csv", index=False)
+    mortality_history().to_csv(folder / "mortality_history.csv", index=False)
 
 
 def _fmt_values(d: dict) -> str:
@@ -275,7 +319,7 @@ def build(folder: Path) -> dict:
     real = realise(inp, zero_deviations(1, 1), None)
     pop = run_population(inp, real)["population"][0]
     py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
-    py[2] *= real.enrol[0, 0][None, :]                          # enrolled residents only
+    py[2] *= demography.enrolled_share(real.enrol[0, 0], real.enrol_newborn[0, 0])[None, :]  # enrolled only
     active_years, retired_years, enrolled_years = py.sum(axis=(1, 2))
 
     cfg = a.config
@@ -325,7 +369,8 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     args = parser.parse_args(argv)
     files = ["assumptions.yaml", "population.csv", "mortality.csv", "fertility_pattern.csv",
-             "transitions.csv", "migration.csv", "claim_costs.csv"]
+             "transitions.csv", "migration.csv", "claim_costs.csv", "cost_history.csv",
+             "mortality_history.csv"]
     if not args.check:
         build(HERE)
         print(f"wrote {', '.join(files)} in {HERE}")
