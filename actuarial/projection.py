@@ -88,8 +88,9 @@ class Realised:
 
     sx: np.ndarray                  # (D, T, sex, age)
     birth_survival: np.ndarray      # (D, T, sex)
-    entry: np.ndarray               # (D, T, sex, age) resident -> active, fraction per year
-    exit: np.ndarray                # (D, T, sex, age) active -> resident
+    employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale
+    entry: np.ndarray | None        # (D, T, sex, age) scaled and capped at 1, when a cap binds
+    exit: np.ndarray | None
     enrol: np.ndarray               # (D, T) enrolled share of the resident group aged 1+
     enrol_newborn: np.ndarray       # (D, T) enrolled share at age 0
     contribution_base: np.ndarray   # (D, T)
@@ -170,10 +171,13 @@ def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> R
     growth = (inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
               + dev["utilisation_growth"] + inp.policy_effect[None])
     trend = np.cumprod(np.where(first, 1.0, 1.0 + growth), axis=-1)
-    scale = np.exp(dev["employment"])[..., None, None]
+    scale = np.exp(dev["employment"])
+    capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
+    s4 = scale[..., None, None]
     return Realised(
-        sx=sx, birth_survival=bs,
-        entry=np.minimum(inp.entry * scale, 1.0), exit=np.minimum(inp.exit / scale, 1.0),
+        sx=sx, birth_survival=bs, employment_scale=scale,
+        entry=np.minimum(inp.entry * s4, 1.0) if capped else None,
+        exit=np.minimum(inp.exit / s4, 1.0) if capped else None,
         enrol=np.clip(inp.enrolment_rate[None] + dev["enrolment"], 0.0, 1.0),
         enrol_newborn=np.clip(inp.newborn_enrolment_rate[None] + dev["enrolment"], 0.0, 1.0),
         contribution_base=base, trend=trend,
@@ -198,7 +202,12 @@ def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -
         end[:, O, :, 0] = b * real.birth_survival[:, t]
         died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
         born[:, t] = b
-        demography.transitions(end, real.entry[:, t], real.exit[:, t], inp.retire[t], inp.eligible[t], inplace=True)
+        if real.entry is None:   # no cap binds: scale the base rates step by step
+            scale = real.employment_scale[:, t, None, None]
+            entry, exit_ = inp.entry * scale, inp.exit / scale
+        else:
+            entry, exit_ = real.entry[:, t], real.exit[:, t]
+        demography.transitions(end, entry, exit_, inp.retire[t], inp.eligible[t], inplace=True)
         _, moved[:, t] = demography.migrate(end, inp.migration, inplace=True)
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
