@@ -29,7 +29,9 @@ def cmd_run(args) -> int:
     job = load_job(args.job)
     a = load_assumptions(job.assumption_path)
     years = job.years if args.years is None else args.years
-    ds = project(a, years=years)
+    draws = job.draws if args.draws is None else args.draws
+    seed = job.seed if args.seed is None else args.seed
+    ds = project(a, years=years, draws=draws, seed=seed)
     out = Path(args.out) if args.out else job.default_output_dir
     table = summary_table(ds)
     written = []
@@ -39,12 +41,19 @@ def cmd_run(args) -> int:
         written.append(write_csv(table, out / "summary.csv"))
     print(f"{ds.attrs['title']}")
     print(f"assumptions: {a.name} (hash {a.digest[:12]}), base year {a.base_year}, "
-          f"horizon {years} years, actuarial {__version__}")
+          f"horizon {years} years, actuarial {__version__}"
+          + (f", {draws} draws (seed {seed})" if draws else ", best estimate"))
     print()
     print(format_summary(table))
     depl = ds["depletion_year"]
     for scheme in depl["scheme"].values:
-        y = float(depl.sel(scheme=scheme))
+        d = depl.sel(scheme=scheme)
+        if "draw" in d.dims:
+            p = float(d.notnull().mean())
+            print(f"{scheme} fund: probability of a balance below zero within the horizon {p:.1%}"
+                  + (f" (median first year {int(d.median())})" if p >= 0.5 else ""))
+            continue
+        y = float(d)
         print(f"{scheme} fund: " + (f"balance below zero from {int(y)}" if y == y
                                     else "balance stays at or above zero over the horizon"))
     print()
@@ -82,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("job", help="job file, e.g. projections/example-city.yaml")
     run.add_argument("--out", help="output folder (default: a folder beside the job named after it)")
     run.add_argument("--years", type=int, help="override the job's horizon")
+    run.add_argument("--draws", type=int, help="override the job's number of draws")
+    run.add_argument("--seed", type=int, help="override the job's seed")
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate", help="validate an assumption set")
     val.add_argument("path", help="assumption folder or its assumptions.yaml")

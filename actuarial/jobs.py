@@ -7,6 +7,8 @@ outputs. Paths in a job are relative to the job file. Outputs go to a folder bes
     assumptions: ../assumptions/example-city
     years: 10
     outputs: [netcdf, csv]
+    draws: 1000        # optional: Monte Carlo draws along a `draw` dimension
+    seed: 20241122     # required with draws
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Job(BaseModel):
     assumptions: str = Field(description="assumption folder, relative to the job file")
     years: int = Field(10, ge=0, le=60, description="projection horizon after the base year")
     outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
+    draws: int | None = Field(None, ge=1, le=1_000_000, description="Monte Carlo draws; omit for the best estimate only")
+    seed: int | None = Field(None, ge=0, description="seed of the random streams (required with draws)")
 
     path: Path | None = Field(None, exclude=True)
 
@@ -59,5 +63,7 @@ def load_job(path) -> Job:
         if first["type"] == "extra_forbidden":
             raise JobError(f"{path}: field '{loc}': unknown key; expected only {sorted(Job.model_fields)}") from None
         raise JobError(f"{path}: field '{loc}': {first['msg']} (got {first.get('input')!r})") from None
+    if job.draws is not None and job.seed is None:
+        raise JobError(f"{path}: field 'seed': a job with draws needs a seed, so that its numbers can be reproduced")
     job.path = path
     return job

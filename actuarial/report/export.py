@@ -22,6 +22,9 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield Path(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes the file private; give it normal rights
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -31,7 +34,7 @@ def atomic_path(path):
 
 def write_netcdf(ds: xr.Dataset, path) -> Path:
     """Write a Dataset as NetCDF4 (compressed), atomically. Returns the path."""
-    encoding = {name: {"zlib": True, "complevel": 4} for name, var in ds.data_vars.items()
+    encoding = {name: {"zlib": True, "complevel": 1} for name, var in ds.data_vars.items()
                 if var.dtype.kind == "f"}
     with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
