@@ -1,6 +1,8 @@
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 import actuarial
 
@@ -17,3 +19,19 @@ def example():
 @pytest.fixture(scope="session")
 def example_projection(example):
     return actuarial.project(example, years=10)
+
+
+@pytest.fixture
+def copy(tmp_path):
+    """A writable copy of the example assumption set (without its sources and builder)."""
+    dest = tmp_path / "set"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml"))
+    return dest
+
+
+def edit_yaml(folder, change):
+    """Apply ``change(data)`` to the assumptions.yaml in ``folder``."""
+    path = folder / "assumptions.yaml"
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))

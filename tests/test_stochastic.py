@@ -1,19 +1,16 @@
 """The Monte Carlo engine: fitted components, reproducibility, zero-shock equality, summaries."""
 
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-import yaml
 from scipy import stats
 
 import actuarial
 from actuarial import AssumptionError, ProjectionError, stochastic
 from actuarial.mortality import LeeCarter
 from actuarial.stochastic import AR1Params, StochasticModel, draw_deviations, fit_ar1
-from conftest import EXAMPLE, REFERENCE
+from conftest import REFERENCE, edit_yaml
 
 # -------------------------------------------------------------------------------- Lee-Carter
 
@@ -198,29 +195,15 @@ def test_bad_draws_and_sources(example):
 # ------------------------------------------------------------------------- bad settings
 
 
-@pytest.fixture
-def copy(tmp_path):
-    dest = tmp_path / "set"
-    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml"))
-    return dest
-
-
-def _edit(folder, change):
-    path = folder / "assumptions.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
 def test_negative_variance_is_rejected(copy):
-    _edit(copy, lambda d: d["uncertainty"]["wage_growth"].update(sigma=-0.01))
+    edit_yaml(copy, lambda d: d["uncertainty"]["wage_growth"].update(sigma=-0.01))
     with pytest.raises(AssumptionError, match="negative standard deviation"):
         actuarial.load_assumptions(copy)
 
 
 def test_correlation_not_positive_semidefinite(copy):
     bad = [[1, 0.9, 0.9, 0], [0.9, 1, -0.9, 0], [0.9, -0.9, 1, 0], [0, 0, 0, 1]]
-    _edit(copy, lambda d: d["uncertainty"]["correlation"].update(matrix=bad))
+    edit_yaml(copy, lambda d: d["uncertainty"]["correlation"].update(matrix=bad))
     with pytest.raises(AssumptionError, match="not positive semi-definite") as info:
         actuarial.load_assumptions(copy)
     assert "uncertainty.correlation.matrix" in str(info.value)

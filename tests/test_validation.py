@@ -1,28 +1,11 @@
 """Bad assumption files give a clear AssumptionError naming file, field, value and expectation."""
 
-import shutil
-
 import pandas as pd
 import pytest
-import yaml
 
 import actuarial
 from actuarial import AssumptionError
-from conftest import EXAMPLE
-
-
-@pytest.fixture
-def copy(tmp_path):
-    dest = tmp_path / "set"
-    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml"))
-    return dest
-
-
-def edit_yaml(folder, change):
-    path = folder / "assumptions.yaml"
-    data = yaml.safe_load(path.read_text())
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+from conftest import edit_yaml
 
 
 def raises(folder, *fragments):
