@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, alerts
 from .assumptions import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
@@ -22,6 +22,7 @@ from .report.export import write_csv, write_netcdf
 from .report.summary import format_summary, summary_table
 
 EXIT_INPUT_ERROR = 2
+EXIT_ALERT = 3        # --fail-on LEVEL: an alert at that level or a more severe one fired
 DOCS_PATH = Path("docs") / "assumption-reference.md"
 
 
@@ -56,10 +57,34 @@ def cmd_run(args) -> int:
         y = float(d)
         print(f"{scheme} fund: " + (f"balance below zero from {int(y)}" if y == y
                                     else "balance stays at or above zero over the horizon"))
+    rules_path = args.alerts or job.alerts_path
+    rules = alerts.load_rules(rules_path) if rules_path else alerts.default_rules()
+    report = alerts.evaluate(ds, rules)
+    if "csv" in job.outputs:
+        written.append(write_csv(report.table, out / "alerts.csv", index=False))
+    print()
+    print(format_alerts(report))
     print()
     for path in written:
         print(f"wrote {path}")
+    if args.fail_on:
+        if args.fail_on not in report.levels:
+            raise alerts.AlertError(f"--fail-on {args.fail_on}: unknown level; expected one of {report.levels}")
+        hits = report.fired(args.fail_on)
+        if len(hits):
+            print(f"{len(hits)} alert(s) at level {args.fail_on} or above: exit status {EXIT_ALERT}", file=sys.stderr)
+            return EXIT_ALERT
     return 0
+
+
+def format_alerts(report) -> str:
+    """Alerts in order of severity: fired ones first, then the lines not reached."""
+    fired = report.table[report.table["fired"]]
+    lines = [f"Warning lines: {len(fired)} of {len(report.table)} rules fired"
+             + (f" ({', '.join(f'{n} {lvl}' for lvl, n in fired['level'].value_counts().reindex(report.levels).dropna().astype(int).items())})"
+                if len(fired) else "")]
+    lines += [f"  {m}" for m in report.table["message"]]
+    return "\n".join(lines)
 
 
 def cmd_validate(args) -> int:
@@ -93,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--years", type=int, help="override the job's horizon")
     run.add_argument("--draws", type=int, help="override the job's number of draws")
     run.add_argument("--seed", type=int, help="override the job's seed")
+    run.add_argument("--alerts", help="warning-rules YAML (default: the job's, else the package defaults)")
+    run.add_argument("--fail-on", metavar="LEVEL",
+                     help=f"exit with status {EXIT_ALERT} when an alert at LEVEL or a more severe level fires")
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate", help="validate an assumption set")
     val.add_argument("path", help="assumption folder or its assumptions.yaml")

@@ -32,12 +32,19 @@ class Job(BaseModel):
     outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
     draws: int | None = Field(None, ge=1, le=1_000_000, description="Monte Carlo draws; omit for the best estimate only")
     seed: int | None = Field(None, ge=0, description="seed of the random streams (required with draws)")
+    alerts: str | None = Field(None, description="warning-rules file, relative to the job; default: the package's default lines")
 
     path: Path | None = Field(None, exclude=True)
 
     @property
     def assumption_path(self) -> Path:
         return (self.path.parent / self.assumptions).resolve() if self.path else Path(self.assumptions)
+
+    @property
+    def alerts_path(self) -> Path | None:
+        if self.alerts is None:
+            return None
+        return (self.path.parent / self.alerts).resolve() if self.path else Path(self.alerts)
 
     @property
     def default_output_dir(self) -> Path:

@@ -273,6 +273,47 @@ def mortality_history() -> pd.DataFrame:
     return df[["time", "sex", "age", "mx"]].sort_values(["time", "sex", "age"]).reset_index(drop=True)
 
 
+# ---- monthly operating indicators (README.md: "Monthly operating table") -------------------
+MONTHS = pd.period_range("2021-01", "2024-12", freq="M")
+DISTRICTS = {"central": 1.0, "north": 0.7, "south": 0.55, "county": 0.45}   # relative size
+# seasonal factors, Jan..Dec: winter respiratory peak, Spring Festival dip, summer lull
+SEASON = np.array([1.08, 0.90, 1.02, 1.00, 0.98, 0.96, 0.97, 0.98, 0.99, 1.00, 1.03, 1.09])
+
+
+def monthly_operations() -> pd.DataFrame:
+    """Synthetic monthly operating indicators by district, 2021-2024: a level scaled to the
+    base-year totals, steady growth, the seasonal shape above and AR(1) log noise (sd 2.5%),
+    seeded. No epidemic shock is put in: it is the 'clean' history the monitor must not flag."""
+    rng = np.random.default_rng(HISTORY_SEED + 1)
+    t = np.arange(MONTHS.size)
+    month_of_year = MONTHS.month.to_numpy() - 1
+    base = {  # whole-city monthly level in January 2021 and yearly growth
+        "outpatient_visits": (3.2e6, 0.05), "admissions": (9.5e4, 0.04),
+        "cost_per_admission": (7800.0, 0.03), "drug_share": (0.34, -0.03),
+    }
+    frames = []
+    for name, size in DISTRICTS.items():
+        out = {"district": name, "month": MONTHS.astype(str)}
+        for ind, (level, growth) in base.items():
+            noise = np.zeros(t.size)
+            for i in range(1, t.size):
+                noise[i] = 0.3 * noise[i - 1] + rng.normal(0, 0.025)
+            seasonal = SEASON[month_of_year] if ind in ("outpatient_visits", "admissions") else 1.0
+            scale = size / sum(DISTRICTS.values()) if ind in ("outpatient_visits", "admissions") else 1.0
+            out[ind] = level * scale * (1 + growth) ** (t / 12) * seasonal * np.exp(noise)
+        # fund spending: inpatient (admissions x cost x 72%) + outpatient (visits x 160 CNY x 50%)
+        out["fund_spending"] = (out["admissions"] * out["cost_per_admission"] * 0.72
+                                + out["outpatient_visits"] * 160 * (1.04 ** (t / 12)) * 0.5)
+        frames.append(pd.DataFrame(out))
+    df = pd.concat(frames, ignore_index=True)
+    for col in ("outpatient_visits", "admissions"):
+        df[col] = df[col].round(0)
+    df["cost_per_admission"] = df["cost_per_admission"].round(2)
+    df["drug_share"] = df["drug_share"].round(4)
+    df["fund_spending"] = df["fund_spending"].round(0)
+    return df
+
+
 def write_tables(folder: Path, population: np.ndarray, active_level: float,
                  levels: dict[str, float]) -> None:
     rows = [(status, sex, int(age), round(float(population[i, j, age]), 3))
@@ -285,6 +326,7 @@ def write_tables(folder: Path, population: np.ndarray, active_level: float,
     claim_cost_table(levels).to_csv(folder / "claim_costs.csv", index=False)
     cost_history().to_csv(folder / "cost_history.csv", index=False)
     mortality_history().to_csv(folder / "mortality_history.csv", index=False)
+    monthly_operations().to_csv(folder / "monthly_operations.csv", index=False)
 
 
 def _fmt_values(d: dict) -> str:
@@ -370,7 +412,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     files = ["assumptions.yaml", "population.csv", "mortality.csv", "fertility_pattern.csv",
              "transitions.csv", "migration.csv", "claim_costs.csv", "cost_history.csv",
-             "mortality_history.csv"]
+             "mortality_history.csv", "monthly_operations.csv"]
     if not args.check:
         build(HERE)
         print(f"wrote {', '.join(files)} in {HERE}")

@@ -1,0 +1,160 @@
+"""Monthly operating indicators: expected ranges and abnormal growth.
+
+Given a monthly table (outpatient visits, admissions, cost per admission, drug share, fund
+spending; optionally by hospital or district), each series is modelled by its year-over-year
+growth (同比: the log change on the same month a year before, which carries the seasonal
+shape), as an AR(1) around a mean growth rate fitted with statsmodels on a training window.
+Each later month is then judged against the model's one-step-ahead prediction interval
+(``coverage``, 99.9% by default) with the parameters held fixed. A month outside its range is
+flagged, and the model goes on from the *expected* value rather than the flagged one, so that
+one abnormal month does not bend the next months' ranges (and is not followed by a false
+"return to normal" alarm).
+
+    >>> table = load_monthly("assumptions/example-city/monthly_operations.csv")
+    >>> flags = monitor(table, train_months=36)
+    >>> flags[flags.flagged]
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import AssumptionError
+
+INDICATORS = {
+    "outpatient_visits": "visits per month",
+    "admissions": "admissions per month",
+    "cost_per_admission": "CNY per admission",
+    "drug_share": "fraction of spending on drugs",
+    "fund_spending": "CNY per month",
+}
+MIN_TRAIN = 24
+
+
+def load_monthly(path) -> pd.DataFrame:
+    """Read a monthly operating table: a ``month`` column (YYYY-MM), optional text columns
+    naming groups (``district``, ``hospital``), and numeric columns among
+    :data:`INDICATORS`. Values must be positive; months consecutive within each group."""
+    path = Path(path)
+    if not path.is_file():
+        raise AssumptionError("monthly table not found", file=path)
+    df = pd.read_csv(path, dtype={"month": str})
+    if "month" not in df.columns:
+        raise AssumptionError("missing column 'month'", file=path, expected="months as YYYY-MM")
+    try:
+        df["month"] = pd.PeriodIndex(df["month"], freq="M")
+    except (ValueError, TypeError) as exc:
+        raise AssumptionError(f"a month is not YYYY-MM ({exc})", file=path, field="month") from None
+    groups = [c for c in df.columns if c != "month" and not pd.api.types.is_numeric_dtype(df[c])]
+    values = [c for c in df.columns if c not in groups and c != "month"]
+    unknown = [c for c in values if c not in INDICATORS]
+    if unknown:
+        raise AssumptionError(f"unknown indicator column(s) {unknown}", file=path,
+                              expected=f"some of {list(INDICATORS)}")
+    for col in values:
+        bad = ~(pd.to_numeric(df[col], errors="coerce") > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise AssumptionError(f"row {i + 2}: value {df[col].iloc[i]!r} is not a positive number",
+                                  file=path, field=col)
+    for key, part in (df.groupby(groups) if groups else [((), df)]):
+        months = part["month"].sort_values()
+        if len(months) > 1 and not (np.diff(months.astype("int64").to_numpy()) == 1).all():
+            raise AssumptionError(f"months are not consecutive for {dict(zip(groups, np.atleast_1d(key)))}",
+                                  file=path, field="month")
+    df.attrs["groups"] = groups
+    return df.sort_values(groups + ["month"]).reset_index(drop=True)
+
+
+def _one_series(y: np.ndarray, train: int, coverage: float):
+    """Expected log value, interval and flags for months train.. of one log series.
+
+    The model is on year-over-year growth (同比), ``d_t = log y_t - log y_{t-12}``: an AR(1)
+    around a mean growth rate, fitted by OLS with statsmodels on the training window. A month's
+    expected value is the same month a year before grown by ``mu + phi (d_{t-1} - mu)``; its
+    interval uses the innovation variance plus the estimation variance of the mean, with a
+    Student-t quantile for the estimated variance. A flagged
+    month is replaced by its expected value before later months are judged, so one abnormal
+    month neither moves the next ranges nor triggers a false alarm a year later."""
+    import statsmodels.api as sm
+
+    d = y[12:train] - y[:train - 12]
+    if d.size < 12:
+        raise AssumptionError(f"a training window of {train} months gives {d.size} year-over-year changes",
+                              field="month", expected="a training window of at least 24 months")
+    fit = sm.OLS(d[1:], np.column_stack([np.ones(d.size - 1), d[:-1]])).fit()
+    c, phi = (float(v) for v in fit.params)
+    phi = float(np.clip(phi, -0.99, 0.99))
+    mu = c / (1 - phi)
+    var = float(fit.scale) + float(fit.bse[0]) ** 2
+    z = stats.t.ppf(0.5 + coverage / 2, df=fit.df_resid)   # the variance is estimated: Student t
+    n = y.size - train
+    mean, lo, hi = (np.empty(n) for _ in range(3))
+    flagged = np.zeros(n, dtype=bool)
+    cleaned = y.copy()
+    for i in range(n):                 # one month after another: each needs the one before
+        t = train + i
+        d_prev = cleaned[t - 1] - cleaned[t - 13]
+        mean[i] = cleaned[t - 12] + mu + phi * (d_prev - mu)
+        half = z * np.sqrt(var)
+        lo[i], hi[i] = mean[i] - half, mean[i] + half
+        flagged[i] = not (lo[i] <= y[t] <= hi[i])
+        if flagged[i]:
+            cleaned[t] = mean[i]
+    return mean, lo, hi, flagged
+
+
+def monitor(table: pd.DataFrame, *, indicators=None, train_months: int = 36,
+            coverage: float = 0.999) -> pd.DataFrame:
+    """Judge every month after the first ``train_months`` of each series.
+
+    Returns a tidy table: the group columns, ``indicator``, ``month``, ``observed``,
+    ``expected``, ``lower``, ``upper`` (the ``coverage`` prediction interval), ``flagged``,
+    ``deviation`` (observed / expected - 1) and ``yoy_growth`` (on the same month a year before).
+    """
+    if not 0 < coverage < 1:
+        raise ValueError(f"coverage must be between 0 and 1 (got {coverage})")
+    groups = table.attrs.get("groups", [c for c in table.columns
+                                        if c != "month" and not pd.api.types.is_numeric_dtype(table[c])])
+    indicators = [c for c in (indicators or INDICATORS) if c in table.columns]
+    rows = []
+    for key, part in (table.groupby(groups) if groups else [((), table)]):
+        part = part.sort_values("month")
+        if len(part) < train_months + 1 or train_months < MIN_TRAIN:
+            raise AssumptionError(
+                f"{len(part)} months for {dict(zip(groups, np.atleast_1d(key)))} with train_months={train_months}",
+                field="month", expected=f"a training window of at least {MIN_TRAIN} months and at least one month after it")
+        for ind in indicators:
+            values = part[ind].to_numpy(dtype=float)
+            mean, lo, hi, flagged = _one_series(np.log(values), train_months, coverage)
+            months = part["month"].to_numpy()[train_months:]
+            obs = values[train_months:]
+            prior = values[train_months - 12: len(values) - 12]
+            out = pd.DataFrame({
+                "indicator": ind, "month": months, "observed": obs, "expected": np.exp(mean),
+                "lower": np.exp(lo), "upper": np.exp(hi), "flagged": flagged,
+                "deviation": obs / np.exp(mean) - 1, "yoy_growth": obs / prior - 1,
+            })
+            for g, v in zip(groups, np.atleast_1d(key)):
+                out.insert(0, g, v)
+            rows.append(out)
+    result = pd.concat(rows, ignore_index=True)
+    result.attrs.update(coverage=coverage, train_months=train_months,
+                        model="year-over-year log growth: AR(1) around its mean (statsmodels OLS)")
+    return result
+
+
+def precision_recall(flags: pd.DataFrame, injected: pd.DataFrame, keys=("indicator", "month")) -> dict:
+    """Precision and recall of ``flags`` against the injected anomalies (rows of ``keys``)."""
+    keys = list(keys)
+    flagged = set(map(tuple, flags.loc[flags["flagged"], keys].astype(str).to_numpy()))
+    truth = set(map(tuple, injected[keys].astype(str).to_numpy()))
+    hits = len(flagged & truth)
+    return {"flagged": len(flagged), "injected": len(truth), "true_positives": hits,
+            "precision": hits / len(flagged) if flagged else 1.0,
+            "recall": hits / len(truth) if truth else 1.0}
