@@ -38,9 +38,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .errors import ActuarialError
+from .errors import ActuarialError, read_yaml, validate_mapping
 
 # --------------------------------------------------------------------------------------------
 # Indicators
@@ -169,32 +169,19 @@ def _check(ruleset: RuleSet, source: str) -> RuleSet:
 def load_rules(path) -> RuleSet:
     """Read and check a warning-rules YAML file. Unknown keys, unknown indicators or levels and
     contradictory rules raise :class:`AlertError` naming the file, rule and field."""
-    path = Path(path)
-    if not path.is_file():
-        raise AlertError(f"{path}: warning-rules file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise AlertError(f"{path}: not valid YAML: {exc}") from None
-    return rules_from_dict(raw, source=str(path))
+    return rules_from_dict(read_yaml(path, AlertError, "warning-rules file"), source=str(path))
 
 
 def rules_from_dict(raw, source: str = "<rules>") -> RuleSet:
     """Build and check a RuleSet from plain data (as read from YAML)."""
-    if not isinstance(raw, dict):
-        raise AlertError(f"{source}: top level is not a mapping; expected keys 'levels' and 'rules'")
-    try:
-        ruleset = RuleSet.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        rules = raw.get("rules") if isinstance(raw.get("rules"), list) else []
-        if len(first["loc"]) > 1 and first["loc"][0] == "rules" and isinstance(first["loc"][1], int) \
-                and first["loc"][1] < len(rules) and isinstance(rules[first["loc"][1]], dict):
-            loc += f" ({rules[first['loc'][1]].get('id', '?')})"
-        if first["type"] == "extra_forbidden":
-            raise AlertError(f"{source}: field '{loc}': unknown key") from None
-        raise AlertError(f"{source}: field '{loc}': {first['msg']} (got {first.get('input')!r})") from None
+    def rule_id(loc):
+        rules = raw.get("rules") if isinstance(raw, dict) and isinstance(raw.get("rules"), list) else []
+        if len(loc) > 1 and loc[0] == "rules" and isinstance(loc[1], int) and loc[1] < len(rules) \
+                and isinstance(rules[loc[1]], dict):
+            return f" ({rules[loc[1]].get('id', '?')})"
+        return ""
+    ruleset = validate_mapping(RuleSet, raw, AlertError, source, "levels, rules (each rule: "
+                               + ", ".join(Rule.model_fields) + ")", rule_id)
     return _check(ruleset, source)
 
 

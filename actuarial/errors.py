@@ -52,3 +52,36 @@ class JobError(ActuarialError, ValueError):
 
 class ProjectionError(ActuarialError, RuntimeError):
     """The engine was asked for something it cannot compute (for example a horizon < 0)."""
+
+
+def read_yaml(path, error: type[ActuarialError], what: str):
+    """Parse a YAML file, raising ``error`` with the path when it is missing or not YAML."""
+    import yaml
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: {what} not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
+
+
+def validate_mapping(model, raw, error: type[ActuarialError], source, expected: str, describe_loc=None):
+    """Validate YAML data against a pydantic ``model``; the first problem becomes ``error``
+    naming ``source``, the field (``describe_loc(loc)`` may add context) and the value."""
+    from pydantic import ValidationError
+
+    if not isinstance(raw, dict):
+        raise error(f"{source}: top level is not a mapping; expected keys {expected}")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        if describe_loc is not None:
+            loc += describe_loc(first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise error(f"{source}: field '{loc}': unknown key; expected only {expected}") from None
+        raise error(f"{source}: field '{loc}': {first['msg']} (got {first.get('input')!r})") from None

@@ -16,10 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import JobError
+from .errors import JobError, read_yaml, validate_mapping
 
 
 class Job(BaseModel):
@@ -54,22 +53,8 @@ class Job(BaseModel):
 def load_job(path) -> Job:
     """Read and validate a job file; errors name the file and the field."""
     path = Path(path)
-    if not path.is_file():
-        raise JobError(f"{path}: job file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise JobError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise JobError(f"{path}: top level is not a mapping; expected keys name, assumptions, years, outputs")
-    try:
-        job = Job.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        if first["type"] == "extra_forbidden":
-            raise JobError(f"{path}: field '{loc}': unknown key; expected only {sorted(Job.model_fields)}") from None
-        raise JobError(f"{path}: field '{loc}': {first['msg']} (got {first.get('input')!r})") from None
+    job = validate_mapping(Job, read_yaml(path, JobError, "job file"), JobError, path,
+                           ", ".join(k for k in Job.model_fields if k != "path"))
     if job.draws is not None and job.seed is None:
         raise JobError(f"{path}: field 'seed': a job with draws needs a seed, so that its numbers can be reproduced")
     job.path = path
