@@ -72,9 +72,11 @@ class Spec:
         return msg
 
 
-def spec(unit: str, lo: float, hi: float, description: str) -> Any:
-    """A pydantic Field carrying a :class:`Spec` (read back by the validator and the docs)."""
-    return Field(json_schema_extra={"spec": Spec(unit, lo, hi, description)})
+def spec(unit: str, lo: float, hi: float, description: str, *, optional: bool = False) -> Any:
+    """A pydantic Field carrying a :class:`Spec` (read back by the validator and the docs);
+    ``optional`` fields default to None (left out of the file)."""
+    extra = {"json_schema_extra": {"spec": Spec(unit, lo, hi, description)}}
+    return Field(None, **extra) if optional else Field(**extra)
 
 
 class _Strict(BaseModel):
@@ -200,6 +202,10 @@ class Employee(_Strict):
     collection_rate: Dated = spec("fraction", 0.3, 1, "share of contributions due that is collected")
     opening_balance: Scalar = spec("CNY", -1e13, 1e13, "pooled-fund balance at 1 January of the base year")
     personal_accounts: PersonalAccounts
+    contribution_base_factor: Dated | None = spec(
+        "1", 0.2, 3,
+        "optional: multiplier on the average contribution base (e.g. from a change of the base "
+        "floor or ceiling); 1 when absent", optional=True)
 
 
 class Resident(_Strict):
@@ -213,6 +219,10 @@ class Resident(_Strict):
     critical_illness_transfer: Dated = spec(
         "CNY per enrolled person per year", 0, 1e4, "per-capita transfer buying critical-illness insurance (大病保险)")
     opening_balance: Scalar = spec("CNY", -1e13, 1e13, "fund balance at 1 January of the base year")
+    enrolment_premium_elasticity: Scalar | None = spec(
+        "1", -3, 0,
+        "optional: elasticity of the enrolment rate to the premium, used by premium levers "
+        "(rate x (new premium / old premium)^elasticity)", optional=True)
 
 
 class FundShare(_Strict):
@@ -318,6 +328,8 @@ def _walk_specs(model: BaseModel, prefix: str = ""):
         value = getattr(model, name)
         path = f"{prefix}{name}"
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if value is None:
+            continue   # an optional parameter left out
         if "spec" in extra:
             yield path, extra["spec"], value
         elif isinstance(value, BaseModel):
@@ -802,6 +814,8 @@ def parameter_reference() -> str:
             if "spec" in extra:
                 sp = extra["spec"]
                 kind = {Dated: "dated", Scalar: "scalar", AR1: "AR(1): sigma"}[ann]
+                if info.default is None:
+                    kind += ", optional"
                 lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {sp.description} |")
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, path + ".")

@@ -56,6 +56,7 @@ class Inputs:
     enrolment_rate: np.ndarray      # (T,) resident group aged 1+
     newborn_enrolment_rate: np.ndarray  # (T,)
     base0: float                    # CNY per active member-year in the base year
+    base_factor: np.ndarray         # (T,) multiplier on the average base (floor/ceiling changes)
     wage_growth: np.ndarray         # (T,) fraction per year
     employer_rate: np.ndarray
     employee_rate: np.ndarray
@@ -126,6 +127,8 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         enrolment_rate=s("resident.enrolment_rate"),
         newborn_enrolment_rate=s("resident.newborn_enrolment_rate"),
         base0=a.scalar("employee.contribution_base"),
+        base_factor=(s("employee.contribution_base_factor") if a.config.employee.contribution_base_factor
+                     else np.ones(flow_years.size)),
         wage_growth=s("economy.wage_growth"),
         employer_rate=s("employee.employer_rate"),
         employee_rate=s("employee.employee_rate"),
@@ -167,7 +170,7 @@ def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> R
         sx, bs = demography.survival_from_mx(m, demography.a0_by_sex(m[..., 0]))
     first = np.arange(inp.flow_years.size) == 0
     wage = inp.wage_growth[None] + dev["wage_growth"]
-    base = inp.base0 * np.cumprod(np.where(first, 1.0, 1.0 + wage), axis=-1)
+    base = inp.base0 * np.cumprod(np.where(first, 1.0, 1.0 + wage), axis=-1) * inp.base_factor[None]
     growth = (inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
               + dev["utilisation_growth"] + inp.policy_effect[None])
     trend = np.cumprod(np.where(first, 1.0, 1.0 + growth), axis=-1)

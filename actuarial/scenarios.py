@@ -1,0 +1,527 @@
+"""Policy levers and scenarios: small, composable transformations of assumptions.
+
+A lever never touches the engine: it returns a new :class:`~actuarial.assumptions.Assumptions`
+whose dated parameters differ from the baseline from an effective year on. Every lever takes
+``from_year`` (the first calendar year it applies to) and checks it lies within the projection
+horizon. Levers are named in YAML and combined into scenarios:
+
+    scenarios:
+      employer-cut:
+        description: employer rate 0.5 point lower from 2026
+        levers:
+          - lever: contribution_rate
+            employer_change: -0.005
+            from_year: 2026
+
+:func:`compare` projects the baseline and every scenario with the *same* random draws (common
+random numbers: one seed, one stream per source), stacked along a ``scenario`` dimension, so
+a difference between scenarios is the policy's effect and not noise. :func:`sensitivity` shifts
+one assumption at a time for a tornado table.
+
+Levers (``LEVERS``):
+
+| lever | what it changes |
+|---|---|
+| ``contribution_rate`` | employer and/or employee rate: a new level or a change, from a year |
+| ``contribution_base_limits`` | floor and ceiling of individual bases (as multiples of the average wage; lognormal bases) -> factor on the average base |
+| ``personal_accounts`` | reform year of the outpatient mutual-aid rules, retiree credit after the reform |
+| ``retirement_age`` | the reform's start, target ages, pace (months of birth per month of delay), share meeting the minimum contribution years |
+| ``resident_funding`` | premium and/or subsidy (level, change or growth); enrolment responds to the premium through ``resident.enrolment_premium_elasticity`` |
+| ``fund_share`` | reimbursement ratio target for a scheme and category |
+| ``cost_containment`` | payment reform lowering cost growth by some points a year from a year (DRG/DIP) |
+| ``volume_procurement`` | a one-off cut of drug prices: the drug share of spending times the cut, off the cost level from a year |
+| ``epidemic`` | utilisation down in one year and a rebound the next |
+| ``contribution_holiday`` | employer contributions reduced for some months of one year |
+| ``set_parameter`` / ``shift_parameter`` | any dated parameter by its dotted path: a new value, a change or a factor |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from scipy import stats
+
+from .assumptions import Assumptions, Dated, Scalar
+from .errors import ActuarialError, read_yaml, validate_mapping
+from .projection import project
+from .stochastic import SOURCES
+
+MATERIALISE_YEARS = 64   # dated values are written out this far past the base year
+
+
+class ScenarioError(ActuarialError, ValueError):
+    """A scenario or lever is malformed, names an unknown assumption or a year outside the horizon."""
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    from_year: int
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers on dated parameters
+# --------------------------------------------------------------------------------------------
+
+
+def _years(a: Assumptions) -> np.ndarray:
+    return a.base_year + np.arange(MATERIALISE_YEARS + 1)
+
+
+def _check_year(a: Assumptions, year: int, horizon: int, what: str) -> None:
+    last = a.base_year + horizon
+    if not a.base_year <= year <= last:
+        raise ScenarioError(f"{what}: year {year} is outside the projection horizon "
+                            f"{a.base_year}..{last}")
+
+
+def _param(a: Assumptions, dotted: str, what: str) -> Dated:
+    try:
+        p = a.parameter(dotted)
+    except ActuarialError:
+        raise ScenarioError(f"{what}: unknown assumption '{dotted}'") from None
+    if not isinstance(p, Dated):
+        raise ScenarioError(f"{what}: '{dotted}' is not a dated parameter")
+    return p
+
+
+def path_of(a: Assumptions, dotted: str, what: str = "lever") -> np.ndarray:
+    """The parameter's values over base year .. base year + MATERIALISE_YEARS."""
+    return _param(a, dotted, what).resolve(_years(a))
+
+
+def with_path(a: Assumptions, dotted: str, values: np.ndarray, note: str, what: str = "lever") -> Assumptions:
+    """A copy of ``a`` whose parameter ``dotted`` takes ``values`` year by year (from the base
+    year), written out explicitly; checked against the parameter's valid range."""
+    old = _param(a, dotted, what)
+    new = Dated(unit=old.unit, source=f"{old.source}; {note}",
+                values={int(y): float(v) for y, v in zip(_years(a), values)})
+    try:
+        return a.replace(**{dotted: new})
+    except ActuarialError as exc:
+        raise ScenarioError(f"{what}: {exc}") from None
+
+
+def _modify(a: Assumptions, dotted: str, from_year: int, note: str, *, value=None, change=None,
+            factor=None, only_year: bool = False, what: str = "lever") -> Assumptions:
+    values = path_of(a, dotted, what).copy()
+    mask = _years(a) == from_year if only_year else _years(a) >= from_year
+    if value is not None:
+        values[mask] = value
+    if change is not None:
+        values[mask] += change
+    if factor is not None:
+        values[mask] *= factor
+    return with_path(a, dotted, values, note, what)
+
+
+# --------------------------------------------------------------------------------------------
+# Levers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lever:
+    name: str
+    args: type[_Args]
+    apply: Callable[[Assumptions, _Args, int], Assumptions]
+    doc: str
+
+
+LEVERS: dict[str, Lever] = {}
+
+
+def lever(name: str, args: type[_Args]):
+    def register(fn):
+        LEVERS[name] = Lever(name, args, fn, (fn.__doc__ or "").strip())
+        return fn
+    return register
+
+
+class ContributionRateArgs(_Args):
+    employer: float | None = None
+    employee: float | None = None
+    employer_change: float | None = None
+    employee_change: float | None = None
+
+
+@lever("contribution_rate", ContributionRateArgs)
+def _contribution_rate(a, x: ContributionRateArgs, horizon):
+    """Employer and/or employee contribution rate (fractions) from ``from_year``: a new level
+    (``employer``, ``employee``) or a change (``employer_change``, ``employee_change``)."""
+    for who in ("employer", "employee"):
+        level, change = getattr(x, who), getattr(x, f"{who}_change")
+        if level is not None and change is not None:
+            raise ScenarioError(f"contribution_rate: give {who} or {who}_change, not both")
+        if level is not None or change is not None:
+            a = _modify(a, f"employee.{who}_rate", x.from_year, f"scenario: {who} rate from {x.from_year}",
+                        value=level, change=change, what="contribution_rate")
+    return a
+
+
+class BaseLimitsArgs(_Args):
+    floor: float = Field(ge=0, description="lowest base, as a multiple of the average wage (e.g. 0.6)")
+    ceiling: float = Field(gt=0, description="highest base, as a multiple of the average wage (e.g. 3.0)")
+    dispersion: float = Field(0.5, gt=0, le=2, description="sd of log individual wages")
+
+
+@lever("contribution_base_limits", BaseLimitsArgs)
+def _base_limits(a, x: BaseLimitsArgs, horizon):
+    """Floor and ceiling of individual contribution bases, as multiples of the average wage.
+    With lognormal wages (``dispersion`` = sd of log wage) the average base becomes
+    E[min(max(W, floor), ceiling)] / E[W] times the average wage; the current base is taken as
+    unbounded, so the lever's factor applies on top of it."""
+    if x.ceiling <= x.floor:
+        raise ScenarioError(f"contribution_base_limits: ceiling {x.ceiling} is not above floor {x.floor}")
+    s = x.dispersion
+    mu = -s * s / 2                                    # E[W] = 1
+    ln = stats.lognorm(s=s, scale=np.exp(mu))
+
+    def partial_mean(k):                               # E[W; W <= k]
+        return stats.norm.cdf((np.log(k) - mu - s * s) / s) if k > 0 else 0.0
+    mean = (x.floor * ln.cdf(x.floor) + (partial_mean(x.ceiling) - partial_mean(x.floor))
+            + x.ceiling * ln.sf(x.ceiling))
+    if a.config.employee.contribution_base_factor is None:
+        a = a.replace(**{"employee.contribution_base_factor": Dated(unit="1", source="baseline", values={a.base_year: 1.0})})
+    return _modify(a, "employee.contribution_base_factor", x.from_year,
+                   f"scenario: base floor {x.floor:g} and ceiling {x.ceiling:g} x average wage",
+                   factor=float(mean), what="contribution_base_limits")
+
+
+class PersonalAccountArgs(_Args):
+    reform_year: int | None = None
+    retiree_credit_after_reform: float | None = None
+
+
+@lever("personal_accounts", PersonalAccountArgs)
+def _personal_accounts(a, x: PersonalAccountArgs, horizon):
+    """Outpatient mutual-aid reform: move its year (``reform_year``) and/or set the retiree
+    credit after it (CNY per retiree per year) from ``from_year``."""
+    if x.reform_year is not None:
+        old = a.parameter("employee.personal_accounts.reform_year")
+        a = a.replace(**{"employee.personal_accounts.reform_year": Scalar(
+            unit=old.unit, source=f"{old.source}; scenario", value=x.reform_year)})
+    if x.retiree_credit_after_reform is not None:
+        a = _modify(a, "employee.personal_accounts.retiree_credit_after_reform", x.from_year,
+                    "scenario: retiree credit", value=x.retiree_credit_after_reform, what="personal_accounts")
+    return a
+
+
+class RetirementArgs(_Args):
+    target_ages: dict[str, float] | None = None
+    months_of_birth_per_month_of_delay: dict[str, float] | None = None
+    share_meeting_minimum_contribution_years: float | None = None
+
+
+@lever("retirement_age", RetirementArgs)
+def _retirement(a, x: RetirementArgs, horizon):
+    """The retirement-age reform: ``from_year`` is the reform's start; per group (names as in
+    the assumption file) a new ``target_ages`` and pace; and the share of retirees meeting the
+    minimum contribution years from ``from_year``."""
+    groups = a.config.demography.retirement.groups
+    changes = {"demography.retirement.reform_start": x.from_year}
+    for field, mapping in (("target_age", x.target_ages), ("months_of_birth_per_month_of_delay",
+                                                           x.months_of_birth_per_month_of_delay)):
+        for g, v in (mapping or {}).items():
+            if g not in groups:
+                raise ScenarioError(f"retirement_age: unknown group '{g}'; expected one of {sorted(groups)}")
+            changes[f"demography.retirement.groups.{g}.{field}"] = v
+    try:
+        a = a.replace(**changes)
+    except ActuarialError as exc:
+        raise ScenarioError(f"retirement_age: {exc}") from None
+    if x.share_meeting_minimum_contribution_years is not None:
+        a = _modify(a, "demography.retirement.share_meeting_minimum_contribution_years", x.from_year,
+                    "scenario", value=x.share_meeting_minimum_contribution_years, what="retirement_age")
+    return a
+
+
+class ResidentFundingArgs(_Args):
+    premium: float | None = None
+    premium_change: float | None = None
+    premium_growth: float | None = Field(None, description="compound growth a year from from_year")
+    subsidy: float | None = None
+    subsidy_change: float | None = None
+
+
+@lever("resident_funding", ResidentFundingArgs)
+def _resident_funding(a, x: ResidentFundingArgs, horizon):
+    """Resident premium and subsidy (CNY per enrolled person per year) from ``from_year``: a
+    new level, a change, or (premium) compound growth. When the assumptions carry
+    ``resident.enrolment_premium_elasticity`` e, the enrolment rates follow the premium:
+    rate x (new premium / old premium)^e."""
+    old_premium = path_of(a, "resident.premium")
+    if x.premium is not None or x.premium_change is not None:
+        a = _modify(a, "resident.premium", x.from_year, "scenario", value=x.premium,
+                    change=x.premium_change, what="resident_funding")
+    if x.premium_growth is not None:
+        values = old_premium.copy() if x.premium is None and x.premium_change is None else path_of(a, "resident.premium")
+        mask = _years(a) >= x.from_year
+        values[mask] = values[mask][0] * (1 + x.premium_growth) ** np.arange(mask.sum())
+        a = with_path(a, "resident.premium", values, f"scenario: premium growth {x.premium_growth:g}")
+    if x.subsidy is not None or x.subsidy_change is not None:
+        a = _modify(a, "resident.subsidy", x.from_year, "scenario", value=x.subsidy,
+                    change=x.subsidy_change, what="resident_funding")
+    elasticity = a.config.resident.enrolment_premium_elasticity
+    if elasticity is not None and elasticity.value != 0:
+        ratio = path_of(a, "resident.premium") / old_premium
+        if not np.allclose(ratio, 1.0):
+            for dotted in ("resident.enrolment_rate", "resident.newborn_enrolment_rate"):
+                with np.errstate(divide="ignore"):   # a zero premium: full enrolment after clipping
+                    rate = np.clip(path_of(a, dotted) * ratio ** elasticity.value, 0.0, 1.0)
+                a = with_path(a, dotted, rate, f"scenario: response to the premium (elasticity {elasticity.value:g})")
+    return a
+
+
+class FundShareArgs(_Args):
+    scheme: Literal["employee", "resident"]
+    category: Literal["inpatient", "outpatient"]
+    share: float = Field(ge=0, le=1)
+
+
+@lever("fund_share", FundShareArgs)
+def _fund_share(a, x: FundShareArgs, horizon):
+    """Reimbursement ratio: the fund's share of claims of a scheme and category from
+    ``from_year`` (e.g. resident inpatient to 0.70)."""
+    return _modify(a, f"costs.fund_share.{x.scheme}_{x.category}", x.from_year, "scenario",
+                   value=x.share, what="fund_share")
+
+
+class CostContainmentArgs(_Args):
+    points: float = Field(description="yearly cost growth removed, as a fraction (0.005 = half a point)")
+
+
+@lever("cost_containment", CostContainmentArgs)
+def _cost_containment(a, x: CostContainmentArgs, horizon):
+    """Payment reform (DRG/DIP): cost growth lower by ``points`` a year from ``from_year``."""
+    return _modify(a, "costs.policy_effect", x.from_year, "scenario: cost containment",
+                   change=-x.points, what="cost_containment")
+
+
+class ProcurementArgs(_Args):
+    drug_share: float = Field(0.3, gt=0, lt=1, description="drugs' share of claim costs")
+    price_cut: float = Field(gt=0, lt=1, description="average price cut of the procured drugs")
+    coverage: float = Field(1.0, gt=0, le=1, description="share of drug spending covered by the procurement")
+
+
+@lever("volume_procurement", ProcurementArgs)
+def _procurement(a, x: ProcurementArgs, horizon):
+    """Volume-based procurement: a one-off fall of the cost level by drug share x coverage x
+    price cut in ``from_year`` (the trend index steps down once and keeps growing from there)."""
+    cut = x.drug_share * x.coverage * x.price_cut
+    values = path_of(a, "costs.policy_effect").copy()
+    growth = (1 + path_of(a, "costs.medical_inflation") + path_of(a, "costs.utilisation_growth") + values)
+    i = int(np.flatnonzero(_years(a) == x.from_year)[0])
+    values[i] += -cut * growth[i]          # (1 + g - cut*(1+g)) = (1 + g)(1 - cut)
+    return with_path(a, "costs.policy_effect", values, f"scenario: procurement cut {cut:.3f}", "volume_procurement")
+
+
+class EpidemicArgs(_Args):
+    drop: float = Field(gt=0, lt=1, description="fall of utilisation in the epidemic year")
+    rebound: float = Field(0.0, ge=0, lt=2, description="growth of utilisation the year after")
+
+
+@lever("epidemic", EpidemicArgs)
+def _epidemic(a, x: EpidemicArgs, horizon):
+    """An epidemic year: utilisation growth lower by ``drop`` in ``from_year`` and higher by
+    ``rebound`` the year after (care deferred, then released)."""
+    _check_year(a, x.from_year + (1 if x.rebound else 0), horizon, "epidemic")
+    a = _modify(a, "costs.utilisation_growth", x.from_year, "scenario: epidemic", change=-x.drop,
+                only_year=True, what="epidemic")
+    if x.rebound:
+        a = _modify(a, "costs.utilisation_growth", x.from_year + 1, "scenario: rebound",
+                    change=x.rebound, only_year=True, what="epidemic")
+    return a
+
+
+class HolidayArgs(_Args):
+    months: float = Field(gt=0, le=12)
+    reduction: float = Field(0.5, gt=0, le=1, description="share of the employer contribution waived")
+
+
+@lever("contribution_holiday", HolidayArgs)
+def _holiday(a, x: HolidayArgs, horizon):
+    """Employer contributions reduced by ``reduction`` for ``months`` of ``from_year`` (2020:
+    halved for five months)."""
+    return _modify(a, "employee.employer_rate", x.from_year, "scenario: contribution holiday",
+                   factor=1 - x.reduction * x.months / 12, only_year=True, what="contribution_holiday")
+
+
+class SetArgs(_Args):
+    parameter: str
+    value: float
+
+
+@lever("set_parameter", SetArgs)
+def _set(a, x: SetArgs, horizon):
+    """Any dated parameter, by dotted path, set to ``value`` from ``from_year``."""
+    return _modify(a, x.parameter, x.from_year, "scenario", value=x.value, what="set_parameter")
+
+
+class ShiftArgs(_Args):
+    parameter: str
+    change: float | None = None
+    factor: float | None = None
+
+
+@lever("shift_parameter", ShiftArgs)
+def _shift(a, x: ShiftArgs, horizon):
+    """Any dated parameter, by dotted path, changed by ``change`` (added) or ``factor``
+    (multiplied) from ``from_year``."""
+    if (x.change is None) == (x.factor is None):
+        raise ScenarioError("shift_parameter: give exactly one of change or factor")
+    return _modify(a, x.parameter, x.from_year, "scenario", change=x.change, factor=x.factor,
+                   what="shift_parameter")
+
+
+# --------------------------------------------------------------------------------------------
+# Scenarios
+# --------------------------------------------------------------------------------------------
+
+
+class LeverSpec(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    lever: str
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    description: str = ""
+    levers: list[LeverSpec] = Field(default_factory=list)
+
+
+def apply_lever(a: Assumptions, spec: dict | LeverSpec, horizon: int) -> Assumptions:
+    """Apply one lever (``{"lever": name, **arguments}``) to ``a`` for a ``horizon``-year run."""
+    data = dict(spec.model_dump() if isinstance(spec, BaseModel) else spec)
+    name = data.pop("lever", None)
+    if name not in LEVERS:
+        raise ScenarioError(f"unknown lever '{name}'; expected one of {sorted(LEVERS)}")
+    lev = LEVERS[name]
+    try:
+        args = lev.args.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        kind = "unknown argument" if first["type"] == "extra_forbidden" else first["msg"]
+        raise ScenarioError(f"lever '{name}': field '{loc}': {kind} (got {first.get('input')!r}); "
+                            f"arguments: {sorted(lev.args.model_fields)}") from None
+    _check_year(a, args.from_year, horizon, f"lever '{name}'")
+    return lev.apply(a, args, horizon)
+
+
+def apply_scenario(a: Assumptions, scenario: Scenario | dict, horizon: int) -> Assumptions:
+    """Apply a scenario's levers in order."""
+    if isinstance(scenario, dict):
+        scenario = validate_mapping(Scenario, scenario, ScenarioError, "<scenario>", "description, levers")
+    for spec in scenario.levers:
+        a = apply_lever(a, spec, horizon)
+    return a
+
+
+def load_scenarios(path) -> dict[str, Scenario]:
+    """Read ``scenarios:`` from a YAML file (a scenarios file or a projection job)."""
+    raw = read_yaml(path, ScenarioError, "scenarios file")
+    if not isinstance(raw, dict) or not isinstance(raw.get("scenarios"), dict):
+        raise ScenarioError(f"{path}: expected a mapping 'scenarios: {{name: {{description, levers}}}}'")
+    return {name: validate_mapping(Scenario, body, ScenarioError, f"{path}: scenario '{name}'", "description, levers")
+            for name, body in raw["scenarios"].items()}
+
+
+def compare(assumptions: Assumptions, scenarios: dict, years: int = 10, *, draws: int | None = None,
+            seed: int | None = None, sources=SOURCES, baseline: str = "baseline") -> xr.Dataset:
+    """Project the baseline and each scenario with the same random draws, stacked along a
+    ``scenario`` dimension (baseline first). ``scenarios`` maps names to :class:`Scenario`
+    (or dicts, or lists of lever specs)."""
+    names, results = [baseline], [project(assumptions, years, draws=draws, seed=seed, sources=sources)]
+    for name, sc in scenarios.items():
+        if name == baseline:
+            raise ScenarioError(f"scenario name '{baseline}' is reserved for the baseline")
+        if isinstance(sc, list):
+            sc = Scenario(levers=sc)
+        names.append(name)
+        results.append(project(apply_scenario(assumptions, sc, years), years, draws=draws, seed=seed,
+                               sources=sources))
+    out = xr.concat([r.drop_attrs() for r in results], dim=pd.Index(names, name="scenario"),
+                    data_vars="all", coords="minimal", compat="override", combine_attrs="drop")
+    for var in out.data_vars:
+        out[var].attrs = results[0][var].attrs
+    out.attrs = dict(results[0].attrs)
+    out.attrs["scenarios"] = ",".join(names)
+    out.attrs["common_random_numbers"] = "yes: every scenario uses the same seed and streams"
+    return out
+
+
+def differences(comparison: xr.Dataset, baseline: str = "baseline") -> xr.Dataset:
+    """Each scenario minus the baseline, draw by draw (units kept)."""
+    diff = comparison - comparison.sel(scenario=baseline)
+    for var in diff.data_vars:
+        diff[var].attrs = dict(comparison[var].attrs, long_name=f"change in {comparison[var].attrs.get('long_name', var)} against the baseline")
+    return diff
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity (tornado)
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_SHIFTS = {
+    # label: (lever spec for the low case, for the high case), each from the first projected year
+    "medical inflation +/-1 point": ({"lever": "shift_parameter", "parameter": "costs.medical_inflation", "change": -0.01},
+                                     {"lever": "shift_parameter", "parameter": "costs.medical_inflation", "change": 0.01}),
+    "utilisation growth +/-1 point": ({"lever": "shift_parameter", "parameter": "costs.utilisation_growth", "change": -0.01},
+                                      {"lever": "shift_parameter", "parameter": "costs.utilisation_growth", "change": 0.01}),
+    "wage growth +/-1 point": ({"lever": "shift_parameter", "parameter": "economy.wage_growth", "change": -0.01},
+                               {"lever": "shift_parameter", "parameter": "economy.wage_growth", "change": 0.01}),
+    "interest rate +/-1 point": ({"lever": "shift_parameter", "parameter": "economy.interest_rate", "change": -0.01},
+                                 {"lever": "shift_parameter", "parameter": "economy.interest_rate", "change": 0.01}),
+    "employer rate +/-0.5 point": ({"lever": "contribution_rate", "employer_change": -0.005},
+                                   {"lever": "contribution_rate", "employer_change": 0.005}),
+    "resident enrolment +/-2 points": ({"lever": "shift_parameter", "parameter": "resident.enrolment_rate", "change": -0.02},
+                                       {"lever": "shift_parameter", "parameter": "resident.enrolment_rate", "change": 0.02}),
+    "resident premium +/-10%": ({"lever": "shift_parameter", "parameter": "resident.premium", "factor": 0.9},
+                                {"lever": "shift_parameter", "parameter": "resident.premium", "factor": 1.1}),
+    "resident inpatient fund share +/-5 points": (
+        {"lever": "shift_parameter", "parameter": "costs.fund_share.resident_inpatient", "change": -0.05},
+        {"lever": "shift_parameter", "parameter": "costs.fund_share.resident_inpatient", "change": 0.05}),
+    "mortality improvement +/-1% a year": (
+        {"lever": "shift_parameter", "parameter": "demography.mortality_improvement", "change": -0.01},
+        {"lever": "shift_parameter", "parameter": "demography.mortality_improvement", "change": 0.01}),
+}
+
+
+def sensitivity(assumptions: Assumptions, shifts: dict | None = None, *, years: int = 10,
+                year: int | None = None, from_year: int | None = None) -> pd.DataFrame:
+    """One-at-a-time sensitivity of each fund's closing balance and months of reserves in
+    ``year`` (default: the last) to the low and high case of each shift (default
+    :data:`DEFAULT_SHIFTS`, applied from ``from_year``, default the first projected year).
+    Rows are sorted by the width of the effect on the resident balance (tornado order)."""
+    shifts = DEFAULT_SHIFTS if shifts is None else shifts
+    year = assumptions.base_year + years if year is None else year
+    from_year = assumptions.base_year + 1 if from_year is None else from_year
+    base = project(assumptions, years).sel(year=year)
+    rows = []
+    for label, (low, high) in shifts.items():
+        row = {"assumption": label}
+        for case, spec in (("low", low), ("high", high)):
+            ds = project(apply_lever(assumptions, {"from_year": from_year, **spec}, years), years).sel(year=year)
+            for scheme in ds["scheme"].values:
+                row[(scheme, "balance", case)] = float(ds["balance"].sel(scheme=scheme))
+                row[(scheme, "reserve_months", case)] = float(ds["reserve_months"].sel(scheme=scheme))
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("assumption")
+    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["scheme", "measure", "case"])
+    for scheme in base["scheme"].values:
+        for measure in ("balance", "reserve_months"):
+            table[(scheme, measure, "baseline")] = float(base[measure].sel(scheme=scheme))
+    table = table.sort_index(axis=1)
+    width = (table[("resident", "balance", "high")] - table[("resident", "balance", "low")]).abs()
+    table = table.loc[width.sort_values(ascending=False).index]
+    table.attrs.update(year=year, from_year=from_year, units="balance: CNY; reserve_months: months")
+    return table
+
+
+__all__ = ["LEVERS", "Scenario", "ScenarioError", "apply_lever", "apply_scenario", "compare",
+           "differences", "load_scenarios", "sensitivity", "DEFAULT_SHIFTS", "path_of", "with_path"]
