@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, alerts
+from . import __version__, alerts, scenarios
 from .assumptions import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
@@ -32,12 +32,17 @@ def cmd_run(args) -> int:
     years = job.years if args.years is None else args.years
     draws = job.draws if args.draws is None else args.draws
     seed = job.seed if args.seed is None else args.seed
-    ds = project(a, years=years, draws=draws, seed=seed)
     out = Path(args.out) if args.out else job.default_output_dir
+    if job.scenarios:
+        comparison = scenarios.compare(a, job.scenarios, years, draws=draws, seed=seed)
+        ds = comparison.sel(scenario="baseline", drop=True)
+        ds.attrs = comparison.attrs
+    else:
+        comparison, ds = None, project(a, years=years, draws=draws, seed=seed)
     table = summary_table(ds)
     written = []
     if "netcdf" in job.outputs:
-        written.append(write_netcdf(ds, out / f"{job.name}.nc"))
+        written.append(write_netcdf(ds if comparison is None else comparison, out / f"{job.name}.nc"))
     if "csv" in job.outputs:
         written.append(write_csv(table, out / "summary.csv"))
     print(f"{ds.attrs['title']}")
@@ -64,6 +69,9 @@ def cmd_run(args) -> int:
         written.append(write_csv(report.table, out / "alerts.csv", index=False))
     print()
     print(format_alerts(report))
+    if comparison is not None:
+        print()
+        print(format_scenarios(comparison, rules))
     print()
     for path in written:
         print(f"wrote {path}")
@@ -77,12 +85,34 @@ def cmd_run(args) -> int:
     return 0
 
 
+def format_scenarios(comparison, rules) -> str:
+    """Last-year balance and months of reserves of each scenario (median over draws), and the
+    number of warning lines each one crosses."""
+    last = comparison.isel(year=-1)
+    if "draw" in last.dims:
+        last = last.median("draw")
+    rows = []
+    for name in comparison["scenario"].values:
+        fired = alerts.evaluate(comparison.sel(scenario=name, drop=True), rules).fired()
+        counts = _level_counts(fired, rules.levels) or "none"
+        s = last.sel(scenario=name)
+        rows.append(f"  {name:24s} " + "  ".join(
+            f"{sch} {float(s['balance'].sel(scheme=sch)) / 1e6:>10,.0f} m / {float(s['reserve_months'].sel(scheme=sch)):6.2f} mo"
+            for sch in s["scheme"].values) + f"   alerts: {counts}")
+    year = int(comparison["year"].values[-1])
+    return f"Scenarios in {year} (closing balance CNY m / months of reserves; alerts fired over the horizon):\n" + "\n".join(rows)
+
+
+def _level_counts(fired, levels) -> str:
+    counts = fired["level"].value_counts()
+    return ", ".join(f"{int(counts[lvl])} {lvl}" for lvl in levels if lvl in counts)
+
+
 def format_alerts(report) -> str:
     """Alerts in order of severity: fired ones first, then the lines not reached."""
     fired = report.table[report.table["fired"]]
     lines = [f"Warning lines: {len(fired)} of {len(report.table)} rules fired"
-             + (f" ({', '.join(f'{n} {lvl}' for lvl, n in fired['level'].value_counts().reindex(report.levels).dropna().astype(int).items())})"
-                if len(fired) else "")]
+             + (f" ({_level_counts(fired, report.levels)})" if len(fired) else "")]
     lines += [f"  {m}" for m in report.table["message"]]
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import JobError, read_yaml, validate_mapping
+from .scenarios import Scenario
 
 
 class Job(BaseModel):
@@ -32,6 +33,7 @@ class Job(BaseModel):
     draws: int | None = Field(None, ge=1, le=1_000_000, description="Monte Carlo draws; omit for the best estimate only")
     seed: int | None = Field(None, ge=0, description="seed of the random streams (required with draws)")
     alerts: str | None = Field(None, description="warning-rules file, relative to the job; default: the package's default lines")
+    scenarios: dict[str, Scenario] | None = Field(None, description="policy scenarios compared with the baseline")
 
     path: Path | None = Field(None, exclude=True)
 

@@ -139,3 +139,28 @@ def test_break_even_rate_balances_the_year(example):
     assert float(y["income"] - y["spending"]) == pytest.approx(0, abs=1e-3 * float(y["spending"]))
     with pytest.raises(solvers.SolverError, match="no break-even"):
         solvers.break_even(example, "employer_rate", year=2030, bounds=(0.2, 0.3))
+
+
+def test_job_with_scenarios(tmp_path, capsys):
+    from actuarial import cli
+    from conftest import ROOT
+    job = tmp_path / "policies.yaml"
+    job.write_text(f"""name: policies
+assumptions: {ROOT / 'assumptions' / 'example-city'}
+years: 4
+draws: 12
+seed: 3
+scenarios:
+  cut:
+    description: employer rate down half a point
+    levers:
+      - {{lever: contribution_rate, employer_change: -0.005, from_year: 2026}}
+""")
+    assert cli.main(["run", str(job), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "baseline" in out and "cut" in out
+    ds = xr.load_dataset(tmp_path / "out" / "policies.nc")
+    assert ds["scenario"].values.tolist() == ["baseline", "cut"] and ds.sizes["draw"] == 12
+    job.write_text(job.read_text().replace("employer_change", "employer_chnage"))
+    assert cli.main(["run", str(job), "--out", str(tmp_path / "out")]) == cli.EXIT_INPUT_ERROR
+    assert "employer_chnage" in capsys.readouterr().err
