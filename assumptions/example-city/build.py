@@ -314,6 +314,66 @@ def monthly_operations() -> pd.DataFrame:
     return df
 
 
+# ---- fund history (README.md: "Fund history") ----------------------------------------------
+FUND_HISTORY_YEARS = np.arange(2015, BASE_YEAR + 1)
+MEMBER_GROWTH = {"employee": 0.02, "resident": -0.008}   # yearly, backcast
+EMPLOYEE_INCOME_GROWTH = 0.055                            # pooled income per member, yearly
+RESIDENT_FUNDING_EARLY = {2015: 500, 2016: 570, 2017: 630}  # premium + subsidy before 2018 (approximate)
+HOLIDAY_2020 = 0.5 * 5 / 12                                 # employer contributions halved for five months
+
+
+def fund_history(folder: Path) -> pd.DataFrame:
+    """Synthetic fund history 2015-2024 consistent with the assumption set: the 2024 row is
+    the engine's own base year; earlier years are backcast with the cost history's price and
+    volume growth (shocks included), the engine's ageing drift, member growth, income growth
+    (resident: the national premium + subsidy path) and 1% log noise; balances before 2024 are
+    the base year's opening months of reserves applied to each year's spending."""
+    from actuarial.calibration import ageing_drift
+    from actuarial.projection import project
+
+    a = load_assumptions(folder)
+    base = project(a, years=0).sel(year=BASE_YEAR)
+    drift = ageing_drift(a)
+    costs = cost_history().set_index("year")
+    rng = np.random.default_rng(HISTORY_SEED + 2)
+    per_head = {y: v for y, v in RESIDENT_FUNDING_EARLY.items()}
+    premium, subsidy = a.config.resident.premium, a.config.resident.subsidy
+    for y in range(2018, BASE_YEAR + 1):
+        per_head[y] = premium.resolve([y])[0] + subsidy.resolve([y])[0]
+    rows = []
+    reserve_months = {s: float(base["opening_balance"].sel(scheme=s) / (base["spending"].sel(scheme=s) / 12))
+                      for s in ("employee", "resident")}
+    for scheme in ("employee", "resident"):
+        members = float(base["member_years"].sel(status=["active", "retired"]).sum() if scheme == "employee"
+                        else base["member_years"].sel(status="resident"))
+        spend_pm = float(base["spending"].sel(scheme=scheme)) / members
+        income_pm = float(base["income"].sel(scheme=scheme)) / members
+        closing = float(base["balance"].sel(scheme=scheme))
+        for y in FUND_HISTORY_YEARS[::-1]:
+            back = BASE_YEAR - y
+            m_y = members / (1 + MEMBER_GROWTH[scheme]) ** back
+            growth = np.prod([(1 + costs.loc[k, "medical_inflation"] + costs.loc[k, "utilisation_growth"])
+                              * (1 + drift[scheme]) for k in range(y + 1, BASE_YEAR + 1)])
+            spend = m_y * spend_pm / growth * np.exp(rng.normal(0, 0.01)) if y < BASE_YEAR else m_y * spend_pm
+            if scheme == "employee":
+                inc = m_y * income_pm / (1 + EMPLOYEE_INCOME_GROWTH) ** back
+                if y == 2020:
+                    inc *= 1 - HOLIDAY_2020 * 0.75 / 0.75   # the pooled fund keeps the employer part
+            else:
+                inc = m_y * income_pm * per_head[y] / per_head[BASE_YEAR]
+            if y < BASE_YEAR:
+                inc *= np.exp(rng.normal(0, 0.005))
+            rows.append((int(y), scheme, m_y, inc, spend, closing, int(costs.loc[y, "shock_year"])))
+            # earlier balances: the base year's months of reserves on that year's spending (the
+            # synthetic flows alone would not add up to the 2024 balance; real histories carry
+            # transfers to and from adjustment funds that this table does not itemise)
+            closing = reserve_months[scheme] * spend / 12
+    df = pd.DataFrame(rows, columns=["year", "scheme", "member_years", "income", "spending", "balance", "shock_year"])
+    for col in ("member_years", "income", "spending", "balance"):
+        df[col] = df[col].round(0)
+    return df.sort_values(["year", "scheme"]).reset_index(drop=True)
+
+
 def write_tables(folder: Path, population: np.ndarray, active_level: float,
                  levels: dict[str, float]) -> None:
     rows = [(status, sex, int(age), round(float(population[i, j, age]), 3))
@@ -403,6 +463,7 @@ def build(folder: Path) -> dict:
     )
     write_tables(folder, population, active_level, levels)
     write_yaml(folder, values)
+    fund_history(folder).to_csv(folder / "fund_history.csv", index=False)
     return values
 
 
@@ -412,7 +473,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     files = ["assumptions.yaml", "population.csv", "mortality.csv", "fertility_pattern.csv",
              "transitions.csv", "migration.csv", "claim_costs.csv", "cost_history.csv",
-             "mortality_history.csv", "monthly_operations.csv"]
+             "mortality_history.csv", "monthly_operations.csv", "fund_history.csv"]
     if not args.check:
         build(HERE)
         print(f"wrote {', '.join(files)} in {HERE}")

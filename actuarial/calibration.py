@@ -1,0 +1,325 @@
+"""Calibration to the fund's own history, and honest back-tests.
+
+History table (``fund_history.csv``): one row per year and scheme with the fund's
+member-years, income (excluding interest), spending and closing balance, and ``shock_year``
+(1 for years such as 2020 and 2023 that must not be read as trend). See :func:`load_history`.
+
+The calibration model is the engine's cost structure seen per member:
+
+    log(spending per member-year)_t = level_s + (trend + ageing_s) (t - base) + sum_j shock_j D_jt + e_t
+
+* ``level_s`` is the base-year spending per member-year of scheme s; its ratio to what the
+  assumption set gives in the base year is the **cost level factor** that rescales the
+  claim-cost table;
+* ``trend`` is the growth of cost per member at a fixed age mix, common to both schemes; minus
+  the medical inflation of the cost history it gives the **utilisation growth**;
+* ``ageing_s`` is the growth that the age mix alone adds, measured by running the engine
+  with costs held flat (assumed to have run at the same pace in the history years);
+* each shock year gets its own dummy, so a shock is modelled, not mistaken for trend.
+
+It is fitted by least squares with ``scipy.optimize.least_squares`` (residuals and fit
+statistics reported); :func:`write_calibrated` writes an assumption folder with the calibrated
+claim costs and utilisation growth.
+
+The back-test (:func:`backtest`) is rolling-origin: fit on the years up to t, forecast
+t+1..t+k, compare with what happened; MAPE, bias and the coverage of the P10-P90 and P5-P95
+intervals per variable and horizon, next to three naive forecasts (last value, last growth,
+average growth).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import yaml
+from scipy import optimize, stats
+
+from .assumptions import SCHEMES, Assumptions, load_assumptions
+from .errors import AssumptionError
+
+HISTORY_COLUMNS = {"year": "int", "scheme": "str", "member_years": "float", "income": "float",
+                   "spending": "float", "balance": "float", "shock_year": "int"}
+
+
+def load_history(path) -> pd.DataFrame:
+    """Read and check a fund history table: columns year, scheme (employee, resident),
+    member_years (person-years), income and spending (CNY, interest excluded; pooled fund for
+    the employee scheme), balance (CNY, 31 December), shock_year (0/1); consecutive years, both
+    schemes every year, positive member-years, income and spending."""
+    from .assumptions import _check_labels, _check_range, _read_csv
+    path = Path(path)
+    df = _read_csv(path, HISTORY_COLUMNS)
+    _check_labels(df, "scheme", SCHEMES, path)
+    for col in ("member_years", "income", "spending"):
+        _check_range(df, col, 1e-9, 1e15, path, "a positive amount")
+    _check_range(df, "shock_year", 0, 1, path, "1 for a shock year, else 0")
+    counts = df.groupby("year")["scheme"].nunique()
+    if (counts != len(SCHEMES)).any():
+        bad = int(counts[counts != len(SCHEMES)].index[0])
+        raise AssumptionError(f"year {bad} does not have one row for each scheme", file=path, field="scheme")
+    years = np.sort(df["year"].unique())
+    if np.any(np.diff(years) != 1):
+        raise AssumptionError(f"years {years.tolist()} are not consecutive", file=path, field="year")
+    if len(years) < 5:
+        raise AssumptionError(f"{len(years)} years of history", file=path, field="year",
+                              expected="at least 5 years")
+    return df.sort_values(["year", "scheme"]).reset_index(drop=True)
+
+
+def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
+    """Yearly growth of spending per member-year that the changing age mix alone gives, per
+    scheme: the engine run with the cost trend held flat, a log-linear slope over ``years``."""
+    from .scenarios import with_path, path_of
+    flat = a
+    for p in ("costs.medical_inflation", "costs.utilisation_growth", "costs.policy_effect"):
+        flat = with_path(flat, p, np.zeros_like(path_of(a, p)), "held flat for the ageing drift")
+    ds = _project(flat, years)
+    t = ds["year"].values - a.base_year
+    out = {}
+    for i, scheme in enumerate(SCHEMES):
+        members = ds["member_years"].sel(status=["active", "retired"]).sum("status") if scheme == "employee" \
+            else ds["member_years"].sel(status="resident")
+        per = ds["spending"].sel(scheme=scheme) / members
+        out[scheme] = float(np.expm1(np.polyfit(t, np.log(per.values), 1)[0]))
+    return out
+
+
+def _project(a, years):
+    from .projection import project
+    return project(a, years)
+
+
+@dataclass
+class Calibration:
+    """The result of :func:`calibrate`: fitted parameters, their standard errors, the fit."""
+
+    base_year: int
+    level: dict[str, float]             # base-year spending per member-year, CNY
+    trend: float                        # growth per member at a fixed age mix, fraction a year
+    ageing: dict[str, float]
+    medical_inflation: float            # mean of the history's price component (non-shock years)
+    utilisation_growth: float           # trend - medical inflation (compounded)
+    shock_effects: dict[int, float]     # log effect of each shock year
+    cost_level_factor: dict[str, float]  # fitted level / the assumption set's base-year level
+    standard_errors: dict[str, float]
+    residuals: pd.DataFrame             # year, scheme, observed, fitted, residual (log)
+    r_squared: float
+    rmse_log: float
+    n_obs: int
+
+    def summary(self) -> pd.DataFrame:
+        rows = [("trend (cost per member, fixed age mix)", self.trend, self.standard_errors["trend"], "fraction per year"),
+                ("medical inflation (history mean)", self.medical_inflation, np.nan, "fraction per year"),
+                ("utilisation growth", self.utilisation_growth, self.standard_errors["trend"], "fraction per year")]
+        for s in SCHEMES:
+            rows.append((f"{s}: base-year spending per member-year", self.level[s], self.standard_errors[f"level_{s}"] * self.level[s], "CNY"))
+            rows.append((f"{s}: cost level factor", self.cost_level_factor[s], self.standard_errors[f"level_{s}"] * self.cost_level_factor[s], "1"))
+            rows.append((f"{s}: ageing drift (engine)", self.ageing[s], np.nan, "fraction per year"))
+        for y, e in self.shock_effects.items():
+            rows.append((f"shock {y} (log effect)", e, self.standard_errors.get(f"shock_{y}", np.nan), "1"))
+        rows += [("R squared (log per-member spending)", self.r_squared, np.nan, "1"),
+                 ("RMSE (log)", self.rmse_log, np.nan, "1"), ("observations", self.n_obs, np.nan, "")]
+        return pd.DataFrame(rows, columns=["parameter", "estimate", "standard error", "units"]).set_index("parameter")
+
+
+def _design(history: pd.DataFrame, base_year: int, ageing: dict[str, float]):
+    """Columns: level_employee, level_resident, trend, one per shock year; the ageing drift is
+    an offset."""
+    shocks = sorted(history.loc[history["shock_year"] == 1, "year"].unique().tolist())
+    t = (history["year"] - base_year).to_numpy(dtype=float)
+    X = np.column_stack([(history["scheme"] == s).to_numpy(dtype=float) for s in SCHEMES]
+                        + [t] + [(history["year"] == y).to_numpy(dtype=float) for y in shocks])
+    offset = t * np.array([np.log1p(ageing[s]) for s in history["scheme"]])
+    names = [f"level_{s}" for s in SCHEMES] + ["trend"] + [f"shock_{y}" for y in shocks]
+    return X, offset, names, shocks
+
+
+def _fit(X, y):
+    res = optimize.least_squares(lambda b: X @ b - y, x0=np.zeros(X.shape[1]), method="lm")
+    resid = res.fun
+    dof = max(X.shape[0] - X.shape[1], 1)
+    sigma2 = float(resid @ resid / dof)
+    cov = sigma2 * np.linalg.pinv(res.jac.T @ res.jac)
+    return res.x, cov, resid, sigma2, dof
+
+
+def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float] | None = None) -> Calibration:
+    """Fit the calibration model to ``history`` (see the module docstring)."""
+    ageing = ageing_drift(a) if ageing is None else ageing
+    per = np.log(history["spending"].to_numpy() / history["member_years"].to_numpy())
+    X, offset, names, shocks = _design(history, a.base_year, ageing)
+    beta, cov, resid, sigma2, dof = _fit(X, per - offset)
+    se = dict(zip(names, np.sqrt(np.diag(cov))))
+    trend = float(np.expm1(beta[names.index("trend")]))
+    base = _project(a, 0).sel(year=a.base_year)
+    level, factor = {}, {}
+    for s in SCHEMES:
+        level[s] = float(np.exp(beta[names.index(f"level_{s}")]))
+        model = float(base["spending"].sel(scheme=s) / _members(base, s))
+        factor[s] = level[s] / model
+    infl = _history_inflation(a, history)
+    fitted = X @ beta + offset
+    tss = float(((per - per.mean()) ** 2).sum())
+    table = pd.DataFrame({"year": history["year"], "scheme": history["scheme"], "observed": per,
+                          "fitted": fitted, "residual": per - fitted})
+    return Calibration(
+        base_year=a.base_year, level=level, trend=trend, ageing=ageing, medical_inflation=infl,
+        utilisation_growth=float((1 + trend) / (1 + infl) - 1),
+        shock_effects={y: float(beta[names.index(f"shock_{y}")]) for y in shocks},
+        cost_level_factor=factor, standard_errors=se, residuals=table,
+        r_squared=1 - float((resid ** 2).sum()) / tss if tss > 0 else np.nan,
+        rmse_log=float(np.sqrt(np.mean(resid ** 2))), n_obs=int(len(per)))
+
+
+def _members(ds: xr.Dataset, scheme: str):
+    if scheme == "employee":
+        return ds["member_years"].sel(status=["active", "retired"]).sum("status")
+    return ds["member_years"].sel(status="resident")
+
+
+def _history_inflation(a: Assumptions, history: pd.DataFrame) -> float:
+    """Mean medical inflation over the history's ordinary years, from the cost history table
+    when the set has one, else the assumption's base-year value."""
+    hist = a.tables.get("cost_history")
+    years = history.loc[history["shock_year"] == 0, "year"].unique()
+    if hist is not None:
+        sel = hist.sel(year=[y for y in years if y in hist["year"].values])
+        sel = sel.where(sel["shock_year"] == 0, drop=True)
+        if sel.sizes["year"]:
+            return float(sel["medical_inflation"].mean())
+    return float(a.series("costs.medical_inflation", [a.base_year]).item())
+
+
+def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
+    """Copy the assumption folder to ``folder`` with the claim-cost table rescaled by the cost
+    level factors and the utilisation growth set to the calibrated value (sources say so)."""
+    src, dest = Path(a.path), Path(folder)
+    if dest.resolve() == src.resolve():
+        raise AssumptionError("will not overwrite the assumption set it was calibrated from", file=dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml", "__pycache__"))
+    costs = pd.read_csv(dest / a.config.tables.claim_costs)
+    for s in SCHEMES:
+        rows = costs["status"].isin(["active", "retired"] if s == "employee" else ["resident"])
+        for col in ("inpatient", "outpatient"):
+            costs.loc[rows, col] = (costs.loc[rows, col] * cal.cost_level_factor[s]).round(2)
+    costs.to_csv(dest / a.config.tables.claim_costs, index=False)
+    path = dest / "assumptions.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["costs"]["utilisation_growth"] = {
+        "unit": "fraction per year",
+        "source": f"calibrated to the fund history by actuarial.calibration (trend {cal.trend:.4f} less "
+                  f"medical inflation {cal.medical_inflation:.4f}; R2 {cal.r_squared:.3f})",
+        "values": {int(a.base_year): round(cal.utilisation_growth, 6)}}
+    data["description"] = (data.get("description", "") + f" Calibrated: cost level factors "
+                           + ", ".join(f"{s} {cal.cost_level_factor[s]:.4f}" for s in SCHEMES) + ".").strip()
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    load_assumptions(dest)   # the written set must load
+    return dest
+
+
+# --------------------------------------------------------------------------------------------
+# Back-test
+# --------------------------------------------------------------------------------------------
+
+
+def _clean_growth(years: np.ndarray, values: np.ndarray, shock: np.ndarray) -> np.ndarray:
+    """Yearly log growth over consecutive pairs of ordinary (non-shock) years."""
+    g = np.diff(np.log(values))
+    ok = (shock[1:] == 0) & (shock[:-1] == 0) & (np.diff(years) == 1)
+    return g[ok]
+
+
+def _forecast(values, horizon, growth, drift, drift_se):
+    """Log mean and sd of a random walk with drift from the last value (a shock year's level
+    is kept: its growth is left out of the drift, not its level out of the data):
+    sd^2 = h s^2 + h^2 se(drift)^2, s the sd of the ordinary yearly growth around the drift."""
+    h = np.arange(1, horizon + 1, dtype=float)
+    s2 = float(np.mean((growth - drift) ** 2)) if growth.size > 1 else 0.0
+    return np.log(values[-1]) + drift * h, np.sqrt(h * s2 + h ** 2 * drift_se ** 2)
+
+
+NAIVE = ("last value", "last growth", "average growth")
+
+
+def _naive(values: np.ndarray, shock: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    """The three naive forecasts: the last value held, the last year's growth continued, the
+    average growth of all years continued (each from the last value, shocks and all)."""
+    last = values[-1]
+    g_last = values[-1] / values[-2] - 1
+    g_avg = (values[-1] / values[0]) ** (1 / (values.size - 1)) - 1
+    h = np.arange(1, horizon + 1)
+    return {"last value": np.full(horizon, last), "last growth": last * (1 + g_last) ** h,
+            "average growth": last * (1 + g_avg) ** h}
+
+
+def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, ageing: dict | None = None,
+             variables=("spending_per_member", "spending", "income")) -> pd.DataFrame:
+    """Rolling-origin back-test of the calibration model against naive forecasts.
+
+    For every origin t with at least ``min_train`` years up to t, each method is fitted on the
+    years up to t and forecasts t+1..t+horizon; shock years are neither anchors nor targets.
+    The model forecasts spending per member with the calibrated cost trend (pooled over both
+    schemes, plus each scheme's ageing drift), spending as that times members growing at their
+    average rate, and income at its average ordinary growth; all as random walks with drift
+    from the last value (shock years' growth left out of the drifts), with intervals from the
+    spread of ordinary yearly growth around the drift and the drift's standard error. Returns one row per variable, scheme, method and horizon:
+    MAPE, bias (mean of forecast / actual - 1), the number of forecasts, and for the model the
+    coverage of its P10-P90 and P5-P95 intervals."""
+    ageing = ageing or {s: 0.0 for s in SCHEMES}
+    z80, z90 = stats.norm.ppf(0.9), stats.norm.ppf(0.95)
+    hist = history.sort_values(["scheme", "year"])
+    years_all = np.sort(hist["year"].unique())
+    rows = []
+    for origin in years_all[min_train - 1:-1]:
+        train = hist[hist["year"] <= origin]
+        # pooled cost trend at a fixed age mix: per-member growth less each scheme's ageing drift
+        pooled = np.concatenate([
+            _clean_growth(p["year"].to_numpy(), (p["spending"] / p["member_years"]).to_numpy(),
+                          p["shock_year"].to_numpy()) - np.log1p(ageing[s])
+            for s, p in train.groupby("scheme")])
+        trend, trend_se = pooled.mean(), pooled.std(ddof=1) / np.sqrt(pooled.size)
+        for scheme, part in hist.groupby("scheme"):
+            tr = part[part["year"] <= origin]
+            future = part[(part["year"] > origin) & (part["year"] <= origin + horizon)]
+            y, shock = tr["year"].to_numpy(), tr["shock_year"].to_numpy()
+            members = tr["member_years"].to_numpy()
+            m_growth = _clean_growth(y, members, np.zeros_like(shock))
+            series = {"spending_per_member": (tr["spending"] / tr["member_years"]).to_numpy(),
+                      "spending": tr["spending"].to_numpy(), "income": tr["income"].to_numpy()}
+            actual = {"spending_per_member": (future["spending"] / future["member_years"]).to_numpy(),
+                      "spending": future["spending"].to_numpy(), "income": future["income"].to_numpy()}
+            h_max = len(future)
+            for var in variables:
+                values = series[var]
+                growth = _clean_growth(y, values, shock)
+                if var == "income":
+                    drift, se = growth.mean(), growth.std(ddof=1) / np.sqrt(growth.size)
+                else:
+                    drift = trend + np.log1p(ageing[scheme]) + (m_growth.mean() if var == "spending" else 0.0)
+                    se = np.hypot(trend_se, m_growth.std(ddof=1) / np.sqrt(m_growth.size) if var == "spending" else 0.0)
+                mean, sd = _forecast(values, h_max, growth, drift, se)
+                forecasts = {"model": np.exp(mean), **_naive(values, shock, h_max)}
+                for h in range(h_max):
+                    if future["shock_year"].to_numpy()[h]:
+                        continue   # a shock year is not a fair target for any forecast
+                    a_h = actual[var][h]
+                    for method, f in forecasts.items():
+                        row = {"variable": var, "scheme": scheme, "method": method, "horizon": h + 1,
+                               "origin": int(origin), "error": f[h] / a_h - 1}
+                        if method == "model":
+                            row["in_80"] = abs(np.log(a_h) - mean[h]) <= z80 * sd[h]
+                            row["in_90"] = abs(np.log(a_h) - mean[h]) <= z90 * sd[h]
+                        rows.append(row)
+    raw = pd.DataFrame(rows)
+    out = raw.groupby(["variable", "scheme", "method", "horizon"]).agg(
+        mape=("error", lambda e: float(np.mean(np.abs(e)))), bias=("error", "mean"), forecasts=("error", "size"),
+        coverage_p10_p90=("in_80", "mean"), coverage_p5_p95=("in_90", "mean")).reset_index()
+    out.attrs["nominal_coverage"] = {"coverage_p10_p90": 0.8, "coverage_p5_p95": 0.9}
+    return out
