@@ -202,6 +202,10 @@ class Employee(_Strict):
     collection_rate: Dated = spec("fraction", 0.3, 1, "share of contributions due that is collected")
     opening_balance: Scalar = spec("CNY", -1e13, 1e13, "pooled-fund balance at 1 January of the base year")
     personal_accounts: PersonalAccounts
+    flexible_worker_share: Scalar | None = spec(
+        "fraction", 0, 1,
+        "optional: share of contributions paid by flexible workers (who pay both parts); only "
+        "splits the budget table's income by source", optional=True)
     contribution_base_factor: Dated | None = spec(
         "1", 0.2, 3,
         "optional: multiplier on the average contribution base (e.g. from a change of the base "

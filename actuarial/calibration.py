@@ -12,7 +12,8 @@ The calibration model is the engine's cost structure seen per member:
   assumption set gives in the base year is the **cost level factor** that rescales the
   claim-cost table;
 * ``trend`` is the growth of cost per member at a fixed age mix, common to both schemes; minus
-  the medical inflation of the cost history it gives the **utilisation growth**;
+  the medical inflation of the cost history (the assumption's values for years it does not
+  cover) it gives the **utilisation growth** (the engine adds the two within a year);
 * ``ageing_s`` is the growth that the age mix alone adds, measured by running the engine
   with costs held flat (assumed to have run at the same pace in the history years);
 * each shock year gets its own dummy, so a shock is modelled, not mistaken for trend.
@@ -73,11 +74,14 @@ def load_history(path) -> pd.DataFrame:
 
 def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
     """Yearly growth of spending per member-year that the changing age mix alone gives, per
-    scheme: the engine run with the cost trend held flat, a log-linear slope over ``years``."""
+    scheme: the engine run with the cost trend and the per-capita critical-illness transfer
+    held flat, a log-linear slope over ``years``."""
     from .scenarios import with_path, path_of
     flat = a
     for p in ("costs.medical_inflation", "costs.utilisation_growth", "costs.policy_effect"):
         flat = with_path(flat, p, np.zeros_like(path_of(a, p)), "held flat for the ageing drift")
+    transfer = "resident.critical_illness_transfer"   # a per-capita amount: no age effect
+    flat = with_path(flat, transfer, np.full_like(path_of(a, transfer), path_of(a, transfer)[0]), "held flat")
     ds = _project(flat, years)
     t = ds["year"].values - a.base_year
     out = {}
@@ -169,7 +173,7 @@ def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float]
                           "fitted": fitted, "residual": per - fitted})
     return Calibration(
         base_year=a.base_year, level=level, trend=trend, ageing=ageing, medical_inflation=infl,
-        utilisation_growth=float((1 + trend) / (1 + infl) - 1),
+        utilisation_growth=float(trend - infl),   # the engine adds the components within a year
         shock_effects={y: float(beta[names.index(f"shock_{y}")]) for y in shocks},
         cost_level_factor=factor, standard_errors=se, residuals=table,
         r_squared=1 - float((resid ** 2).sum()) / tss if tss > 0 else np.nan,
@@ -183,16 +187,19 @@ def _members(ds: xr.Dataset, scheme: str):
 
 
 def _history_inflation(a: Assumptions, history: pd.DataFrame) -> float:
-    """Mean medical inflation over the history's ordinary years, from the cost history table
-    when the set has one, else the assumption's base-year value."""
+    """Mean medical inflation (plus any policy effect) over the history's ordinary years: from
+    the cost history table for the years it covers, else from the assumption's dated values."""
     hist = a.tables.get("cost_history")
-    years = history.loc[history["shock_year"] == 0, "year"].unique()
-    if hist is not None:
-        sel = hist.sel(year=[y for y in years if y in hist["year"].values])
-        sel = sel.where(sel["shock_year"] == 0, drop=True)
-        if sel.sizes["year"]:
-            return float(sel["medical_inflation"].mean())
-    return float(a.series("costs.medical_inflation", [a.base_year]).item())
+    years = sorted(history.loc[history["shock_year"] == 0, "year"].unique())[1:]   # growth happens into a year
+    clipped = np.maximum(years, a.base_year)   # before the base year: the base year's value
+    assumed = (a.series("costs.medical_inflation", clipped) + a.series("costs.policy_effect", clipped)).values
+    values = []
+    for y, fallback in zip(years, assumed):
+        if hist is not None and y in hist["year"].values:
+            values.append(float(hist["medical_inflation"].sel(year=y)))
+        else:
+            values.append(float(fallback))
+    return float(np.mean(values))
 
 
 def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
@@ -236,13 +243,16 @@ def _clean_growth(years: np.ndarray, values: np.ndarray, shock: np.ndarray) -> n
     return g[ok]
 
 
-def _forecast(values, horizon, growth, drift, drift_se):
-    """Log mean and sd of a random walk with drift from the last value (a shock year's level
-    is kept: its growth is left out of the drift, not its level out of the data):
-    sd^2 = h s^2 + h^2 se(drift)^2, s the sd of the ordinary yearly growth around the drift."""
-    h = np.arange(1, horizon + 1, dtype=float)
+def _forecast(values, shock, horizon, growth, drift, drift_se):
+    """Log mean and sd of a random walk with drift from the last ordinary year (a shock year
+    is a departure for that year only, so it is neither the start nor part of the drift):
+    sd^2 = n s^2 + n^2 se(drift)^2 for n years from the start, s the sd of the ordinary yearly
+    growth around the drift."""
+    last = int(np.flatnonzero(shock == 0)[-1])
+    gap = values.size - 1 - last
+    n = np.arange(1, horizon + 1, dtype=float) + gap
     s2 = float(np.mean((growth - drift) ** 2)) if growth.size > 1 else 0.0
-    return np.log(values[-1]) + drift * h, np.sqrt(h * s2 + h ** 2 * drift_se ** 2)
+    return np.log(values[last]) + drift * n, np.sqrt(n * s2 + n ** 2 * drift_se ** 2)
 
 
 NAIVE = ("last value", "last growth", "average growth")
@@ -268,8 +278,9 @@ def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, age
     The model forecasts spending per member with the calibrated cost trend (pooled over both
     schemes, plus each scheme's ageing drift), spending as that times members growing at their
     average rate, and income at its average ordinary growth; all as random walks with drift
-    from the last value (shock years' growth left out of the drifts), with intervals from the
-    spread of ordinary yearly growth around the drift and the drift's standard error. Returns one row per variable, scheme, method and horizon:
+    from the last ordinary year (a shock year is a one-year departure, as in the calibration),
+    with intervals from the spread of ordinary yearly growth around the drift and the drift's
+    standard error. Returns one row per variable, scheme, method and horizon:
     MAPE, bias (mean of forecast / actual - 1), the number of forecasts, and for the model the
     coverage of its P10-P90 and P5-P95 intervals."""
     ageing = ageing or {s: 0.0 for s in SCHEMES}
@@ -304,7 +315,7 @@ def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, age
                 else:
                     drift = trend + np.log1p(ageing[scheme]) + (m_growth.mean() if var == "spending" else 0.0)
                     se = np.hypot(trend_se, m_growth.std(ddof=1) / np.sqrt(m_growth.size) if var == "spending" else 0.0)
-                mean, sd = _forecast(values, h_max, growth, drift, se)
+                mean, sd = _forecast(values, shock, h_max, growth, drift, se)
                 forecasts = {"model": np.exp(mean), **_naive(values, shock, h_max)}
                 for h in range(h_max):
                     if future["shock_year"].to_numpy()[h]:

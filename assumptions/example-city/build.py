@@ -325,7 +325,8 @@ HOLIDAY_2020 = 0.5 * 5 / 12                                 # employer contribut
 def fund_history(folder: Path) -> pd.DataFrame:
     """Synthetic fund history 2015-2024 consistent with the assumption set: the 2024 row is
     the engine's own base year; earlier years are backcast with the cost history's price and
-    volume growth (shocks included), the engine's ageing drift, member growth, income growth
+    volume growth (a shock year departs from the path for that year only: 2020 down, 2023 up),
+    the engine's ageing drift, member growth, income growth
     (resident: the national premium + subsidy path) and 1% log noise; balances before 2024 are
     the base year's opening months of reserves applied to each year's spending."""
     from actuarial.calibration import ageing_drift
@@ -341,6 +342,10 @@ def fund_history(folder: Path) -> pd.DataFrame:
     for y in range(2018, BASE_YEAR + 1):
         per_head[y] = premium.resolve([y])[0] + subsidy.resolve([y])[0]
     rows = []
+    total = costs["medical_inflation"] + costs["utilisation_growth"]
+    ordinary = float(total[costs["shock_year"] == 0].mean())
+    trend_growth = {k: (ordinary if costs.loc[k, "shock_year"] else float(total[k])) for k in costs.index}
+    departure = {k: ((1 + float(total[k])) / (1 + ordinary) if costs.loc[k, "shock_year"] else 1.0) for k in costs.index}
     reserve_months = {s: float(base["opening_balance"].sel(scheme=s) / (base["spending"].sel(scheme=s) / 12))
                       for s in ("employee", "resident")}
     for scheme in ("employee", "resident"):
@@ -352,9 +357,11 @@ def fund_history(folder: Path) -> pd.DataFrame:
         for y in FUND_HISTORY_YEARS[::-1]:
             back = BASE_YEAR - y
             m_y = members / (1 + MEMBER_GROWTH[scheme]) ** back
-            growth = np.prod([(1 + costs.loc[k, "medical_inflation"] + costs.loc[k, "utilisation_growth"])
-                              * (1 + drift[scheme]) for k in range(y + 1, BASE_YEAR + 1)])
-            spend = m_y * spend_pm / growth * np.exp(rng.normal(0, 0.01)) if y < BASE_YEAR else m_y * spend_pm
+            # growth into each year; a shock year departs from the path for that year only
+            growth = np.prod([(1 + trend_growth[k]) * (1 + drift[scheme]) for k in range(y + 1, BASE_YEAR + 1)])
+            spend = m_y * spend_pm / growth * departure[y]
+            if y < BASE_YEAR:
+                spend *= np.exp(rng.normal(0, 0.01))
             if scheme == "employee":
                 inc = m_y * income_pm / (1 + EMPLOYEE_INCOME_GROWTH) ** back
                 if y == 2020:

@@ -1,0 +1,125 @@
+"""Next year's fund budget in the layout bureaus use, from a projection.
+
+For each scheme: income by source (employer, employee and flexible workers' contributions,
+resident premiums, subsidies, interest, other) and spending by category (inpatient,
+outpatient, personal accounts, critical-illness transfer, other), with the current (base)
+year, next year's best estimate or its P10/P50/P90 over draws, and the change on the current
+year. Every row, totals included, is computed per draw first and summarised after, so a total
+is the percentile of the total (not the sum of percentiles) and equals the projection's own
+income and spending for that year exactly.
+
+The employee scheme's budget covers the whole fund: pooled fund and personal accounts
+(contributions before the personal-account split; personal-account spending; interest on
+both). "Other" lines are zero: the model has no other income or spending; they stand so that a
+bureau can fill them in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .export import atomic_path
+
+UNIT = 1e6
+UNIT_NAME = "CNY million"
+
+
+def _lines(ds: xr.Dataset, scheme: str, flexible_share: float) -> dict[tuple[str, str], xr.DataArray]:
+    src = ds["income_by_source"].sel(scheme=scheme)
+    cat = ds["spending_by_category"].sel(scheme=scheme)
+    zero = xr.zeros_like(ds["income"].sel(scheme=scheme))
+    if scheme == "employee":
+        employer, employee = src.sel(source="employer"), src.sel(source="employee")
+        interest = ds["interest"].sel(scheme=scheme) + ds["personal_account_interest"]
+        income = {
+            "employer contributions": employer * (1 - flexible_share),
+            "employee contributions": employee * (1 - flexible_share),
+            "flexible workers' contributions": (employer + employee) * flexible_share,
+            "interest": interest, "other income": zero,
+        }
+        spending = {
+            "inpatient": cat.sel(category="inpatient"), "outpatient": cat.sel(category="outpatient"),
+            "personal accounts": ds["personal_account_spending"], "other spending": zero,
+        }
+    else:
+        income = {
+            "resident premiums": src.sel(source="premium"), "fiscal subsidies": src.sel(source="subsidy"),
+            "interest": ds["interest"].sel(scheme=scheme), "other income": zero,
+        }
+        spending = {
+            "inpatient": cat.sel(category="inpatient"), "outpatient": cat.sel(category="outpatient"),
+            "critical-illness transfer": cat.sel(category="critical_illness"), "other spending": zero,
+        }
+    out = {("income", k): v for k, v in income.items()}
+    out[("income", "total income")] = sum(income.values())
+    out.update({("spending", k): v for k, v in spending.items()})
+    out[("spending", "total spending")] = sum(spending.values())
+    out[("result", "current-year balance (income - spending)")] = out[("income", "total income")] - out[("spending", "total spending")]
+    closing = ds["balance"].sel(scheme=scheme) + (ds["personal_account_balance"] if scheme == "employee" else 0)
+    out[("result", "closing balance 31 December")] = closing
+    return out
+
+
+def budget_tables(ds: xr.Dataset, *, year: int | None = None, flexible_share: float = 0.0,
+                  quantiles=(0.1, 0.5, 0.9)) -> dict[str, pd.DataFrame]:
+    """The budget of ``year`` (default: the year after the first) for each scheme.
+
+    Columns: the year before (``current``), then the best estimate (deterministic ``ds``) or the
+    ``quantiles`` over draws, and the change of the median (or best estimate) on the year
+    before. Money in CNY million."""
+    years = ds["year"].values
+    year = int(years[1]) if year is None else year
+    if year not in years or year == years[0]:
+        raise ValueError(f"budget year {year} must be a projected year after {years[0]} (have {years.tolist()})")
+    previous = year - 1
+    tables = {}
+    for scheme in ds["scheme"].values:
+        lines = _lines(ds, str(scheme), flexible_share)
+        rows = {}
+        for key, da in lines.items():
+            now = da.sel(year=previous)
+            nxt = da.sel(year=year)
+            row = {f"{previous} ({UNIT_NAME})": float(now.median("draw") if "draw" in now.dims else now) / UNIT}
+            if "draw" in nxt.dims:
+                for q in quantiles:
+                    row[f"{year} P{int(round(q * 100))} ({UNIT_NAME})"] = float(nxt.quantile(q, "draw")) / UNIT
+                centre = float(nxt.median("draw"))
+            else:
+                centre = float(nxt)
+                row[f"{year} best estimate ({UNIT_NAME})"] = centre / UNIT
+            base = row[f"{previous} ({UNIT_NAME})"] * UNIT
+            row[f"change on {previous} (fraction)"] = centre / base - 1 if base else np.nan
+            rows[key] = row
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        table.index = pd.MultiIndex.from_tuples(table.index, names=["section", "item"])
+        table.attrs.update(scheme=str(scheme), year=year, units=UNIT_NAME,
+                           assumption_hash=ds.attrs.get("assumption_hash", ""), draws=int(ds.sizes.get("draw", 1)))
+        tables[str(scheme)] = table
+    return tables
+
+
+def write_budget(tables: dict[str, pd.DataFrame], folder, stem: str = "budget") -> list[Path]:
+    """Write the budget tables: one Excel workbook with a sheet per scheme (numbers as numbers,
+    units in the headers, provenance in a last sheet) and one CSV per scheme, atomically."""
+    folder = Path(folder)
+    written = []
+    xlsx = folder / f"{stem}.xlsx"
+    with atomic_path(xlsx) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for scheme, table in tables.items():
+                table.to_excel(writer, sheet_name=f"{scheme} scheme")
+            first = next(iter(tables.values()))
+            pd.DataFrame({"field": ["budget year", "units", "draws", "assumption hash"],
+                          "value": [first.attrs["year"], first.attrs["units"], first.attrs["draws"],
+                                    first.attrs["assumption_hash"]]}).to_excel(writer, sheet_name="provenance", index=False)
+    written.append(xlsx)
+    for scheme, table in tables.items():
+        path = folder / f"{stem}-{scheme}.csv"
+        with atomic_path(path) as tmp:
+            table.to_csv(tmp)
+        written.append(path)
+    return written
