@@ -483,8 +483,10 @@ def migrate(pop: np.ndarray, migrants: np.ndarray, *, inplace: bool = False) -> 
     flat[..., cells] = current + applied
     sex_of_cell = (cells // migrants.shape[-1]) % migrants.shape[-2]
     by_sex = np.zeros(lead + (migrants.shape[-2],))
-    for j, sex in enumerate(sex_of_cell):   # cell by cell: the same sums whatever the draw count
-        by_sex[..., sex] += applied[..., j]
+    for i in range(migrants.shape[-2]):   # two sexes; cumsum adds strictly in order, so the sums
+        seg = applied[..., sex_of_cell == i]   # do not depend on how many draws run at once
+        if seg.shape[-1]:
+            by_sex[..., i] = np.cumsum(seg, axis=-1)[..., -1]
     return out, by_sex
 
 
