@@ -34,11 +34,12 @@ def cmd_run(args) -> int:
     seed = job.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else job.default_output_dir
     if job.scenarios:
-        comparison = scenarios.compare(a, job.scenarios, years, draws=draws, seed=seed)
+        comparison = scenarios.compare(a, job.scenarios, years, draws=draws, seed=seed,
+                                       keep_population=job.keep_population)
         ds = comparison.sel(scenario="baseline", drop=True)
         ds.attrs = comparison.attrs
     else:
-        comparison, ds = None, project(a, years=years, draws=draws, seed=seed)
+        comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population)
     table = summary_table(ds)
     written = []
     if "netcdf" in job.outputs:

@@ -32,6 +32,7 @@ class Job(BaseModel):
     outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
     draws: int | None = Field(None, ge=1, le=1_000_000, description="Monte Carlo draws; omit for the best estimate only")
     seed: int | None = Field(None, ge=0, description="seed of the random streams (required with draws)")
+    keep_population: bool = Field(True, description="keep the population by single age for every draw (false: totals by status and sex only)")
     alerts: str | None = Field(None, description="warning-rules file, relative to the job; default: the package's default lines")
     scenarios: dict[str, Scenario] | None = Field(None, description="policy scenarios compared with the baseline")
 

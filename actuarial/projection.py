@@ -288,22 +288,30 @@ def _workers() -> int:
 
 
 def run(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None, n: int,
-        chunk: int = DEFAULT_CHUNK, workers: int | None = None) -> dict[str, np.ndarray]:
+        chunk: int = DEFAULT_CHUNK, workers: int | None = None,
+        keep_population: bool = True) -> dict[str, np.ndarray]:
     """Run population and money for all draws, ``chunk`` draws at a time on ``workers``
     threads (numpy releases the GIL in its loops), keeping the first ``n`` years of every
     result (the rest were needed only as the next year's stocks). Each chunk writes its own
-    slice of the outputs, so results do not depend on the chunking or the thread count."""
+    slice of the outputs, so results do not depend on the chunking or the thread count.
+    Without ``keep_population`` only totals by status and sex (and the age sums the old-age
+    ratio needs) are kept, so memory no longer grows with draws x ages."""
     D = dev["wage_growth"].shape[0]
     T = inp.flow_years.size
-    population = np.empty((D, T + 1, len(STATUSES), len(SEXES), AGES.size))
+    population = np.empty((D, T + 1, len(STATUSES), len(SEXES), AGES.size)) if keep_population else None
     out: dict[str, np.ndarray] = {}
 
     def one(lo: int) -> dict[str, np.ndarray]:
         hi = min(lo + chunk, D)
         real = realise(inp, {k: v[lo:hi] for k, v in dev.items()}, bx)
-        pop = run_population(inp, real, out=population[lo:hi])
+        pop = run_population(inp, real, out=None if population is None else population[lo:hi])
         money = run_money(inp, real, pop["population"])
-        results = {k: v[:, :n] for k, v in {**pop, **money}.items() if k != "population"}
+        stocks = pop.pop("population")[:, :n]
+        by_age = stocks.sum(axis=(2, 3))
+        results = {k: v[:, :n] for k, v in {**pop, **money}.items()}
+        results["population_total"] = stocks.sum(axis=-1)
+        results["aged_65_plus"] = by_age[..., 65:].sum(axis=-1)
+        results["aged_15_64"] = by_age[..., 15:65].sum(axis=-1)
         results["spending_next"] = money["spending"]
         if out:
             for key, value in results.items():
@@ -323,7 +331,8 @@ def run(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None, n: int,
     else:
         for lo in rest:
             one(lo)
-    out["population"] = population[:, :n]
+    if population is not None:
+        out["population"] = population[:, :n]
     return out
 
 
@@ -339,15 +348,14 @@ def assemble(a: Assumptions, inp: Inputs, res: dict, years: int, *, seed=None,
     """Build the output Dataset over base .. base+years with units, definitions and provenance."""
     n = years + 1
     out_years = inp.flow_years[:n]
-    P = res["population"]
-    D = P.shape[0]
+    totals = res["population_total"]                 # (D, n, status, sex)
+    D = totals.shape[0]
     coords = {"draw": np.arange(D), "year": out_years, "status": list(STATUSES), "sex": list(SEXES),
               "age": AGES, "scheme": list(SCHEMES), "source": list(INCOME_SOURCES),
               "category": list(SPENDING_CATEGORIES), "account_holder": ["active", "retired"]}
     dy = ("draw", "year")
-    insured = np.stack([P[:, :, A].sum(axis=(-2, -1)) + P[:, :, R].sum(axis=(-2, -1)),
+    insured = np.stack([totals[:, :, A].sum(axis=-1) + totals[:, :, R].sum(axis=-1),
                         res["insured_resident"]], axis=-1)
-    by_age = P.sum(axis=(2, 3))
     next_year = a.config.indicators.reserve_months_denominator == "next_year"
     spend_denom = res["spending_next"][:, 1:n + 1] if next_year else res["spending"]
     balance, income, spending = res["balance"], res["income"], res["spending"]
@@ -355,8 +363,8 @@ def assemble(a: Assumptions, inp: Inputs, res: dict, years: int, *, seed=None,
                               balance[:, :-1]], axis=1)
     pa_balance = res["pa_balance"]
     v = {
-        "population": (dy + ("status", "sex", "age"), P, _attrs(
-            "persons", "population at 1 January",
+        "population_total": (dy + ("status", "sex"), totals, _attrs(
+            "persons", "population at 1 January, all ages",
             "whole city population; status 'resident' is everyone outside the employee scheme")),
         "births": (dy + ("sex",), res["births"], _attrs("persons", "births during the year")),
         "deaths": (dy + ("sex",), res["deaths"], _attrs(
@@ -365,7 +373,7 @@ def assemble(a: Assumptions, inp: Inputs, res: dict, years: int, *, seed=None,
         "insured": (dy + ("scheme",), insured, _attrs(
             "persons", "insured members at 1 January",
             "employee: active + retired; resident: enrolled members of the resident group")),
-        "coverage": (dy, insured.sum(-1) / P.sum(axis=(2, 3, 4)),
+        "coverage": (dy, insured.sum(-1) / totals.sum(axis=(2, 3)),
                      _attrs("1", "insured share of the city population at 1 January")),
         "member_years": (dy + ("status",), res["member_years"], _attrs(
             "person-years", "member-years in the year",
@@ -401,14 +409,20 @@ def assemble(a: Assumptions, inp: Inputs, res: dict, years: int, *, seed=None,
             f"closing balance / ({'next' if next_year else 'this'} year's spending / 12); pooled fund only for the employee scheme")),
         "surplus_rate": (dy + ("scheme",), fund.surplus_rate(income, spending), _attrs(
             "1", "current-year surplus rate (当期结余率)", "(income - spending) / income, interest excluded")),
-        "dependency_ratio": (dy, P[:, :, A].sum(axis=(-2, -1)) / P[:, :, R].sum(axis=(-2, -1)), _attrs(
+        "dependency_ratio": (dy, totals[:, :, A].sum(axis=-1) / totals[:, :, R].sum(axis=-1), _attrs(
             "active members per retiree", "employee-scheme active:retired ratio (在职退休比) at 1 January")),
-        "old_age_ratio": (dy, by_age[..., 65:].sum(-1) / by_age[..., 15:65].sum(-1), _attrs(
+        "old_age_ratio": (dy, res["aged_65_plus"] / res["aged_15_64"], _attrs(
             "1", "old-age ratio: population 65+ / population 15-64 at 1 January")),
         "depletion_year": (("draw", "scheme"), fund.depletion_year(np.moveaxis(balance, 1, -1), out_years), _attrs(
             "year", "first year with a closing balance below zero",
             "NaN when the balance stays at or above zero over the horizon")),
     }
+    if "population" in res:
+        v = {"population": (dy + ("status", "sex", "age"), res["population"], _attrs(
+            "persons", "population at 1 January",
+            "whole city population; status 'resident' is everyone outside the employee scheme")), **v}
+    else:
+        coords.pop("age")
     ds = xr.Dataset(v, coords=coords)
     if not stochastic_run:
         ds = ds.isel(draw=0, drop=True)
@@ -441,7 +455,8 @@ def provenance(a: Assumptions, *, seed, draws: int, years: int, sources=()) -> d
 
 
 def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = None,
-            seed: int | None = None, sources=stochastic.SOURCES, chunk: int = DEFAULT_CHUNK) -> xr.Dataset:
+            seed: int | None = None, sources=stochastic.SOURCES, chunk: int = DEFAULT_CHUNK,
+            keep_population: bool = True) -> xr.Dataset:
     """Project both funds of an assumption set.
 
     Parameters
@@ -460,6 +475,9 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
         an empty tuple gives every draw equal to the best estimate.
     chunk : int
         Draws computed at once (bounds memory; results do not depend on it).
+    keep_population : bool
+        Keep ``population(year, status, sex, age)`` for every draw (default). False keeps only
+        ``population_total(year, status, sex)``: memory then no longer grows with draws x ages.
 
     Returns
     -------
@@ -479,10 +497,11 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
     inp = resolve_inputs(assumptions, flow_years)
     sources = tuple(sources)
     if draws is None:
-        res = run(inp, stochastic.zero_deviations(1, flow_years.size), None, years + 1, chunk)
+        res = run(inp, stochastic.zero_deviations(1, flow_years.size), None, years + 1, chunk,
+                  keep_population=keep_population)
         return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
     model = stochastic.calibrate(assumptions)
     dev = stochastic.draw_deviations(model, draws, flow_years.size, seed, sources)
     bx = model.bx_single if "mortality" in sources else None   # no deviation: shared ratios
-    res = run(inp, dev, bx, years + 1, chunk)
+    res = run(inp, dev, bx, years + 1, chunk, keep_population=keep_population)
     return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources)

@@ -432,19 +432,20 @@ def load_scenarios(path) -> dict[str, Scenario]:
 
 
 def compare(assumptions: Assumptions, scenarios: dict, years: int = 10, *, draws: int | None = None,
-            seed: int | None = None, sources=SOURCES, baseline: str = "baseline") -> xr.Dataset:
+            seed: int | None = None, sources=SOURCES, baseline: str = "baseline",
+            keep_population: bool = True) -> xr.Dataset:
     """Project the baseline and each scenario with the same random draws, stacked along a
     ``scenario`` dimension (baseline first). ``scenarios`` maps names to :class:`Scenario`
     (or dicts, or lists of lever specs)."""
-    names, results = [baseline], [project(assumptions, years, draws=draws, seed=seed, sources=sources)]
+    kw = {"draws": draws, "seed": seed, "sources": sources, "keep_population": keep_population}
+    names, results = [baseline], [project(assumptions, years, **kw)]
     for name, sc in scenarios.items():
         if name == baseline:
             raise ScenarioError(f"scenario name '{baseline}' is reserved for the baseline")
         if isinstance(sc, list):
             sc = Scenario(levers=sc)
         names.append(name)
-        results.append(project(apply_scenario(assumptions, sc, years), years, draws=draws, seed=seed,
-                               sources=sources))
+        results.append(project(apply_scenario(assumptions, sc, years), years, **kw))
     out = xr.concat([r.drop_attrs() for r in results], dim=pd.Index(names, name="scenario"),
                     data_vars="all", coords="minimal", compat="override", combine_attrs="drop")
     for var in out.data_vars:

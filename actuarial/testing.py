@@ -140,7 +140,7 @@ def write_assumption_set(folder, *, config: dict | None = None, population: dict
 def population_residual(ds: xr.Dataset) -> xr.DataArray:
     """start + births + net migration - deaths - end, per sex, for every year but the last
     (relative to the start population); zero when the population identity holds."""
-    total = ds["population"].sum(("status", "age"))
+    total = ds["population_total"].sum("status")
     start = total.isel(year=slice(None, -1))
     end = total.isel(year=slice(1, None)).assign_coords(year=start["year"])
     flows = (ds["births"] + ds["net_migration"] - ds["deaths"]).isel(year=slice(None, -1))

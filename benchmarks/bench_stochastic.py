@@ -28,7 +28,7 @@ EXAMPLE = ROOT / "assumptions" / "example-city"
 TARGET_SECONDS, TARGET_GIB = 2.0, 2.0
 
 
-def measure(draws: int, years: int, repeat: int) -> dict:
+def measure(draws: int, years: int, repeat: int, keep: int = 1) -> dict:
     import numpy as np
 
     import actuarial
@@ -40,11 +40,11 @@ def measure(draws: int, years: int, repeat: int) -> dict:
     best = np.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
-        ds = actuarial.project(a, years=years, draws=draws, seed=1)
+        ds = actuarial.project(a, years=years, draws=draws, seed=1, keep_population=bool(keep))
         best = min(best, time.perf_counter() - t0)
         del ds
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2   # KiB -> GiB
-    return {"draws": draws, "years": years, "seconds": best, "peak_gib": peak}
+    return {"draws": draws, "years": years, "seconds": best, "peak_gib": peak, "population": "full" if keep else "totals"}
 
 
 def loop_baseline(n: int) -> float:
@@ -73,15 +73,15 @@ def streaming_baseline(draws: int, years: int) -> float:
     return best
 
 
-def child(draws: int, years: int, repeat: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--one", str(draws), str(years), str(repeat)],
+def child(draws: int, years: int, repeat: int, keep: int = 1) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", str(draws), str(years), str(repeat), str(keep)],
                          capture_output=True, text=True, cwd=ROOT, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--one", nargs=3, type=int, metavar=("DRAWS", "YEARS", "REPEAT"))
+    parser.add_argument("--one", nargs=4, type=int, metavar=("DRAWS", "YEARS", "REPEAT", "KEEP"))
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.one:
@@ -91,12 +91,13 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     rows = [child(1_000, 10, 3), child(10_000, 10, 3)]
     if not args.quick:
-        rows += [child(100_000, 10, 1), child(10_000, 5, 3), child(10_000, 20, 2)]
-    print(f"\n{'draws':>8} {'years':>5} {'seconds':>8} {'peak GiB':>9} {'us/draw-year':>13}")
+        rows += [child(100_000, 10, 1), child(100_000, 10, 1, keep=0), child(10_000, 10, 3, keep=0),
+                 child(10_000, 5, 3), child(10_000, 20, 2)]
+    print(f"\n{'draws':>8} {'years':>5} {'population':>10} {'seconds':>8} {'peak GiB':>9} {'us/draw-year':>13}")
     for r in rows:
-        print(f"{r['draws']:>8} {r['years']:>5} {r['seconds']:>8.3f} {r['peak_gib']:>9.2f} "
+        print(f"{r['draws']:>8} {r['years']:>5} {r['population']:>10} {r['seconds']:>8.3f} {r['peak_gib']:>9.2f} "
               f"{r['seconds'] / (r['draws'] * r['years']) * 1e6:>13.2f}")
-    main_row = next(r for r in rows if r["draws"] == 10_000 and r["years"] == 10)
+    main_row = next(r for r in rows if r["draws"] == 10_000 and r["years"] == 10 and r["population"] == "full")
     per_draw = loop_baseline(20)
     stream = streaming_baseline(10_000, 10)
     print(f"\n10k draws x 10 years: {main_row['seconds']:.3f} s (target <= {TARGET_SECONDS} s), "

@@ -250,3 +250,11 @@ def test_depletion_distribution_adds_up(run_small):
     np.testing.assert_allclose(total, 1.0)
     dy = run_small["depletion_year"].sel(scheme="resident")
     assert float(dist["never"].sel(scheme="resident")) == pytest.approx(float(dy.isnull().mean()))
+
+
+def test_totals_only_run_matches_the_full_run(example, run_small):
+    light = actuarial.project(example, years=6, draws=40, seed=123, keep_population=False)
+    assert "population" not in light and "age" not in light.dims
+    for name in light.data_vars:
+        xr.testing.assert_equal(light[name].drop_attrs(), run_small[name].drop_attrs())
+    np.testing.assert_allclose(run_small["population"].sum("age"), light["population_total"], rtol=1e-12)
