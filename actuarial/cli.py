@@ -2,7 +2,7 @@
 
     actuarial run projections/example-city.yaml [--out DIR]   project, write NetCDF + CSV, print a summary
     actuarial validate assumptions/example-city                check an assumption set
-    actuarial docs [--check]                                   (re)write docs/assumption-reference.md
+    actuarial docs [--check]                                   (re)write docs/assumption-reference.md and docs/levers.md
 
 Errors in input files are printed as one readable line and exit with status 2.
 """
@@ -23,7 +23,7 @@ from .report.summary import format_summary, summary_table
 
 EXIT_INPUT_ERROR = 2
 EXIT_ALERT = 3        # --fail-on LEVEL: an alert at that level or a more severe one fired
-DOCS_PATH = Path("docs") / "assumption-reference.md"
+DOCS_DIR = Path("docs")
 
 
 def cmd_run(args) -> int:
@@ -125,17 +125,20 @@ def cmd_validate(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    text = parameter_reference()
-    path = Path(args.path)
+    folder = Path(args.dir)
+    pages = {"assumption-reference.md": parameter_reference(), "levers.md": scenarios.lever_reference()}
     if args.check:
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            print(f"{path} is out of date: run 'actuarial docs'", file=sys.stderr)
+        stale = [name for name, text in pages.items()
+                 if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
+        if stale:
+            print(f"out of date in {folder}: {', '.join(stale)}; run 'actuarial docs'", file=sys.stderr)
             return 1
-        print(f"{path} is up to date")
+        print(f"{folder}: generated references are up to date")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in pages.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        print(f"wrote {folder / name}")
     return 0
 
 
@@ -156,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="validate an assumption set")
     val.add_argument("path", help="assumption folder or its assumptions.yaml")
     val.set_defaults(func=cmd_validate)
-    docs = sub.add_parser("docs", help="write the assumption reference generated from the schema")
-    docs.add_argument("--path", default=str(DOCS_PATH))
+    docs = sub.add_parser("docs", help="write the assumption and lever references generated from the code")
+    docs.add_argument("--dir", default=str(DOCS_DIR))
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
     return parser

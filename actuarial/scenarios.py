@@ -339,7 +339,7 @@ def _epidemic(a, x: EpidemicArgs, horizon):
 
 
 class HolidayArgs(_Args):
-    months: float = Field(gt=0, le=12)
+    months: float = Field(gt=0, le=12, description="months of the year with the reduction")
     reduction: float = Field(0.5, gt=0, le=1, description="share of the employer contribution waived")
 
 
@@ -524,5 +524,25 @@ def sensitivity(assumptions: Assumptions, shifts: dict | None = None, *, years: 
     return table
 
 
+def lever_reference() -> str:
+    """The Markdown reference of every lever and its arguments, generated from the code."""
+    lines = ["# Policy levers", "",
+             "Generated from `actuarial/scenarios.py` by `actuarial docs`; do not edit by hand.", "",
+             "A scenario is a list of levers applied in order; each lever is a mapping with `lever:` "
+             "its name, `from_year:` the first year it applies to (within the projection horizon) "
+             "and its arguments. Rates and shares are fractions.", ""]
+    for name, lev in sorted(LEVERS.items()):
+        lines += [f"## `{name}`", "", " ".join(lev.doc.split()), "", "| argument | type | default | meaning |",
+                  "|---|---|---|---|"]
+        for arg, info in lev.args.model_fields.items():
+            ann = getattr(info.annotation, "__name__", str(info.annotation)).replace("typing.", "")
+            default = "required" if info.is_required() else repr(info.default)
+            desc = info.description or ("first calendar year the lever applies to" if arg == "from_year" else "")
+            lines.append(f"| `{arg}` | {ann} | {default} | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 __all__ = ["LEVERS", "Scenario", "ScenarioError", "apply_lever", "apply_scenario", "compare",
-           "differences", "load_scenarios", "sensitivity", "DEFAULT_SHIFTS", "path_of", "with_path"]
+           "differences", "lever_reference", "load_scenarios", "sensitivity", "DEFAULT_SHIFTS",
+           "path_of", "with_path"]

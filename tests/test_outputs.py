@@ -122,4 +122,4 @@ def test_console_script_installed():
 
 
 def test_docs_reference_is_up_to_date():
-    assert cli.main(["docs", "--check", "--path", str(ROOT / "docs" / "assumption-reference.md")]) == 0
+    assert cli.main(["docs", "--check", "--dir", str(ROOT / "docs")]) == 0
