@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import actuarial
 from actuarial import scenarios as S
@@ -164,3 +166,14 @@ scenarios:
     job.write_text(job.read_text().replace("employer_change", "employer_chnage"))
     assert cli.main(["run", str(job), "--out", str(tmp_path / "out")]) == cli.EXIT_INPUT_ERROR
     assert "employer_chnage" in capsys.readouterr().err
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(change=st.floats(0.0, 0.03), start=st.integers(2024, 2030))
+def test_a_higher_employer_rate_never_lowers_a_balance(example, change, start):
+    base = actuarial.project(example, years=6)
+    up = actuarial.project(apply_lever(example, {"lever": "contribution_rate", "employer_change": change,
+                                                 "from_year": start}, 6), years=6)
+    emp = lambda ds: ds["balance"].sel(scheme="employee")  # noqa: E731
+    assert bool((emp(up) >= emp(base)).all())
+    assert bool((emp(up).sel(year=slice(None, start - 1)) == emp(base).sel(year=slice(None, start - 1))).all())
