@@ -1,10 +1,13 @@
-"""Costs: the trend index and benefit spending from claim-cost curves.
+"""Costs: the trend index, claims of the insured stocks and the fund's share of them.
 
 ``claim cost`` is the base-year policy-range medical spending per member-year by status, sex,
 single age and category (inpatient, outpatient), before the fund's share. Spending by the fund
 in year t is
 
-    sum_{sex, age} person_years * claim_cost * trend_index[t] * fund_share[t, category]
+    sum_{sex, age} member_years * claim_cost * trend_index[t] * fund_share[t, category]
+
+Member-years are the mean of the year's two 1 January stocks, and spending is linear in them,
+so the claims are summed per stock (:func:`stock_claims`, one matrix product) and averaged.
 
 and the trend index compounds medical inflation, utilisation growth and policy effects
 (additively within a year, as in DESIGN.md):
@@ -15,30 +18,27 @@ and the trend index compounds medical inflation, utilisation growth and policy e
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 
-def trend_index(medical_inflation: xr.DataArray, utilisation_growth: xr.DataArray,
-                policy_effect: xr.DataArray) -> xr.DataArray:
-    """Cost trend index over ``year`` (1 in the first year). Inputs are fractions per year on a
-    ``year`` dim; any other dims (``draw``) broadcast."""
-    growth = 1.0 + medical_inflation + utilisation_growth + policy_effect
-    growth = growth.where(growth["year"] != growth["year"][0], 1.0)
-    index = growth.cumprod("year")
-    index.attrs.update(units="1", long_name="medical cost trend index (base year = 1)")
-    return index
+def growth_index(growth: np.ndarray) -> np.ndarray:
+    """Index of a yearly growth rate over the last axis (years): 1 in the first year, then
+    ``index[t] = index[t-1] * (1 + growth[t])``. Used for the cost trend and for wages."""
+    first = np.arange(growth.shape[-1]) == 0
+    return np.cumprod(np.where(first, 1.0, 1.0 + growth), axis=-1)
 
 
-def benefit_spending(person_years: np.ndarray, claim_cost: np.ndarray, trend: np.ndarray,
-                     fund_share: np.ndarray) -> np.ndarray:
-    """Fund spending by category for one group of members.
+def stock_claims(pop: np.ndarray, claim_cost: np.ndarray) -> np.ndarray:
+    """Persons and base-year claim cost by category of 1 January stocks, in one BLAS pass.
 
-    person_years : (..., sex, age) member-years in the year
-    claim_cost : (sex, age, category) base-year cost per member-year, CNY
-    trend : (...) trend index for the year
-    fund_share : (..., category) share of cost the fund pays
-    returns (..., category), CNY
+    pop : (D, dates, sex, age) persons of one status
+    claim_cost : (sex, age, category) CNY per member-year
+    returns (D, dates, 1 + category): persons, then cost at base-year prices
     """
-    flat = claim_cost.reshape(-1, claim_cost.shape[-1])                 # (sex*age, category)
-    cost = person_years.reshape(person_years.shape[:-2] + (-1,)) @ flat   # BLAS matrix product
-    return cost * trend[..., None] * fund_share
+    weights = np.concatenate([np.ones(claim_cost.shape[:-1] + (1,)), claim_cost], axis=-1)
+    return pop.reshape(pop.shape[:2] + (-1,)) @ weights.reshape(-1, 1 + claim_cost.shape[-1])
+
+
+def fund_spending(claims: np.ndarray, trend: np.ndarray, fund_share: np.ndarray) -> np.ndarray:
+    """Fund spending by category, CNY: claims at base-year cost (…, category) x trend index (…)
+    x the fund's share (…, category)."""
+    return claims * trend[..., None] * fund_share

@@ -168,12 +168,9 @@ def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> R
         np.exp(m, out=m)
         m *= inp.mx[None]
         sx, bs = demography.survival_from_mx(m, demography.a0_by_sex(m[..., 0]))
-    first = np.arange(inp.flow_years.size) == 0
-    wage = inp.wage_growth[None] + dev["wage_growth"]
-    base = inp.base0 * np.cumprod(np.where(first, 1.0, 1.0 + wage), axis=-1) * inp.base_factor[None]
-    growth = (inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
-              + dev["utilisation_growth"] + inp.policy_effect[None])
-    trend = np.cumprod(np.where(first, 1.0, 1.0 + growth), axis=-1)
+    base = inp.base0 * costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]) * inp.base_factor[None]
+    trend = costs.growth_index(inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
+                               + dev["utilisation_growth"] + inp.policy_effect[None])
     scale = np.exp(dev["employment"])
     capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
     s4 = scale[..., None, None]
@@ -215,13 +212,6 @@ def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
-def _stock_sums(pop: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """For each 1 January stock, persons and base-year claim cost by category in one BLAS pass:
-    pop (D, T+1, sex, age) x [1 | cost] -> (D, T+1, 1 + categories)."""
-    weights = np.concatenate([np.ones(cost.shape[:-1] + (1,)), cost], axis=-1).reshape(-1, 1 + cost.shape[-1])
-    return pop.reshape(pop.shape[:2] + (-1,)) @ weights
-
-
 def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndarray]:
     """Income, spending, balances and personal accounts of both funds, (D, T, ...) in CNY.
 
@@ -229,9 +219,9 @@ def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndar
     linear in them, the engine sums persons and costs per stock (one matrix product each)
     and averages the sums."""
     mean = lambda x: 0.5 * (x[:, :-1] + x[:, 1:])  # noqa: E731  stocks -> member-years
-    act = mean(_stock_sums(pop[:, :, A], inp.claim_cost[A]))          # (D, T, 1 + C)
-    ret = mean(_stock_sums(pop[:, :, R], inp.claim_cost[R]))
-    res_all = _stock_sums(pop[:, :, O], inp.claim_cost[O])            # (D, T+1, 1 + C)
+    act = mean(costs.stock_claims(pop[:, :, A], inp.claim_cost[A]))     # (D, T, 1 + C)
+    ret = mean(costs.stock_claims(pop[:, :, R], inp.claim_cost[R]))
+    res_all = costs.stock_claims(pop[:, :, O], inp.claim_cost[O])       # (D, T+1, 1 + C)
     cost0 = np.concatenate([np.ones((len(SEXES), 1)), inp.claim_cost[O, :, 0, :]], axis=-1)
     res_age0 = pop[:, :, O, :, 0] @ cost0                             # (D, T+1, 1 + C)
     # enrolled residents: the general rate at ages 1+, the newborn rate at age 0
@@ -252,10 +242,9 @@ def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndar
     premiums, subsidies = schemes.resident_income(enrolled_total, inp.premium, inp.subsidy, inp.resident_collection)
 
     emp_share, res_share = inp.fund_share[None, :, 0, :], inp.fund_share[None, :, 1, :]
-    trend = real.trend[..., None]
     spending_cat = np.zeros(active.shape + (len(SCHEMES), len(SPENDING_CATEGORIES)))
-    spending_cat[..., 0, :2] = (act[..., 1:] + ret[..., 1:]) * trend * emp_share
-    spending_cat[..., 1, :2] = res[..., 1:] * trend * res_share
+    spending_cat[..., 0, :2] = costs.fund_spending(act[..., 1:] + ret[..., 1:], real.trend, emp_share)
+    spending_cat[..., 1, :2] = costs.fund_spending(res[..., 1:], real.trend, res_share)
     spending_cat[..., 1, 2] = enrolled_total * inp.critical_illness
     spending = spending_cat.sum(axis=-1)
 
