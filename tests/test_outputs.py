@@ -123,3 +123,9 @@ def test_console_script_installed():
 
 def test_docs_reference_is_up_to_date():
     assert cli.main(["docs", "--check", "--dir", str(ROOT / "docs")]) == 0
+
+
+def test_cli_validate(capsys):
+    assert cli.main(["validate", str(ROOT / "assumptions" / "example-city")]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert cli.main(["validate", str(ROOT / "projections")]) == cli.EXIT_INPUT_ERROR
