@@ -462,9 +462,11 @@ def _format_pydantic(err: ValidationError, file: Path) -> AssumptionError:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path, columns: dict[str, str]) -> pd.DataFrame:
-    """Read a CSV and check it has exactly the named columns; ``columns`` maps name -> kind
-    ('str', 'int', 'float')."""
+def _read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV and check it has the named columns and no others; ``columns`` maps name ->
+    kind ('str', 'int', 'float'). ``optional`` columns may be absent, and their cells blank
+    (read as NaN)."""
+    optional = optional or {}
     if not path.is_file():
         raise AssumptionError("table file not found", file=path)
     try:
@@ -475,18 +477,20 @@ def _read_csv(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     if missing:
         raise AssumptionError(f"missing column(s) {missing}", file=path,
                               expected=f"columns {list(columns)}")
-    extra = [c for c in df.columns if c not in columns]
+    extra = [c for c in df.columns if c not in columns and c not in optional]
     if extra:
         raise AssumptionError(f"unknown column(s) {extra}", file=path,
-                              expected=f"columns {list(columns)}")
+                              expected=f"columns {list(columns)}" + (f", optionally {list(optional)}" if optional else ""))
     out = pd.DataFrame(index=df.index)
-    for col, kind in columns.items():
+    present = {**columns, **{c: k for c, k in optional.items() if c in df.columns}}
+    for col, kind in present.items():
         raw = df[col].str.strip()
         if kind == "str":
             out[col] = raw
             continue
         num = pd.to_numeric(raw, errors="coerce")
-        bad = num.isna() | ~np.isfinite(num.astype(float))
+        blank = raw == ""
+        bad = (num.isna() | ~np.isfinite(num.astype(float))) & ~(blank & (col in optional))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise AssumptionError(f"row {i + 2}: value {raw.iloc[i]!r} is not a finite number",

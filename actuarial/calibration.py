@@ -45,16 +45,35 @@ from .errors import AssumptionError
 
 HISTORY_COLUMNS = {"year": "int", "scheme": "str", "member_years": "float", "income": "float",
                    "spending": "float", "balance": "float", "shock_year": "int"}
+# optional detail: each group, where filled in on a row, must add up to its total there
+HISTORY_DETAIL = {
+    "member_years": {"employee": (("active_years", 1), ("retired_years", 1)),
+                     "resident": (("enrolled_years", 1),)},
+    "income": {"employee": (("income_employer", 1), ("income_employee", 1), ("personal_account_credits", -1)),
+               "resident": (("income_premium", 1), ("income_subsidy", 1))},
+    "spending": {"employee": (("spending_inpatient", 1), ("spending_outpatient", 1)),
+                 "resident": (("spending_inpatient", 1), ("spending_outpatient", 1), ("spending_critical_illness", 1))},
+}
+DETAIL_COLUMNS = sorted({c for groups in HISTORY_DETAIL.values() for parts in groups.values() for c, _ in parts}
+                        | {"interest"})
 
 
 def load_history(path) -> pd.DataFrame:
     """Read and check a fund history table: columns year, scheme (employee, resident),
     member_years (person-years), income and spending (CNY, interest excluded; pooled fund for
     the employee scheme), balance (CNY, 31 December), shock_year (0/1); consecutive years, both
-    schemes every year, positive member-years, income and spending."""
+    schemes every year, positive member-years, income and spending.
+
+    Optional detail columns (blank where they do not apply): member-years by status
+    (``active_years``, ``retired_years``; ``enrolled_years``), income by source
+    (``income_employer``, ``income_employee`` gross and ``personal_account_credits``;
+    ``income_premium``, ``income_subsidy``), spending by category (``spending_inpatient``,
+    ``spending_outpatient``, ``spending_critical_illness``) and ``interest``. Where a row fills
+    in a group it must add up to the row's total (to 0.1%)."""
     from .assumptions import _check_labels, _check_range, _read_csv
     path = Path(path)
-    df = _read_csv(path, HISTORY_COLUMNS)
+    df = _read_csv(path, HISTORY_COLUMNS, optional={c: "float" for c in DETAIL_COLUMNS})
+    _check_detail(df, path)
     _check_labels(df, "scheme", SCHEMES, path)
     for col in ("member_years", "income", "spending"):
         _check_range(df, col, 1e-9, 1e15, path, "a positive amount")
@@ -70,6 +89,27 @@ def load_history(path) -> pd.DataFrame:
         raise AssumptionError(f"{len(years)} years of history", file=path, field="year",
                               expected="at least 5 years")
     return df.sort_values(["year", "scheme"]).reset_index(drop=True)
+
+
+def _check_detail(df: pd.DataFrame, path: Path) -> None:
+    for total, by_scheme in HISTORY_DETAIL.items():
+        for scheme, parts in by_scheme.items():
+            cols = [c for c, _ in parts]
+            if not all(c in df.columns for c in cols):
+                continue
+            rows = df[(df["scheme"] == scheme) & df[cols].notna().all(axis=1)]
+            if (rows[cols] < 0).any().any():
+                i = int(rows.index[(rows[cols] < 0).any(axis=1)][0])
+                raise AssumptionError(f"row {i + 2}: a negative amount in {cols}", file=path, field=", ".join(cols))
+            summed = sum(rows[c] * sign for c, sign in parts)
+            off = (summed - rows[total]).abs() > 1e-3 * rows[total].abs()
+            if off.any():
+                i = int(rows.index[off][0])
+                formula = " ".join(("+ " if sign > 0 else "- ") + c for c, sign in parts).lstrip("+ ")
+                raise AssumptionError(
+                    f"row {i + 2} ({scheme} {int(df.loc[i, 'year'])}): {formula} = {summed[i]:.6g}, "
+                    f"not the {total} {df.loc[i, total]:.6g}", file=path, field=total,
+                    expected="the detail adding up to the total (to 0.1%)")
 
 
 def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:

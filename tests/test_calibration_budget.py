@@ -130,3 +130,20 @@ def test_budget_percentiles_and_export(example, tmp_path):
     assert sheet.loc[("income", "total income"), "2025 P50 (CNY million)"] == pytest.approx(
         res.loc[("income", "total income"), "2025 P50 (CNY million)"])
     assert all("CNY million" in c or "fraction" in c for c in sheet.columns)
+
+
+def test_history_detail_must_add_up(tmp_path):
+    df = pd.read_csv(EXAMPLE / "fund_history.csv")
+    history = C.load_history(EXAMPLE / "fund_history.csv")
+    emp = history[history["scheme"] == "employee"]
+    assert np.allclose(emp["active_years"] + emp["retired_years"], emp["member_years"], rtol=1e-3)
+    row = df.index[(df["scheme"] == "resident") & (df["year"] == 2019)][0]
+    df.loc[row, "income_premium"] *= 1.1
+    df.to_csv(tmp_path / "h.csv", index=False)
+    with pytest.raises(AssumptionError, match=r"resident 2019.*income_premium \+ income_subsidy") as info:
+        C.load_history(tmp_path / "h.csv")
+    assert "h.csv" in str(info.value) and "income" in str(info.value)
+    df = pd.read_csv(EXAMPLE / "fund_history.csv").assign(colour="red")
+    df.to_csv(tmp_path / "h.csv", index=False)
+    with pytest.raises(AssumptionError, match="unknown column"):
+        C.load_history(tmp_path / "h.csv")

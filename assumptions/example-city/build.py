@@ -318,8 +318,14 @@ def monthly_operations() -> pd.DataFrame:
 FUND_HISTORY_YEARS = np.arange(2015, BASE_YEAR + 1)
 MEMBER_GROWTH = {"employee": 0.02, "resident": -0.008}   # yearly, backcast
 EMPLOYEE_INCOME_GROWTH = 0.055                            # pooled income per member, yearly
-RESIDENT_FUNDING_EARLY = {2015: 500, 2016: 570, 2017: 630}  # premium + subsidy before 2018 (approximate)
+RESIDENT_FUNDING_EARLY = {2015: (120, 380), 2016: (150, 420), 2017: (180, 450)}  # premium, subsidy before 2018 (approximate)
+ACTIVE_PER_RETIREE_2015 = 2.95                            # backcast of the active:retired ratio
 HOLIDAY_2020 = 0.5 * 5 / 12                                 # employer contributions halved for five months
+
+
+DETAIL = ("active_years", "retired_years", "enrolled_years", "income_employer", "income_employee",
+          "personal_account_credits", "income_premium", "income_subsidy", "spending_inpatient",
+          "spending_outpatient", "spending_critical_illness")
 
 
 def fund_history(folder: Path) -> pd.DataFrame:
@@ -327,6 +333,8 @@ def fund_history(folder: Path) -> pd.DataFrame:
     the engine's own base year; earlier years are backcast with the cost history's price and
     volume growth (a shock year departs from the path for that year only: 2020 down, 2023 up),
     the engine's ageing drift, member growth, income growth
+    (detail by status, source and category at the base year's shares; the employee
+    active:retired ratio moving from 2.95 in 2015 to its 2024 value)
     (resident: the national premium + subsidy path) and 1% log noise; balances before 2024 are
     the base year's opening months of reserves applied to each year's spending."""
     from actuarial.calibration import ageing_drift
@@ -337,10 +345,21 @@ def fund_history(folder: Path) -> pd.DataFrame:
     drift = ageing_drift(a)
     costs = cost_history().set_index("year")
     rng = np.random.default_rng(HISTORY_SEED + 2)
-    per_head = {y: v for y, v in RESIDENT_FUNDING_EARLY.items()}
+    funding = dict(RESIDENT_FUNDING_EARLY)
     premium, subsidy = a.config.resident.premium, a.config.resident.subsidy
     for y in range(2018, BASE_YEAR + 1):
-        per_head[y] = premium.resolve([y])[0] + subsidy.resolve([y])[0]
+        funding[y] = (premium.resolve([y])[0], subsidy.resolve([y])[0])
+    per_head = {y: sum(v) for y, v in funding.items()}
+    # detail shares of the base year, held through the history
+    src = base["income_by_source"]
+    emp_income = float(base["income"].sel(scheme="employee"))
+    employer_share = float(src.sel(scheme="employee", source="employer")) / emp_income
+    employee_share = float(src.sel(scheme="employee", source="employee")) / emp_income
+    cat = base["spending_by_category"]
+    inpatient_share = {s: float(cat.sel(scheme=s, category="inpatient") / base["spending"].sel(scheme=s))
+                       for s in ("employee", "resident")}
+    critical_share = float(cat.sel(scheme="resident", category="critical_illness") / base["spending"].sel(scheme="resident"))
+    ratio_2024 = float(base["member_years"].sel(status="active") / base["member_years"].sel(status="retired"))
     rows = []
     total = costs["medical_inflation"] + costs["utilisation_growth"]
     ordinary = float(total[costs["shock_year"] == 0].mean())
@@ -370,13 +389,28 @@ def fund_history(folder: Path) -> pd.DataFrame:
                 inc = m_y * income_pm * per_head[y] / per_head[BASE_YEAR]
             if y < BASE_YEAR:
                 inc *= np.exp(rng.normal(0, 0.005))
-            rows.append((int(y), scheme, m_y, inc, spend, closing, int(costs.loc[y, "shock_year"])))
+            detail = dict.fromkeys(DETAIL, np.nan)
+            inp_share = inpatient_share[scheme]
+            if scheme == "employee":
+                ratio = ACTIVE_PER_RETIREE_2015 + (ratio_2024 - ACTIVE_PER_RETIREE_2015) * (y - 2015) / (BASE_YEAR - 2015)
+                detail.update(active_years=m_y * ratio / (1 + ratio), retired_years=m_y / (1 + ratio),
+                              income_employer=inc * employer_share, income_employee=inc * employee_share,
+                              personal_account_credits=inc * (employer_share + employee_share - 1),
+                              spending_inpatient=spend * inp_share, spending_outpatient=spend * (1 - inp_share))
+            else:
+                p_share = funding[y][0] / per_head[y]
+                detail.update(enrolled_years=m_y, income_premium=inc * p_share, income_subsidy=inc * (1 - p_share),
+                              spending_inpatient=spend * inp_share, spending_critical_illness=spend * critical_share,
+                              spending_outpatient=spend * (1 - inp_share - critical_share))
+            rows.append((int(y), scheme, m_y, inc, spend, closing, int(costs.loc[y, "shock_year"]),
+                         *detail.values()))
             # earlier balances: the base year's months of reserves on that year's spending (the
             # synthetic flows alone would not add up to the 2024 balance; real histories carry
             # transfers to and from adjustment funds that this table does not itemise)
             closing = reserve_months[scheme] * spend / 12
-    df = pd.DataFrame(rows, columns=["year", "scheme", "member_years", "income", "spending", "balance", "shock_year"])
-    for col in ("member_years", "income", "spending", "balance"):
+    df = pd.DataFrame(rows, columns=["year", "scheme", "member_years", "income", "spending", "balance",
+                                     "shock_year", *DETAIL])
+    for col in ("member_years", "income", "spending", "balance", *DETAIL):
         df[col] = df[col].round(0)
     return df.sort_values(["year", "scheme"]).reset_index(drop=True)
 
