@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Callable, Literal
 
 import numpy as np

@@ -264,7 +264,7 @@ def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
         "source": f"calibrated to the fund history by actuarial.calibration (trend {cal.trend:.4f} less "
                   f"medical inflation {cal.medical_inflation:.4f}; R2 {cal.r_squared:.3f})",
         "values": {int(a.base_year): round(cal.utilisation_growth, 6)}}
-    data["description"] = (data.get("description", "") + f" Calibrated: cost level factors "
+    data["description"] = (data.get("description", "") + " Calibrated: cost level factors "
                            + ", ".join(f"{s} {cal.cost_level_factor[s]:.4f}" for s in SCHEMES) + ".").strip()
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     load_assumptions(dest)   # the written set must load

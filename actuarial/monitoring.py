@@ -17,7 +17,6 @@ one abnormal month does not bend the next months' ranges (and is not followed by
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
