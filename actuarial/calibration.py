@@ -126,9 +126,7 @@ def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
     t = ds["year"].values - a.base_year
     out = {}
     for i, scheme in enumerate(SCHEMES):
-        members = ds["member_years"].sel(status=["active", "retired"]).sum("status") if scheme == "employee" \
-            else ds["member_years"].sel(status="resident")
-        per = ds["spending"].sel(scheme=scheme) / members
+        per = ds["spending"].sel(scheme=scheme) / scheme_members(ds, scheme)
         out[scheme] = float(np.expm1(np.polyfit(t, np.log(per.values), 1)[0]))
     return out
 
@@ -204,7 +202,7 @@ def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float]
     level, factor = {}, {}
     for s in SCHEMES:
         level[s] = float(np.exp(beta[names.index(f"level_{s}")]))
-        model = float(base["spending"].sel(scheme=s) / _members(base, s))
+        model = float(base["spending"].sel(scheme=s) / scheme_members(base, s))
         factor[s] = level[s] / model
     infl = _history_inflation(a, history)
     fitted = X @ beta + offset
@@ -220,7 +218,9 @@ def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float]
         rmse_log=float(np.sqrt(np.mean(resid ** 2))), n_obs=int(len(per)))
 
 
-def _members(ds: xr.Dataset, scheme: str):
+def scheme_members(ds: xr.Dataset, scheme: str) -> xr.DataArray:
+    """Member-years of a scheme in a projection: active + retired for the employee scheme,
+    enrolled residents for the resident scheme."""
     if scheme == "employee":
         return ds["member_years"].sel(status=["active", "retired"]).sum("status")
     return ds["member_years"].sel(status="resident")

@@ -15,25 +15,29 @@ from __future__ import annotations
 import numpy as np
 
 
-def roll_forward(opening: np.ndarray, income: np.ndarray, spending: np.ndarray,
-                 rate: np.ndarray, interest_on: str = "opening"):
+def roll_forward(opening: np.ndarray, income: np.ndarray, spending: np.ndarray | None,
+                 rate: np.ndarray, interest_on: str = "opening", *, spend_rate: np.ndarray | None = None):
     """Roll a balance over the year axis (the last axis).
 
     opening : (...) balance at the start of the first year, CNY
-    income, spending, rate : (..., year)
-    returns closing balance and interest, both (..., year), CNY
+    income, rate : (..., year)
+    spending : (..., year), or None when ``spend_rate`` gives it: each year the holders spend
+        ``spend_rate`` of what is available (opening balance plus the year's income), as
+        personal-account holders do
+    returns closing balance, interest and spending, each (..., year), CNY
     """
-    income, spending, rate = np.broadcast_arrays(income, spending, rate)
-    closing = np.empty(income.shape)
-    interest = np.empty(income.shape)
+    if (spending is None) == (spend_rate is None):
+        raise ValueError("roll_forward: give exactly one of spending and spend_rate")
+    income, rate, given = np.broadcast_arrays(income, rate, spending if spending is not None else spend_rate)
+    closing, interest, spent = (np.empty(income.shape) for _ in range(3))
     bal = np.broadcast_to(np.asarray(opening, dtype=float), income.shape[:-1]).copy()
-    net = income - spending
     for t in range(income.shape[-1]):  # a recurrence: each year needs the one before
-        base = bal if interest_on == "opening" else bal + 0.5 * net[..., t]
-        interest[..., t] = rate[..., t] * base
-        bal = bal + net[..., t] + interest[..., t]
+        spent[..., t] = given[..., t] if spending is not None else given[..., t] * (bal + income[..., t])
+        net = income[..., t] - spent[..., t]
+        interest[..., t] = rate[..., t] * (bal if interest_on == "opening" else bal + 0.5 * net)
+        bal = bal + net + interest[..., t]
         closing[..., t] = bal
-    return closing, interest
+    return closing, interest, spent
 
 
 def reserve_months(balance: np.ndarray, spending: np.ndarray) -> np.ndarray:
@@ -53,23 +57,3 @@ def depletion_year(balance: np.ndarray, years: np.ndarray) -> np.ndarray:
     below = balance < 0
     first = np.argmax(below, axis=-1)
     return np.where(below.any(axis=-1), np.asarray(years)[first], np.nan)
-
-
-def roll_personal_accounts(opening: np.ndarray, credits: np.ndarray, spend_rate: np.ndarray,
-                           rate: np.ndarray, interest_on: str = "opening"):
-    """Roll personal-account balances over the year axis (the last axis).
-
-    Members spend ``spend_rate`` of what is available in the year (opening balance plus the
-    year's credits); interest is credited as in :func:`roll_forward`.
-    Returns (closing, spending, interest), each (..., year), CNY."""
-    credits, spend_rate, rate = np.broadcast_arrays(credits, spend_rate, rate)
-    closing, spending, interest = (np.empty(credits.shape) for _ in range(3))
-    bal = np.broadcast_to(np.asarray(opening, dtype=float), credits.shape[:-1]).copy()
-    for t in range(credits.shape[-1]):  # a recurrence: spending depends on the opening balance
-        spending[..., t] = spend_rate[..., t] * (bal + credits[..., t])
-        net = credits[..., t] - spending[..., t]
-        base = bal if interest_on == "opening" else bal + 0.5 * net
-        interest[..., t] = rate[..., t] * base
-        bal = bal + net + interest[..., t]
-        closing[..., t] = bal
-    return closing, spending, interest

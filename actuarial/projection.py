@@ -255,11 +255,11 @@ def run_money(inp: Inputs, real: Realised, pop: np.ndarray) -> dict[str, np.ndar
 
     opening = np.broadcast_to([inp.opening_pooled, inp.opening_resident], (active.shape[0], 2))
     rate = real.interest_rate[:, None, :]
-    closing, interest = fund.roll_forward(opening, np.moveaxis(income, -1, 1), np.moveaxis(spending, -1, 1),
-                                          rate, inp.interest_on)
-    pa_closing, pa_spending, pa_interest = fund.roll_personal_accounts(
-        inp.opening_pa, active_credit + retiree_credit, inp.pa_spending_rate[None], real.interest_rate,
-        inp.interest_on)
+    closing, interest, _ = fund.roll_forward(opening, np.moveaxis(income, -1, 1), np.moveaxis(spending, -1, 1),
+                                             rate, inp.interest_on)
+    pa_closing, pa_interest, pa_spending = fund.roll_forward(
+        inp.opening_pa, active_credit + retiree_credit, None, real.interest_rate, inp.interest_on,
+        spend_rate=inp.pa_spending_rate[None])
     return {
         "member_years": np.stack([active, retired, enrolled_total], axis=-1),
         "income_by_source": income_src, "income": income,

@@ -5,7 +5,8 @@ the resident premium or the resident subsidy), applied from a given year, such t
 probability at least ``probability`` the fund's months of reserves stay at or above ``line`` in
 every year from then to the end of the horizon. Every trial value is projected with the same
 random draws (common random numbers), so the share of safe draws can only rise with the
-instrument; the answer is found by bisection (scipy) to ``tol``.
+instrument; the answer is found by bisection of that step function to ``tol``, keeping the
+side of the step that meets the condition.
 
 Monte Carlo uncertainty: draw d is safe from its own threshold value r_d on, so the share of
 safe draws at x is the empirical distribution of r_d and the answer is its ``probability``
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
-from scipy import optimize, stats
+from scipy import optimize, stats  # brentq for break_even; binomial quantiles
 
 from .assumptions import Assumptions
 from .errors import ActuarialError
@@ -113,10 +114,17 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
         return float(safe(x).mean())
 
     def smallest(q: float) -> float:
-        """Smallest x in [lo, hi] with share(x) >= q (share is a non-decreasing step function)."""
+        """Smallest x in [lo, hi] with share(x) >= q, to ``tol``. share is a non-decreasing step
+        function, so the bracket (fails, meets) is halved until it is narrower than tol and the
+        side that meets the condition is returned (scipy's bisect returns a midpoint, which may
+        fall on either side of the step)."""
         if share(lo) >= q:
             return lo
-        return float(optimize.bisect(lambda x: 0.5 if share(x) >= q else -0.5, lo, hi, xtol=tol))
+        fails, meets = lo, hi
+        while meets - fails > tol:
+            mid = 0.5 * (fails + meets)
+            fails, meets = (fails, mid) if share(mid) >= q else (mid, meets)
+        return meets
 
     result = RateSolution(instrument, unit, scheme, line, probability, from_year, (lo, hi), False,
                           None, None, None, draws, cache)
@@ -124,10 +132,10 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
         result.checked = {x: float(v.mean()) for x, v in cache.items()}
         return result
     value = smallest(probability)
-    if value > lo:   # bisect ends within tol of the step: take the side that satisfies
-        value = min((x for x in cache if share(x) >= probability and x >= value - tol), default=value)
+    # 95% interval of the probability-quantile of the per-draw thresholds: binomial order statistics
     k_lo, k_hi = stats.binom.ppf([0.025, 0.975], draws, probability)
-    ci = (smallest(max(k_lo, 1) / draws), smallest(min(k_hi, draws) / draws) if k_hi / draws <= share(hi) else hi)
+    upper_q = min(k_hi, draws) / draws
+    ci = (smallest(max(k_lo, 1) / draws), smallest(upper_q) if share(hi) >= upper_q else hi)
     result.feasible, result.value, result.interval = True, value, ci
     result.probability_at_value = share(value)
     result.checked = {x: float(v.mean()) for x, v in sorted(cache.items())}

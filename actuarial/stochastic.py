@@ -39,7 +39,8 @@ MIN_HISTORY = 8
 
 @dataclass
 class AR1Params:
-    """phi and sigma of a zero-mean AR(1); ``fit`` holds the statsmodels summary when fitted."""
+    """phi and sigma of a zero-mean AR(1); when fitted, also the series mean, the number of
+    observations, the AIC and the log effect of each shock year (by position in the series)."""
 
     phi: float
     sigma: float

@@ -46,3 +46,15 @@ def test_identities_hold_for_random_small_cities(tmp_path_factory, mx, entry, ex
     for resid in money_residual(ds).values():
         assert float(np.abs(resid).max()) < 1e-9
     assert float(ds["population"].min()) >= 0
+
+
+def test_roll_forward_by_hand():
+    from actuarial.fund import roll_forward
+    closing, interest, spent = roll_forward(100.0, np.array([10.0, 10.0]), np.array([4.0, 30.0]),
+                                            np.array([0.1, 0.1]), "mean")
+    # year 1: interest 0.1 * (100 + 6/2) = 10.3; year 2: 0.1 * (116.3 - 20/2) = 10.63
+    np.testing.assert_allclose(interest, [10.3, 10.63])
+    np.testing.assert_allclose(closing, [116.3, 106.93])
+    closing, interest, spent = roll_forward(100.0, np.array([20.0]), None, np.array([0.0]), spend_rate=np.array([0.5]))
+    np.testing.assert_allclose(spent, [60.0])
+    np.testing.assert_allclose(closing, [60.0])

@@ -124,7 +124,7 @@ def test_solved_rate_meets_its_condition_and_a_lower_one_does_not(example):
         rm = actuarial.project(a, 8, draws=60, seed=2)["reserve_months"].sel(scheme="employee", year=slice(2026, None))
         return float((rm >= 6.0).all("year").mean())
     assert share(sol.value) >= 0.8
-    assert share(sol.value - 2e-5) < 0.8
+    assert share(sol.value - 1e-5) < 0.8     # one tolerance lower fails
 
 
 def test_no_rate_in_range_is_reported(example):

@@ -337,7 +337,7 @@ def fund_history(folder: Path) -> pd.DataFrame:
     active:retired ratio moving from 2.95 in 2015 to its 2024 value)
     (resident: the national premium + subsidy path) and 1% log noise; balances before 2024 are
     the base year's opening months of reserves applied to each year's spending."""
-    from actuarial.calibration import ageing_drift
+    from actuarial.calibration import ageing_drift, scheme_members
     from actuarial.projection import project
 
     a = load_assumptions(folder)
@@ -368,8 +368,7 @@ def fund_history(folder: Path) -> pd.DataFrame:
     reserve_months = {s: float(base["opening_balance"].sel(scheme=s) / (base["spending"].sel(scheme=s) / 12))
                       for s in ("employee", "resident")}
     for scheme in ("employee", "resident"):
-        members = float(base["member_years"].sel(status=["active", "retired"]).sum() if scheme == "employee"
-                        else base["member_years"].sel(status="resident"))
+        members = float(scheme_members(base, scheme))
         spend_pm = float(base["spending"].sel(scheme=scheme)) / members
         income_pm = float(base["income"].sel(scheme=scheme)) / members
         closing = float(base["balance"].sel(scheme=scheme))
