@@ -8,7 +8,7 @@ The flow: assumptions -> demography -> costs -> fund -> indicators (-> alerts ->
 """
 
 from ._version import __version__
-from .assumptions import Assumptions, load_assumptions
+from .params import Assumptions, load_assumptions
 from .errors import ActuarialError, AssumptionError, JobError, ProjectionError
 from .projection import project
 

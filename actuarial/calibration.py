@@ -40,7 +40,9 @@ import xarray as xr
 import yaml
 from scipy import optimize, stats
 
-from .assumptions import SCHEMES, Assumptions, load_assumptions
+from .params import Assumptions, load_assumptions
+from .params.tables import check_labels, check_range, read_csv
+from .projection import SCHEMES  # noqa: E402  (until schemes are declared)
 from .errors import AssumptionError
 
 HISTORY_COLUMNS = {"year": "int", "scheme": "str", "member_years": "float", "income": "float",
@@ -70,14 +72,13 @@ def load_history(path) -> pd.DataFrame:
     ``income_premium``, ``income_subsidy``), spending by category (``spending_inpatient``,
     ``spending_outpatient``, ``spending_critical_illness``) and ``interest``. Where a row fills
     in a group it must add up to the row's total (to 0.1%)."""
-    from .assumptions import _check_labels, _check_range, _read_csv
     path = Path(path)
-    df = _read_csv(path, HISTORY_COLUMNS, optional={c: "float" for c in DETAIL_COLUMNS})
+    df = read_csv(path, HISTORY_COLUMNS, optional={c: "float" for c in DETAIL_COLUMNS})
     _check_detail(df, path)
-    _check_labels(df, "scheme", SCHEMES, path)
+    check_labels(df, "scheme", SCHEMES, path)
     for col in ("member_years", "income", "spending"):
-        _check_range(df, col, 1e-9, 1e15, path, "a positive amount")
-    _check_range(df, "shock_year", 0, 1, path, "1 for a shock year, else 0")
+        check_range(df, col, 1e-9, 1e15, path, "a positive amount")
+    check_range(df, "shock_year", 0, 1, path, "1 for a shock year, else 0")
     counts = df.groupby("year")["scheme"].nunique()
     if (counts != len(SCHEMES)).any():
         bad = int(counts[counts != len(SCHEMES)].index[0])

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, alerts, scenarios
-from .assumptions import load_assumptions, parameter_reference
+from .params import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
 from .projection import project

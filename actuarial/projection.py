@@ -27,9 +27,11 @@ from datetime import datetime, timezone
 import numpy as np
 import xarray as xr
 
-from . import costs, demography, fund, schemes, stochastic
+from . import costs, demography, fund, lifetable, schemes, uncertainty
 from ._version import __version__
-from .assumptions import AGES, CATEGORIES, SCHEMES, SEXES, STATUSES, Assumptions
+from .dims import AGES, CATEGORIES, SEXES, STATUSES
+from .params import Assumptions
+SCHEMES = ("employee", "resident")
 from .errors import ProjectionError
 
 A, R, O = (demography.STATUS_INDEX[s] for s in ("active", "retired", "resident"))
@@ -160,14 +162,14 @@ def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> R
     """Apply deviations (each (D, T), mortality (D, T, sex)) to the best estimate. With every
     deviation zero the result equals the best estimate to the last bit."""
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
-        sx, bs = demography.survival_from_mx(inp.mx, demography.a0_by_sex(inp.mx[..., 0]))
+        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., 0]))
         D = dev["mortality"].shape[0]
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
     else:
         m = np.multiply(bx[None, None], dev["mortality"][..., None])
         np.exp(m, out=m)
         m *= inp.mx[None]
-        sx, bs = demography.survival_from_mx(m, demography.a0_by_sex(m[..., 0]))
+        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., 0]))
     base = inp.base0 * costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]) * inp.base_factor[None]
     trend = costs.growth_index(inp.medical_inflation[None] + dev["medical_inflation"] + inp.utilisation_growth[None]
                                + dev["utilisation_growth"] + inp.policy_effect[None])
@@ -444,7 +446,7 @@ def provenance(a: Assumptions, *, seed, draws: int, years: int, sources=()) -> d
 
 
 def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = None,
-            seed: int | None = None, sources=stochastic.SOURCES, chunk: int = DEFAULT_CHUNK,
+            seed: int | None = None, sources=uncertainty.SOURCES, chunk: int = DEFAULT_CHUNK,
             keep_population: bool = True) -> xr.Dataset:
     """Project both funds of an assumption set.
 
@@ -460,7 +462,7 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
     seed : int, optional
         Seed of the random streams; the same seed gives the same numbers whatever ``chunk``.
     sources : iterable of str
-        Sources of uncertainty switched on (default all: ``actuarial.stochastic.SOURCES``);
+        Sources of uncertainty switched on (default all: ``actuarial.uncertainty.SOURCES``);
         an empty tuple gives every draw equal to the best estimate.
     chunk : int
         Draws computed at once (bounds memory; results do not depend on it).
@@ -486,11 +488,11 @@ def project(assumptions: Assumptions, years: int = 10, *, draws: int | None = No
     inp = resolve_inputs(assumptions, flow_years)
     sources = tuple(sources)
     if draws is None:
-        res = run(inp, stochastic.zero_deviations(1, flow_years.size), None, years + 1, chunk,
+        res = run(inp, uncertainty.zero_deviations(1, flow_years.size), None, years + 1, chunk,
                   keep_population=keep_population)
         return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
-    model = stochastic.calibrate(assumptions)
-    dev = stochastic.draw_deviations(model, draws, flow_years.size, seed, sources)
+    model = uncertainty.fit(assumptions)
+    dev = uncertainty.draw_deviations(model, draws, flow_years.size, seed, sources)
     bx = model.bx_single if "mortality" in sources else None   # no deviation: shared ratios
     res = run(inp, dev, bx, years + 1, chunk, keep_population=keep_population)
     return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources)

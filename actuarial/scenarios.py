@@ -46,10 +46,10 @@ import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
-from .assumptions import Assumptions, Dated, Scalar
+from .params import Assumptions, Dated, Scalar
 from .errors import ActuarialError, read_yaml, validate_mapping
 from .projection import project
-from .stochastic import SOURCES
+from .uncertainty import SOURCES
 
 MATERIALISE_YEARS = 64   # dated values are written out this far past the base year
 

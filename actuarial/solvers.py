@@ -26,7 +26,7 @@ import numpy as np
 import xarray as xr
 from scipy import optimize, stats  # brentq for break_even; binomial quantiles
 
-from .assumptions import Assumptions
+from .params import Assumptions
 from .errors import ActuarialError
 from .projection import project
 from .scenarios import apply_lever

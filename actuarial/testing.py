@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from .assumptions import AGES, SEXES, STATUSES
+from .dims import AGES, SEXES, STATUSES
 
 
 def _dated(unit, value, **extra):

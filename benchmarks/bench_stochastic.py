@@ -32,10 +32,10 @@ def measure(draws: int, years: int, repeat: int, keep: int = 1) -> dict:
     import numpy as np
 
     import actuarial
-    from actuarial import stochastic
+    from actuarial import uncertainty
 
     a = actuarial.load_assumptions(EXAMPLE)
-    stochastic.calibrate(a)                      # fitting is a one-off per assumption set
+    uncertainty.fit(a)                            # fitting is a one-off per assumption set
     actuarial.project(a, years=years, draws=min(draws, 200), seed=1)   # warm-up
     best = np.inf
     for _ in range(repeat):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from actuarial.projection import realise, resolve_inputs, run_population
-from actuarial.stochastic import zero_deviations
+from actuarial.uncertainty import zero_deviations
 
 from conftest import EXAMPLE, ROOT
 

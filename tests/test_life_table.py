@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from actuarial.demography import (a0_andreev_kingkade, life_table, single_year_mx,
-                                  survival_ratios)
+from actuarial.demography import single_year_mx
+from actuarial.lifetable import a0_andreev_kingkade, life_table, survival_ratios
 from conftest import EXAMPLE, REFERENCE
 
 

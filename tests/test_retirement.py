@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from actuarial.assumptions import Retirement
+from actuarial.params import Retirement
 from actuarial.demography import retired_share, retirement_age_months, retirement_hazard
 
 

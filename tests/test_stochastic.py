@@ -7,9 +7,11 @@ import xarray as xr
 from scipy import stats
 
 import actuarial
-from actuarial import AssumptionError, ProjectionError, stochastic
+from actuarial import AssumptionError, ProjectionError
+from actuarial import uncertainty
 from actuarial.mortality import LeeCarter
-from actuarial.stochastic import AR1Params, StochasticModel, draw_deviations, fit_ar1
+from actuarial.uncertainty import AR1Params, StochasticModel, draw_deviations, fit_ar1
+from actuarial.uncertainty.models import _factor
 from conftest import REFERENCE, edit_yaml
 
 # -------------------------------------------------------------------------------- Lee-Carter
@@ -94,7 +96,7 @@ def _model(phi=0.0, sigma=0.01, corr=None):
           ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate", "enrolment", "employment")}
     lc = LeeCarter(include_drift_uncertainty=False)
     lc.sigma, lc.n_years, lc.step = 0.5, 10, 1.0
-    return StochasticModel(ar1=ar, correlation=corr, factor=stochastic._factor(corr),
+    return StochasticModel(ar1=ar, correlation=corr, factor=_factor(corr),
                            lee_carter={"female": lc, "male": lc}, bx_single=np.full((2, 101), 0.01))
 
 
@@ -104,7 +106,7 @@ def test_ar1_percentiles_match_the_normal_distribution():
     assert np.all(dev[:, 0] == 0)
     for t in range(1, 6):
         sd = sigma * np.sqrt((1 - phi ** (2 * t)) / (1 - phi ** 2))
-        for q in stochastic.DEFAULT_QUANTILES:
+        for q in uncertainty.DEFAULT_QUANTILES:
             assert np.quantile(dev[:, t], q) == pytest.approx(stats.norm.ppf(q) * sd, abs=4 * 1.7 * sd / np.sqrt(draws))
 
 
@@ -230,22 +232,22 @@ def test_no_uncertainty_section(tmp_path):
 
 def test_quantiles_and_probabilities_match_direct_counts(run_small):
     rm = run_small["reserve_months"]
-    q = stochastic.quantiles(rm)
-    assert q["quantile"].values.tolist() == list(stochastic.DEFAULT_QUANTILES)
+    q = uncertainty.quantiles(rm)
+    assert q["quantile"].values.tolist() == list(uncertainty.DEFAULT_QUANTILES)
     np.testing.assert_allclose(q.sel(quantile=0.5), rm.median("draw"))
-    p = stochastic.probability(rm, below=6)
+    p = uncertainty.probability(rm, below=6)
     direct = (rm.values < 6).sum(axis=0) / rm.sizes["draw"]
     np.testing.assert_array_equal(p.values, direct)
     assert "below 6" in p.attrs["long_name"]
 
 
 def test_probability_is_zero_or_one_when_deterministic(example_projection):
-    p = stochastic.probability(example_projection["reserve_months"], below=6)
+    p = uncertainty.probability(example_projection["reserve_months"], below=6)
     assert set(np.unique(p.values)) <= {0.0, 1.0}
 
 
 def test_depletion_distribution_adds_up(run_small):
-    dist = stochastic.depletion_distribution(run_small)
+    dist = uncertainty.depletion_distribution(run_small)
     total = dist["probability"].sum("year") + dist["never"]
     np.testing.assert_allclose(total, 1.0)
     dy = run_small["depletion_year"].sel(scheme="resident")

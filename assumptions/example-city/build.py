@@ -26,10 +26,10 @@ import xarray as xr
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from actuarial import demography, load_assumptions  # noqa: E402
-from actuarial.assumptions import AGES, SEXES, STATUSES  # noqa: E402
+from actuarial import demography, lifetable, load_assumptions  # noqa: E402
+from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
 from actuarial.projection import realise, resolve_inputs, run_population  # noqa: E402
-from actuarial.stochastic import zero_deviations  # noqa: E402
+from actuarial.uncertainty import zero_deviations  # noqa: E402
 
 SOURCES = HERE / "sources"
 BASE_YEAR = 2024
@@ -104,7 +104,7 @@ def national_population_2024() -> xr.DataArray:
     pop = np.array(pop)                                      # (sex, age)
     years = np.arange(2020, BASE_YEAR)
     mx = xr.DataArray.from_series(mortality_table().set_index(["time", "sex", "age"])["mx"])
-    surv = demography.survival_ratios(demography.mortality_path(mx, years).transpose("year", "sex", "age"))
+    surv = lifetable.survival_ratios(demography.mortality_path(mx, years).transpose("year", "sex", "age"))
     tfr = period_values("china_tfr_1950_2100.csv", "tfr")
     srb = period_values("china_sex_ratio_at_birth.csv", "males_per_female")
     pattern = fertility_pattern()

@@ -1,0 +1,51 @@
+"""Names of the axes every array and Dataset uses, and the fixed labels along them.
+
+No axis is ever addressed by position: code selects by these names and labels (or by the index
+constants derived from them here). Labels that depend on what is declared (schemes, ledgers,
+income sources, spending categories) come from :mod:`actuarial.schemes`, not from here.
+
+| dim | labels |
+|---|---|
+| ``draw`` | 0 .. N-1 (absent when deterministic) |
+| ``region`` | city or county names (a scalar coordinate for a one-region set) |
+| ``year`` | calendar years |
+| ``scheme`` | the declared schemes (``actuarial.schemes.SCHEMES``) |
+| ``ledger`` | the declared ledgers (accounts that roll forward) |
+| ``status`` | :data:`STATUSES` |
+| ``sex`` | :data:`SEXES` |
+| ``age`` | :data:`AGES`, 100 meaning 100 and over |
+| ``category`` | spending categories |
+| ``source`` | income sources |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DRAW, REGION, YEAR, SCHEME, LEDGER = "draw", "region", "year", "scheme", "ledger"
+STATUS, SEX, AGE, CATEGORY, SOURCE = "status", "sex", "age", "category", "source"
+
+AGES = np.arange(101)
+"""Single ages 0..100; 100 stands for 100 and over."""
+OPEN_AGE = int(AGES[-1])
+SEXES = ("female", "male")
+STATUSES = ("active", "retired", "resident")
+"""Population status: active and retired members of the employee scheme; ``resident`` is
+everyone outside it (the resident scheme's members are its enrolled share)."""
+CLAIM_CATEGORIES = ("inpatient", "outpatient")
+"""Categories of the claim-cost table (per member, before the fund's share)."""
+CATEGORIES = CLAIM_CATEGORIES
+
+MAX_HORIZON = 60
+"""The longest projection horizon, in years after the base year."""
+
+
+def index(labels, label: str) -> int:
+    """Position of ``label`` along an axis with ``labels``; the one way code turns a label into
+    a position for numpy."""
+    return tuple(labels).index(label)
+
+
+STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
+SEX_INDEX = {s: i for i, s in enumerate(SEXES)}
+FEMALE = SEX_INDEX["female"]

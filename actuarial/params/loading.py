@@ -1,0 +1,141 @@
+"""Loading an assumption set: :func:`load_assumptions` reads and validates a folder and returns
+an :class:`Assumptions` object (the parsed file, its tables and the hash of both)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import AssumptionError
+from .schema import ASSUMPTION_FILE, AssumptionFile
+from .tables import TABLE_LOADERS, load_cost_history, load_mortality
+from .validation import check_consistency, check_specs, format_pydantic
+
+
+@dataclass
+class Assumptions:
+    """A validated assumption set.
+
+    Attributes
+    ----------
+    path : Path
+        The folder it was read from.
+    config : AssumptionFile
+        The parsed ``assumptions.yaml``.
+    tables : dict
+        DataArrays (and one Dataset, ``transitions``) read from the CSV tables.
+    digest : str
+        SHA-256 over the YAML and every table it names: the assumption hash in provenance.
+    """
+
+    path: Path
+    config: AssumptionFile
+    tables: dict[str, Any] = field(repr=False)
+    digest: str = ""
+
+    @property
+    def base_year(self) -> int:
+        return self.config.base_year
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def parameter(self, dotted: str):
+        """The parameter object (``Dated`` or ``Scalar``) at a dotted path such as
+        ``'employee.employer_rate'``."""
+        obj: Any = self.config
+        for part in dotted.split("."):
+            obj = obj[part] if isinstance(obj, dict) else getattr(obj, part, None)
+            if obj is None:
+                raise AssumptionError(f"no parameter '{dotted}'", file=self.path / ASSUMPTION_FILE,
+                                      field=dotted)
+        return obj
+
+    def series(self, dotted: str, years) -> xr.DataArray:
+        """A dated parameter resolved over ``years`` as a DataArray with a ``year`` dim and the
+        parameter's unit in its attrs."""
+        param = self.parameter(dotted)
+        try:
+            values = param.resolve(years)
+        except AssumptionError as exc:
+            raise AssumptionError(str(exc), file=self.path / ASSUMPTION_FILE, field=dotted) from None
+        return xr.DataArray(values, coords={"year": np.asarray(years, dtype=int)}, dims="year",
+                            attrs={"units": param.unit, "source": param.source})
+
+    def scalar(self, dotted: str) -> float:
+        return float(self.parameter(dotted).value)
+
+    def replace(self, **changes) -> "Assumptions":
+        """A copy with parts of the config replaced (``changes`` maps a dotted path to a new
+        parameter object or value). Used by scenarios; the original is left untouched."""
+        data = self.config.model_dump()
+        for dotted, new in changes.items():
+            node = data
+            parts = dotted.split(".")
+            for p in parts[:-1]:
+                node = node[p]
+            node[parts[-1]] = new.model_dump() if isinstance(new, BaseModel) else new
+        cfg = AssumptionFile.model_validate(data)
+        check_specs(cfg, self.path / ASSUMPTION_FILE)
+        check_consistency(cfg, self.path / ASSUMPTION_FILE)
+        digest = hashlib.sha256((self.digest + repr(sorted(changes.items()))).encode()).hexdigest()
+        return Assumptions(self.path, cfg, self.tables, digest)
+
+
+def load_assumptions(path) -> Assumptions:
+    """Read and validate an assumption folder (or its ``assumptions.yaml``).
+
+    Raises :class:`AssumptionError` naming the file, field, value and what was expected for
+    any problem: a missing file or field, an unknown key, a wrong unit, a value out of range
+    (a rate of 8 where 0.08 is meant), a negative population, ages that do not run 0..100.
+    """
+    path = Path(path)
+    folder = path.parent if path.suffix in (".yaml", ".yml") else path
+    file = folder / ASSUMPTION_FILE if path.is_dir() or path.suffix not in (".yaml", ".yml") else path
+    if not file.is_file():
+        raise AssumptionError("assumption file not found", file=file,
+                              expected=f"a folder holding {ASSUMPTION_FILE}")
+    text = file.read_bytes()
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise AssumptionError(f"not valid YAML: {exc}", file=file) from None
+    if not isinstance(raw, dict):
+        raise AssumptionError("top level is not a mapping", file=file,
+                              expected="keys name, title, base_year, tables, demography, ...")
+    try:
+        cfg = AssumptionFile.model_validate(raw)
+    except ValidationError as exc:
+        raise format_pydantic(exc, file) from None
+    check_specs(cfg, file)
+    check_consistency(cfg, file)
+
+    h = hashlib.sha256(text)
+    tables = {}
+    for key, loader in TABLE_LOADERS.items():
+        table_path = folder / getattr(cfg.tables, key)
+        tables[key] = loader(table_path)
+        if table_path.is_file():
+            h.update(key.encode())
+            h.update(table_path.read_bytes())
+    unc = cfg.uncertainty
+    if unc is not None:
+        for key, name, loader in (("cost_history", unc.cost_history, load_cost_history),
+                                  ("mortality_history", unc.mortality_history, load_mortality)):
+            if name is None:
+                continue
+            table_path = folder / name
+            tables[key] = loader(table_path)
+            if table_path.is_file():
+                h.update(key.encode())
+                h.update(table_path.read_bytes())
+    return Assumptions(folder, cfg, tables, h.hexdigest())
+

@@ -1,0 +1,302 @@
+"""The assumption schema: parameter specifications and the pydantic models of ``assumptions.yaml``.
+
+Every parameter carries a :class:`Spec` (unit, valid range, meaning): the one place these are
+written down; the validator (:mod:`.validation`) and the generated reference
+(:mod:`.reference`) read them back.
+
+Dated parameters follow one rule throughout (as in Tax-Calculator and OpenFisca): a mapping
+``{year: value}``; between given years the value holds (``interpolation: step``, the default)
+or moves in a straight line (``interpolation: linear``); after the last given year it follows
+``after_last``: ``hold`` (default), ``{grow_rate: g}`` (compound growth, fraction per year) or
+``{add_per_year: a}`` (a fixed step per year, in the parameter's unit). A projection year
+before the first given year is an error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import AssumptionError
+
+ASSUMPTION_FILE = "assumptions.yaml"
+
+# --------------------------------------------------------------------------------------------
+# Parameter specifications (unit, range, meaning): the one place they are written down.
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a parameter means and which values it may take."""
+
+    unit: str
+    lo: float
+    hi: float
+    description: str
+
+    def check(self, value: float) -> str | None:
+        """Return a message when ``value`` is outside [lo, hi], else None."""
+        if not math.isfinite(value):
+            return f"value {value!r} is not a finite number"
+        if self.lo <= value <= self.hi:
+            return None
+        msg = f"value {value!r} is outside the valid range {self.lo:g} to {self.hi:g} {self.unit}"
+        if self.unit.startswith("fraction") and 1 < value <= 100 * self.hi:
+            msg += (f"; rates are fractions, not percents: write {value / 100:g} "
+                    f"for {value:g}%")
+        return msg
+
+
+def spec(unit: str, lo: float, hi: float, description: str, *, optional: bool = False) -> Any:
+    """A pydantic Field carrying a :class:`Spec` (read back by the validator and the docs);
+    ``optional`` fields default to None (left out of the file)."""
+    extra = {"json_schema_extra": {"spec": Spec(unit, lo, hi, description)}}
+    return Field(None, **extra) if optional else Field(**extra)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GrowRate(_Strict):
+    grow_rate: float = Field(ge=-0.5, le=0.5)
+
+
+class AddPerYear(_Strict):
+    add_per_year: float
+
+
+class Dated(_Strict):
+    """A parameter with values by calendar year."""
+
+    unit: str
+    source: str
+    values: dict[int, float]
+    interpolation: Literal["step", "linear"] = "step"
+    after_last: Union[Literal["hold"], GrowRate, AddPerYear] = "hold"
+    note: str | None = None
+
+    def resolve(self, years) -> np.ndarray:
+        """Values for each of ``years`` (array of ints) under the dated-value rule."""
+        given = sorted(self.values)
+        gy = np.asarray(given, dtype=float)
+        gv = np.asarray([self.values[y] for y in given], dtype=float)
+        years = np.asarray(years, dtype=float)
+        if years.size and years.min() < gy[0]:
+            raise AssumptionError(
+                f"no value for year {int(years.min())}: the first given year is {given[0]}",
+                expected=f"a value for every year from {int(years.min())} (or earlier)")
+        if self.interpolation == "linear":
+            out = np.interp(years, gy, gv)
+        else:
+            idx = np.searchsorted(gy, years, side="right") - 1
+            out = gv[np.clip(idx, 0, len(gv) - 1)]
+        after = years > gy[-1]
+        steps = years - gy[-1]
+        if isinstance(self.after_last, GrowRate):
+            out = np.where(after, gv[-1] * (1 + self.after_last.grow_rate) ** steps, out)
+        elif isinstance(self.after_last, AddPerYear):
+            out = np.where(after, gv[-1] + self.after_last.add_per_year * steps, out)
+        return out
+
+
+class Scalar(_Strict):
+    """A parameter with one value."""
+
+    unit: str
+    source: str
+    value: float
+    note: str | None = None
+
+
+class Tables(_Strict):
+    population: str = Field(description="1 January base-year population by status, sex, single age")
+    mortality: str = Field(description="central death rates mx by time point, sex and age (single or abridged)")
+    fertility_pattern: str = Field(description="share of the total fertility rate at each single age of the mother")
+    transitions: str = Field(description="employment entry and exit rates by sex and single age")
+    migration: str = Field(description="net migrants per year by status, sex and single age")
+    claim_costs: str = Field(description="base-year claim cost per person-year by status, sex, age, category")
+
+
+class RetirementGroup(_Strict):
+    """One statutory retirement group and its path under the 2025 reform."""
+
+    sex: Literal["female", "male"]
+    share_of_sex: float = Field(ge=0, le=1, description="share of that sex's active members in the group")
+    start_age: float = Field(ge=40, le=75, description="statutory retirement age before the reform, years")
+    target_age: float = Field(ge=40, le=75, description="statutory retirement age once the reform is complete, years")
+    months_of_birth_per_month_of_delay: float = Field(
+        gt=0, le=24, description="each this many months of later birth add one month to the retirement age")
+
+
+class Retirement(_Strict):
+    reform_start: int = Field(ge=1990, le=2100, description="calendar year (1 January) from which the reform applies")
+    source: str
+    groups: dict[str, RetirementGroup]
+    share_meeting_minimum_contribution_years: Dated = spec(
+        "fraction", 0, 1,
+        "share of workers reaching retirement age with enough contribution years to keep "
+        "employee-scheme benefits without paying; the rest move to the resident group")
+
+
+class Demography(_Strict):
+    total_fertility_rate: Dated = spec("children per woman", 0.3, 8, "total fertility rate of the city")
+    sex_ratio_at_birth: Dated = spec("males per female", 0.9, 1.3, "sex ratio at birth")
+    mortality_improvement: Dated = spec(
+        "fraction per year", -0.05, 0.1,
+        "extra yearly fall in every death rate, applied on top of the mortality table "
+        "(0 when the table already carries the improvement)")
+    retirement: Retirement
+
+
+class PersonalAccounts(_Strict):
+    reform_year: Scalar = spec(
+        "year", 1998, 2100,
+        "first calendar year under the outpatient mutual-aid reform (门诊共济) crediting rules")
+    employee_contribution_to_account: Dated = spec(
+        "fraction", 0, 1, "share of the employee's own contribution credited to the personal account")
+    employer_share_to_account_before_reform: Dated = spec(
+        "fraction", 0, 1,
+        "share of the employer contribution credited to active members' accounts before the reform")
+    retiree_credit_before_reform: Dated = spec(
+        "CNY per retiree per year", 0, 1e5, "credit paid from the pooled fund into each retiree's account before the reform")
+    retiree_credit_after_reform: Dated = spec(
+        "CNY per retiree per year", 0, 1e5, "credit paid from the pooled fund into each retiree's account from the reform year")
+    spending_rate: Dated = spec(
+        "fraction per year", 0, 1,
+        "share of the money available in personal accounts (opening balance plus credits) spent in the year")
+    opening_balance: Scalar = spec("CNY", 0, 1e13, "personal-account balances at 1 January of the base year")
+
+
+class Employee(_Strict):
+    contribution_base: Scalar = spec(
+        "CNY per active member per year", 1e3, 1e7,
+        "average contribution base of active members in the base year; later years grow with wage_growth")
+    employer_rate: Dated = spec("fraction", 0, 0.3, "employer contribution rate on the contribution base")
+    employee_rate: Dated = spec("fraction", 0, 0.1, "employee contribution rate on the contribution base")
+    collection_rate: Dated = spec("fraction", 0.3, 1, "share of contributions due that is collected")
+    opening_balance: Scalar = spec("CNY", -1e13, 1e13, "pooled-fund balance at 1 January of the base year")
+    personal_accounts: PersonalAccounts
+    flexible_worker_share: Scalar | None = spec(
+        "fraction", 0, 1,
+        "optional: share of contributions paid by flexible workers (who pay both parts); only "
+        "splits the budget table's income by source", optional=True)
+    contribution_base_factor: Dated | None = spec(
+        "1", 0.2, 3,
+        "optional: multiplier on the average contribution base (e.g. from a change of the base "
+        "floor or ceiling); 1 when absent", optional=True)
+
+
+class Resident(_Strict):
+    premium: Dated = spec("CNY per enrolled person per year", 0, 1e5, "individual premium")
+    subsidy: Dated = spec("CNY per enrolled person per year", 0, 1e5, "fiscal subsidy (all levels of government)")
+    collection_rate: Dated = spec("fraction", 0.3, 1, "share of premium and subsidy due that is collected")
+    enrolment_rate: Dated = spec(
+        "fraction", 0, 1, "share of the resident group (everyone outside the employee scheme) aged 1+ enrolled in the resident scheme")
+    newborn_enrolment_rate: Dated = spec(
+        "fraction", 0, 1, "share of children aged 0 in the resident group enrolled in the resident scheme")
+    critical_illness_transfer: Dated = spec(
+        "CNY per enrolled person per year", 0, 1e4, "per-capita transfer buying critical-illness insurance (大病保险)")
+    opening_balance: Scalar = spec("CNY", -1e13, 1e13, "fund balance at 1 January of the base year")
+    enrolment_premium_elasticity: Scalar | None = spec(
+        "1", -3, 0,
+        "optional: elasticity of the enrolment rate to the premium, used by premium levers "
+        "(rate x (new premium / old premium)^elasticity)", optional=True)
+
+
+class FundShare(_Strict):
+    employee_inpatient: Dated = spec("fraction", 0, 1, "share of employee inpatient claim cost paid by the pooled fund")
+    employee_outpatient: Dated = spec("fraction", 0, 1, "share of employee outpatient claim cost paid by the pooled fund")
+    resident_inpatient: Dated = spec("fraction", 0, 1, "share of resident inpatient claim cost paid by the fund")
+    resident_outpatient: Dated = spec("fraction", 0, 1, "share of resident outpatient claim cost paid by the fund")
+
+
+class Costs(_Strict):
+    medical_inflation: Dated = spec("fraction per year", -0.2, 0.5, "growth of the price of care per unit of use")
+    utilisation_growth: Dated = spec("fraction per year", -0.5, 0.5, "growth of use of care per person at a given age and sex")
+    policy_effect: Dated = spec(
+        "fraction per year", -0.5, 0.5,
+        "extra growth (negative: savings) from policy, e.g. payment reform; 0 in a baseline")
+    fund_share: FundShare
+
+
+class Economy(_Strict):
+    wage_growth: Dated = spec("fraction per year", -0.3, 0.5, "growth of the average contribution base")
+    interest_rate: Dated = spec("fraction per year", -0.05, 0.2, "interest credited on fund balances")
+    interest_on: Literal["opening", "mean"] = Field(
+        "opening", description="interest on the opening balance, or on the mean of opening and closing (opening + half the year's net flow)")
+
+
+class Indicators(_Strict):
+    reserve_months_denominator: Literal["current_year", "next_year"] = Field(
+        "current_year",
+        description="months of reserves = balance / (spending / 12) using this year's or next year's spending")
+
+
+ECONOMIC_COMPONENTS = ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate")
+
+
+class AR1(_Strict):
+    """A zero-mean AR(1) deviation from the best-estimate path:
+    ``dev_t = phi * dev_{t-1} + sigma * z_t``, ``dev_base = 0``. ``phi`` and ``sigma`` are
+    given, or fitted (statsmodels ARIMA(1,0,0) with a dummy for each shock year) to the column
+    of the cost history named like the component when ``fit_to_history`` is true."""
+
+    unit: str
+    source: str
+    fit_to_history: bool = False
+    phi: float | None = Field(None, ge=-0.99, le=0.99)
+    sigma: float | None = None
+
+
+class LeeCarterSpec(_Strict):
+    """Lee-Carter fitted by sex to the mortality history; its k_t random walk (with drift
+    uncertainty if asked) perturbs the best-estimate death rates: ``m * exp(b_x * dev_t)``."""
+
+    source: str
+    fit_from: float = Field(description="first time point of the mortality history used")
+    fit_to: float = Field(description="last time point of the mortality history used")
+    drift_uncertainty: bool = True
+
+
+class Correlation(_Strict):
+    """Correlation of the yearly innovations of the economic components."""
+
+    source: str
+    components: list[Literal["medical_inflation", "utilisation_growth", "wage_growth", "interest_rate"]]
+    matrix: list[list[float]]
+
+
+class Uncertainty(_Strict):
+    cost_history: str | None = Field(None, description="table of past cost growth: year, medical_inflation, utilisation_growth, shock_year")
+    mortality_history: str | None = Field(None, description="table of past death rates: time, sex, age, mx")
+    medical_inflation: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of medical inflation")
+    utilisation_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of utilisation growth")
+    wage_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of wage growth")
+    interest_rate: AR1 = spec("fraction per year", 0, 0.1, "AR(1) deviation of the interest rate")
+    enrolment: AR1 = spec("fraction", 0, 0.2, "AR(1) deviation of the resident enrolment rate (added, then kept within 0..1)")
+    employment: AR1 = spec("log multiplier", 0, 1, "AR(1) deviation of log employment entry and exit rates (entries x e^dev, exits x e^-dev)")
+    mortality: LeeCarterSpec
+    correlation: Correlation
+
+
+class AssumptionFile(_Strict):
+    name: str
+    title: str
+    description: str
+    base_year: int = Field(ge=1990, le=2100)
+    currency: Literal["CNY"] = "CNY"
+    tables: Tables
+    demography: Demography
+    employee: Employee
+    resident: Resident
+    costs: Costs
+    economy: Economy
+    indicators: Indicators = Indicators()
+    uncertainty: Uncertainty | None = None
+

@@ -1,0 +1,215 @@
+"""The CSV tables of an assumption set: readers that check columns, labels, ranges and the full
+(status, sex, age) grid, and one loader per table. Every problem is an :class:`AssumptionError`
+naming the file, the row, the column and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..dims import AGES, CATEGORIES, SEXES, STATUSES
+from ..errors import AssumptionError
+
+def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV and check it has the named columns and no others; ``columns`` maps name ->
+    kind ('str', 'int', 'float'). ``optional`` columns may be absent, and their cells blank
+    (read as NaN)."""
+    optional = optional or {}
+    if not path.is_file():
+        raise AssumptionError("table file not found", file=path)
+    try:
+        df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises many types for a malformed file
+        raise AssumptionError(f"cannot be read as CSV: {exc}", file=path) from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise AssumptionError(f"missing column(s) {missing}", file=path,
+                              expected=f"columns {list(columns)}")
+    extra = [c for c in df.columns if c not in columns and c not in optional]
+    if extra:
+        raise AssumptionError(f"unknown column(s) {extra}", file=path,
+                              expected=f"columns {list(columns)}" + (f", optionally {list(optional)}" if optional else ""))
+    out = pd.DataFrame(index=df.index)
+    present = {**columns, **{c: k for c, k in optional.items() if c in df.columns}}
+    for col, kind in present.items():
+        raw = df[col].str.strip()
+        if kind == "str":
+            out[col] = raw
+            continue
+        num = pd.to_numeric(raw, errors="coerce")
+        blank = raw == ""
+        bad = (num.isna() | ~np.isfinite(num.astype(float))) & ~(blank & (col in optional))
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise AssumptionError(f"row {i + 2}: value {raw.iloc[i]!r} is not a finite number",
+                                  file=path, field=col)
+        if kind == "int":
+            if (num != np.round(num)).any():
+                i = int(np.flatnonzero((num != np.round(num)).to_numpy())[0])
+                raise AssumptionError(f"row {i + 2}: value {raw.iloc[i]!r} is not a whole number",
+                                      file=path, field=col)
+            num = num.astype(int)
+        out[col] = num
+    return out
+
+
+def check_labels(df: pd.DataFrame, col: str, allowed, path: Path) -> None:
+    bad = ~df[col].isin(list(allowed))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AssumptionError(f"row {i + 2}: value {df[col].iloc[i]!r} is not allowed",
+                              file=path, field=col, expected=f"one of {list(allowed)}")
+
+
+def check_range(df: pd.DataFrame, col: str, lo: float, hi: float, path: Path, what: str) -> None:
+    bad = (df[col] < lo) | (df[col] > hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AssumptionError(f"row {i + 2}: value {float(df[col].iloc[i])!r} is outside {lo:g} to {hi:g}",
+                              file=path, field=col, expected=what)
+
+
+def to_grid(df: pd.DataFrame, keys: dict[str, Any], value: str, path: Path) -> xr.DataArray:
+    """Turn a long table into a DataArray over the full grid ``keys`` (dim -> labels),
+    requiring every combination exactly once."""
+    dup = df.duplicated(subset=list(keys))
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        row = {k: df[k].iloc[i] for k in keys}
+        raise AssumptionError(f"row {i + 2}: the combination {row} appears more than once", file=path)
+    full = pd.MultiIndex.from_product([list(v) for v in keys.values()], names=list(keys))
+    series = df.set_index(list(keys))[value]
+    missing = full.difference(series.index)
+    if len(missing):
+        raise AssumptionError(
+            f"{len(missing)} combination(s) missing, first {dict(zip(keys, missing[0]))}",
+            file=path, expected=f"one row for every combination of {', '.join(keys)}"
+            + (" with ages running 0..100 (100 = 100+)" if "age" in keys else ""))
+    extra = series.index.difference(full)
+    if len(extra):
+        raise AssumptionError(f"unexpected row {dict(zip(keys, extra[0]))}", file=path,
+                              expected="ages 0..100 (100 = 100+)" if "age" in keys else None)
+    series = series.reindex(full)
+    return xr.DataArray(series.to_numpy().reshape([len(v) for v in keys.values()]),
+                        coords={k: list(v) for k, v in keys.items()}, dims=list(keys))
+
+
+def _load_population(path: Path) -> xr.DataArray:
+    df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "persons": "float"})
+    check_labels(df, "status", STATUSES, path)
+    check_labels(df, "sex", SEXES, path)
+    check_range(df, "persons", 0, 1e9, path, "a non-negative number of persons")
+    da = to_grid(df, {"status": STATUSES, "sex": SEXES, "age": AGES}, "persons", path)
+    da.attrs.update(units="persons", long_name="population at 1 January of the base year")
+    return da
+
+
+def load_mortality(path: Path) -> xr.DataArray:
+    df = read_csv(path, {"time": "float", "sex": "str", "age": "int", "mx": "float"})
+    check_labels(df, "sex", SEXES, path)
+    check_range(df, "mx", 0, 5, path, "a central death rate in deaths per person-year (0 to 5)")
+    ages = np.sort(df["age"].unique())
+    if ages[0] != 0 or not (np.all(np.diff(ages) > 0)):
+        raise AssumptionError(f"ages {ages.tolist()} do not start at 0", file=path, field="age",
+                              expected="single ages 0..100 or abridged ages 0, 1, 5, 10, ..., with the last one open")
+    if ages[-1] > 100:
+        raise AssumptionError(f"last age {ages[-1]} is above 100", file=path, field="age",
+                              expected="an open last age group of at most 100")
+    times = np.sort(df["time"].unique())
+    da = to_grid(df, {"time": times, "sex": SEXES, "age": ages}, "mx", path)
+    if (da <= 0).any():
+        raise AssumptionError("a death rate is zero", file=path, field="mx",
+                              expected="positive death rates at every age")
+    da.attrs.update(units="deaths per person-year", long_name="central death rate")
+    return da
+
+
+def _load_fertility_pattern(path: Path) -> xr.DataArray:
+    df = read_csv(path, {"age": "int", "share_of_tfr": "float"})
+    check_range(df, "age", 10, 55, path, "ages of mothers between 10 and 55")
+    check_range(df, "share_of_tfr", 0, 1, path, "a share between 0 and 1")
+    if df["age"].duplicated().any():
+        raise AssumptionError("an age appears more than once", file=path, field="age")
+    total = float(df["share_of_tfr"].sum())
+    if abs(total - 1) > 1e-6:
+        raise AssumptionError(f"shares sum to {total:.8f}", file=path, field="share_of_tfr",
+                              expected="shares summing to 1")
+    da = xr.DataArray(np.zeros(AGES.size), coords={"age": AGES}, dims="age")
+    da.loc[dict(age=df["age"].to_numpy())] = df["share_of_tfr"].to_numpy()
+    da.attrs.update(units="1", long_name="share of the total fertility rate by age of mother")
+    return da
+
+
+def _load_transitions(path: Path) -> xr.Dataset:
+    df = read_csv(path, {"sex": "str", "age": "int", "employment_entry_rate": "float",
+                          "employment_exit_rate": "float"})
+    check_labels(df, "sex", SEXES, path)
+    for col in ("employment_entry_rate", "employment_exit_rate"):
+        check_range(df, col, 0, 1, path, "a yearly rate as a fraction between 0 and 1")
+    keys = {"sex": SEXES, "age": AGES}
+    ds = xr.Dataset({
+        "entry": to_grid(df, keys, "employment_entry_rate", path),
+        "exit": to_grid(df, keys, "employment_exit_rate", path),
+    })
+    ds["entry"].attrs.update(units="fraction per year",
+                             long_name="share of the resident group entering the employee scheme as active members")
+    ds["exit"].attrs.update(units="fraction per year",
+                            long_name="share of active members leaving the employee scheme for the resident group")
+    return ds
+
+
+def _load_migration(path: Path) -> xr.DataArray:
+    df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "net_migrants": "float"})
+    check_labels(df, "status", STATUSES, path)
+    check_labels(df, "sex", SEXES, path)
+    check_range(df, "net_migrants", -1e7, 1e7, path, "net migrants per year")
+    da = to_grid(df, {"status": STATUSES, "sex": SEXES, "age": AGES}, "net_migrants", path)
+    da.attrs.update(units="persons per year", long_name="net migrants (in minus out)")
+    return da
+
+
+def _load_claim_costs(path: Path) -> xr.DataArray:
+    df = read_csv(path, {"status": "str", "sex": "str", "age": "int",
+                          "inpatient": "float", "outpatient": "float"})
+    check_labels(df, "status", STATUSES, path)
+    check_labels(df, "sex", SEXES, path)
+    keys = {"status": STATUSES, "sex": SEXES, "age": AGES}
+    parts = []
+    for cat in CATEGORIES:
+        check_range(df, cat, 0, 1e6, path, "a non-negative cost in CNY per person-year")
+        parts.append(to_grid(df, keys, cat, path))
+    da = xr.concat(parts, dim=pd.Index(list(CATEGORIES), name="category"))
+    da = da.transpose("status", "sex", "age", "category")
+    da.attrs.update(units="CNY per person-year",
+                    long_name="base-year claim cost per member (policy-range medical spending before fund share)")
+    return da
+
+
+def load_cost_history(path: Path) -> xr.Dataset:
+    df = read_csv(path, {"year": "int", "medical_inflation": "float", "utilisation_growth": "float",
+                          "shock_year": "int"})
+    for col in ("medical_inflation", "utilisation_growth"):
+        check_range(df, col, -0.5, 0.5, path, "a yearly growth rate as a fraction (0.03 for 3%)")
+    check_range(df, "shock_year", 0, 1, path, "1 for a shock year (e.g. 2020, 2023), else 0")
+    years = df["year"].to_numpy()
+    if np.any(np.diff(years) != 1):
+        raise AssumptionError("years are not consecutive and increasing", file=path, field="year")
+    ds = xr.Dataset({c: ("year", df[c].to_numpy()) for c in ("medical_inflation", "utilisation_growth", "shock_year")},
+                    coords={"year": years})
+    ds.attrs["path"] = str(path)
+    return ds
+
+
+TABLE_LOADERS = {
+    "population": _load_population,
+    "mortality": load_mortality,
+    "fertility_pattern": _load_fertility_pattern,
+    "transitions": _load_transitions,
+    "migration": _load_migration,
+    "claim_costs": _load_claim_costs,
+}
+

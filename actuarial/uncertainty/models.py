@@ -1,0 +1,115 @@
+"""Fitted stochastic models: the AR(1) components (fitted with statsmodels to the cost history,
+or given), the correlation of the economic innovations, and Lee-Carter mortality by sex.
+
+:func:`fit` returns a :class:`StochasticModel`: an explicit object, fitted once and reused.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..dims import SEXES
+from ..errors import AssumptionError
+from ..mortality import LeeCarter
+from ..params import ECONOMIC_COMPONENTS, Assumptions
+
+MIN_HISTORY = 8
+
+
+@dataclass
+class AR1Params:
+    """phi and sigma of a zero-mean AR(1); when fitted, also the series mean, the number of
+    observations, the AIC and the log effect of each shock year (by position in the series)."""
+
+    phi: float
+    sigma: float
+    fitted: bool = False
+    mean: float | None = None
+    nobs: int | None = None
+    aic: float | None = None
+    shock_effects: dict = field(default_factory=dict)
+
+
+@dataclass
+class StochasticModel:
+    """Everything needed to draw deviations: AR(1) parameters, the innovation correlation's
+    factor, and the Lee-Carter models by sex."""
+
+    ar1: dict[str, AR1Params]
+    correlation: np.ndarray          # (4, 4) over ECONOMIC_COMPONENTS
+    factor: np.ndarray               # L with L @ L.T = correlation
+    lee_carter: dict[str, LeeCarter]
+    bx_single: np.ndarray            # (sex, age 0..100): b_x of the age group holding each single age
+
+
+def fit_ar1(series: np.ndarray, shock: np.ndarray, *, name: str, file=None) -> AR1Params:
+    """Fit ``y_t = c + sum_j g_j D_jt + u_t``, ``u_t = phi u_{t-1} + e_t`` by maximum likelihood
+    (statsmodels ARIMA(1,0,0) with a constant and one dummy column per shock year)."""
+    from statsmodels.tsa.arima.model import ARIMA
+
+    y = np.asarray(series, dtype=float)
+    shock = np.asarray(shock, dtype=int)
+    usable = int((shock == 0).sum())
+    if usable < MIN_HISTORY:
+        raise AssumptionError(
+            f"history too short to fit {name}: {usable} ordinary years", file=file, field=name,
+            expected=f"at least {MIN_HISTORY} years that are not shock years")
+    idx = np.flatnonzero(shock)
+    exog = np.zeros((y.size, idx.size))
+    exog[idx, np.arange(idx.size)] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # convergence chatter on short series
+        res = ARIMA(y, exog=exog if idx.size else None, order=(1, 0, 0), trend="c").fit()
+    names = list(res.model.param_names)
+    params = dict(zip(names, np.asarray(res.params)))
+    phi = float(np.clip(params["ar.L1"], -0.99, 0.99))
+    return AR1Params(phi=phi, sigma=float(np.sqrt(params["sigma2"])), fitted=True,
+                     mean=float(params["const"]), nobs=int(y.size), aic=float(res.aic),
+                     shock_effects={int(i): float(params[n]) for i, n in zip(idx, names[1:1 + idx.size])})
+
+
+def _factor(corr: np.ndarray) -> np.ndarray:
+    """A factor L with L @ L.T = corr that also works for singular (semi-definite) matrices."""
+    vals, vecs = np.linalg.eigh(corr)
+    return vecs * np.sqrt(np.clip(vals, 0.0, None))
+
+
+def fit(a: Assumptions) -> StochasticModel:
+    """Fit or read every stochastic component of an assumption set (cached on it)."""
+    cached = getattr(a, "_stochastic_model", None)
+    if cached is not None:
+        return cached
+    unc = a.config.uncertainty
+    if unc is None:
+        raise AssumptionError("this assumption set has no 'uncertainty' section, so it cannot be run with draws",
+                              file=a.path / "assumptions.yaml", field="uncertainty")
+    ar1 = {}
+    for name in ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate", "enrolment", "employment"):
+        spec = getattr(unc, name)
+        if spec.fit_to_history:
+            hist = a.tables["cost_history"]
+            ar1[name] = fit_ar1(hist[name].values, hist["shock_year"].values, name=name,
+                                file=a.path / unc.cost_history)
+        else:
+            ar1[name] = AR1Params(phi=float(spec.phi), sigma=float(spec.sigma))
+    corr = np.eye(len(ECONOMIC_COMPONENTS))
+    pos = [ECONOMIC_COMPONENTS.index(c) for c in unc.correlation.components]
+    corr[np.ix_(pos, pos)] = np.asarray(unc.correlation.matrix, dtype=float)
+
+    history = a.tables["mortality_history"]
+    history = history.sel(time=(history.time >= unc.mortality.fit_from) & (history.time <= unc.mortality.fit_to))
+    ages = history["age"].values
+    lcs, bx = {}, []
+    for sex in SEXES:
+        mx = history.sel(sex=sex).rename(time="year").transpose("age", "year")
+        lc = LeeCarter(include_drift_uncertainty=unc.mortality.drift_uncertainty).fit(mx)
+        lcs[sex] = lc
+        group = np.searchsorted(ages, np.arange(101), side="right") - 1
+        bx.append(lc.bx.values[group])
+    model = StochasticModel(ar1=ar1, correlation=corr, factor=_factor(corr), lee_carter=lcs,
+                            bx_single=np.array(bx))
+    a._stochastic_model = model
+    return model

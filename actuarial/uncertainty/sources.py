@@ -1,0 +1,71 @@
+"""Sources of uncertainty: seeded random streams and the deviations from the best estimate
+they drive.
+
+Every source is a zero-mean deviation from the best-estimate path in the assumption file,
+starting at zero in the base year. With every shock at zero a stochastic run therefore equals
+the deterministic best estimate, draw by draw.
+
+Seeding: one ``numpy.random.SeedSequence(seed)``; each *stream* (economy, mortality,
+enrolment, employment) has a fixed spawn key, so adding or switching off a source never changes
+another's numbers. Each stream draws all its normals as one (draws, years, ...) array, so draw
+d's numbers do not depend on how many draws are run or how they are chunked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dims import SEXES
+from ..errors import ProjectionError
+from ..params import ECONOMIC_COMPONENTS
+from .models import AR1Params, StochasticModel
+
+SOURCES = ECONOMIC_COMPONENTS + ("mortality", "enrolment", "employment")
+STREAM_KEYS = {"economy": 1, "mortality": 2, "enrolment": 3, "employment": 4}
+
+
+def _ar1_path(innovations: np.ndarray, p: AR1Params) -> np.ndarray:
+    """(draws, years) deviations with dev[:, 0] = 0 and dev_t = phi dev_{t-1} + sigma z_t."""
+    dev = np.zeros(innovations.shape)
+    for t in range(1, innovations.shape[1]):   # a recurrence over years, vectorised over draws
+        dev[:, t] = p.phi * dev[:, t - 1] + p.sigma * innovations[:, t]
+    return dev
+
+
+def _stream(seed, name: str) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM_KEYS[name],)))
+
+
+def zero_deviations(draws: int, n_years: int) -> dict[str, np.ndarray]:
+    """Every deviation at zero: the best estimate, in the shapes :func:`draw_deviations` gives."""
+    dev = {name: np.zeros((draws, n_years)) for name in SOURCES if name != "mortality"}
+    dev["mortality"] = np.zeros((draws, n_years, len(SEXES)))
+    return dev
+
+
+def draw_deviations(model: StochasticModel, draws: int, n_years: int, seed,
+                    sources=SOURCES) -> dict[str, np.ndarray]:
+    """Deviations from the best estimate for every source, each (draws, n_years) except
+    ``mortality`` (draws, n_years, sex); year 0 (the base year) is always 0. Sources not in
+    ``sources`` are zero."""
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
+        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
+    unknown = set(sources) - set(SOURCES)
+    if unknown:
+        raise ProjectionError(f"unknown source(s) of uncertainty {sorted(unknown)}; expected some of {list(SOURCES)}")
+    dev = zero_deviations(draws, n_years)
+    z = _stream(seed, "economy").standard_normal((draws, n_years, len(ECONOMIC_COMPONENTS)))
+    correlated = z @ model.factor.T
+    for j, name in enumerate(ECONOMIC_COMPONENTS):
+        if name in sources:
+            dev[name] = _ar1_path(correlated[..., j], model.ar1[name])
+    zm = _stream(seed, "mortality").standard_normal((draws, n_years))   # column 0: drift error
+    zk, zd = zm[:, 1:], zm[:, 0]
+    if "mortality" in sources and n_years > 1:
+        for i, sex in enumerate(SEXES):   # common shocks for both sexes
+            dev["mortality"][:, 1:, i] = model.lee_carter[sex].kt_deviation(zk, zd)
+    for name in ("enrolment", "employment"):
+        zz = _stream(seed, name).standard_normal((draws, n_years))
+        if name in sources:
+            dev[name] = _ar1_path(zz, model.ar1[name])
+    return dev
