@@ -117,7 +117,7 @@ def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
     """Yearly growth of spending per member-year that the changing age mix alone gives, per
     scheme: the engine run with the cost trend and the per-capita critical-illness transfer
     held flat, a log-linear slope over ``years``."""
-    from .scenarios import with_path, path_of
+    from .policy.levers import with_path, path_of
     flat = a
     for p in ("costs.medical_inflation", "costs.utilisation_growth", "costs.policy_effect"):
         flat = with_path(flat, p, np.zeros_like(path_of(a, p)), "held flat for the ageing drift")

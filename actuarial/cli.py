@@ -13,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, alerts, scenarios
+from . import __version__, alerts
+from .policy import levers, scenarios
 from .params import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
@@ -126,7 +127,7 @@ def cmd_validate(args) -> int:
 
 def cmd_docs(args) -> int:
     folder = Path(args.dir)
-    pages = {"assumption-reference.md": parameter_reference(), "levers.md": scenarios.lever_reference()}
+    pages = {"assumption-reference.md": parameter_reference(), "levers.md": levers.lever_reference()}
     if args.check:
         stale = [name for name, text in pages.items()
                  if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import JobError, read_yaml, validate_mapping
-from .scenarios import Scenario
+from .policy.scenarios import Scenario
 
 
 class Job(BaseModel):

@@ -7,7 +7,7 @@ import pytest
 import actuarial
 from actuarial import AssumptionError, calibration as C
 from actuarial.report import budget
-from actuarial.scenarios import path_of, with_path
+from actuarial.policy.levers import path_of, with_path
 from conftest import EXAMPLE
 
 

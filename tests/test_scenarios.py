@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import actuarial
-from actuarial import scenarios as S
-from actuarial import solvers
-from actuarial.scenarios import ScenarioError, apply_lever, apply_scenario, compare
+from actuarial import policy as S
+from actuarial.policy import solvers
+from actuarial.policy import ScenarioError, apply_lever, apply_scenario, compare
 
 
 def data(ds):

@@ -26,10 +26,10 @@ import numpy as np
 import xarray as xr
 from scipy import optimize, stats  # brentq for break_even; binomial quantiles
 
-from .params import Assumptions
-from .errors import ActuarialError
-from .projection import project
-from .scenarios import apply_lever
+from ..params import Assumptions
+from ..errors import ActuarialError
+from ..projection import project
+from .levers import apply_lever
 
 INSTRUMENTS = {
     # name: (scheme, lever spec builder, unit)

@@ -1,4 +1,4 @@
-"""Policy levers and scenarios: small, composable transformations of assumptions.
+"""Policy levers: small, composable transformations of assumptions.
 
 A lever never touches the engine: it returns a new :class:`~actuarial.assumptions.Assumptions`
 whose dated parameters differ from the baseline from an effective year on. Every lever takes
@@ -12,11 +12,6 @@ horizon. Levers are named in YAML and combined into scenarios:
           - lever: contribution_rate
             employer_change: -0.005
             from_year: 2026
-
-:func:`compare` projects the baseline and every scenario with the *same* random draws (common
-random numbers: one seed, one stream per source), stacked along a ``scenario`` dimension, so
-a difference between scenarios is the policy's effect and not noise. :func:`sensitivity` shifts
-one assumption at a time for a tornado table.
 
 Levers (``LEVERS``):
 
@@ -41,15 +36,11 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 import numpy as np
-import pandas as pd
-import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
-from .params import Assumptions, Dated, Scalar
-from .errors import ActuarialError, read_yaml, validate_mapping
-from .projection import project
-from .uncertainty import SOURCES
+from ..errors import ActuarialError
+from ..params import Assumptions, Dated, Scalar
 
 MATERIALISE_YEARS = 64   # dated values are written out this far past the base year
 
@@ -382,16 +373,9 @@ def _shift(a, x: ShiftArgs, horizon):
 # Scenarios
 # --------------------------------------------------------------------------------------------
 
-
 class LeverSpec(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
     lever: str
-
-
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    description: str = ""
-    levers: list[LeverSpec] = Field(default_factory=list)
 
 
 def apply_lever(a: Assumptions, spec: dict | LeverSpec, horizon: int) -> Assumptions:
@@ -413,121 +397,10 @@ def apply_lever(a: Assumptions, spec: dict | LeverSpec, horizon: int) -> Assumpt
     return lev.apply(a, args, horizon)
 
 
-def apply_scenario(a: Assumptions, scenario: Scenario | dict, horizon: int) -> Assumptions:
-    """Apply a scenario's levers in order."""
-    if isinstance(scenario, dict):
-        scenario = validate_mapping(Scenario, scenario, ScenarioError, "<scenario>", "description, levers")
-    for spec in scenario.levers:
-        a = apply_lever(a, spec, horizon)
-    return a
-
-
-def load_scenarios(path) -> dict[str, Scenario]:
-    """Read ``scenarios:`` from a YAML file (a scenarios file or a projection job)."""
-    raw = read_yaml(path, ScenarioError, "scenarios file")
-    if not isinstance(raw, dict) or not isinstance(raw.get("scenarios"), dict):
-        raise ScenarioError(f"{path}: expected a mapping 'scenarios: {{name: {{description, levers}}}}'")
-    return {name: validate_mapping(Scenario, body, ScenarioError, f"{path}: scenario '{name}'", "description, levers")
-            for name, body in raw["scenarios"].items()}
-
-
-def compare(assumptions: Assumptions, scenarios: dict, years: int = 10, *, draws: int | None = None,
-            seed: int | None = None, sources=SOURCES, baseline: str = "baseline",
-            keep_population: bool = True) -> xr.Dataset:
-    """Project the baseline and each scenario with the same random draws, stacked along a
-    ``scenario`` dimension (baseline first). ``scenarios`` maps names to :class:`Scenario`
-    (or dicts, or lists of lever specs)."""
-    kw = {"draws": draws, "seed": seed, "sources": sources, "keep_population": keep_population}
-    names, results = [baseline], [project(assumptions, years, **kw)]
-    for name, sc in scenarios.items():
-        if name == baseline:
-            raise ScenarioError(f"scenario name '{baseline}' is reserved for the baseline")
-        if isinstance(sc, list):
-            sc = Scenario(levers=sc)
-        names.append(name)
-        results.append(project(apply_scenario(assumptions, sc, years), years, **kw))
-    out = xr.concat([r.drop_attrs() for r in results], dim=pd.Index(names, name="scenario"),
-                    data_vars="all", coords="minimal", compat="override", combine_attrs="drop")
-    for var in out.data_vars:
-        out[var].attrs = results[0][var].attrs
-    out.attrs = dict(results[0].attrs)
-    out.attrs["scenarios"] = ",".join(names)
-    out.attrs["common_random_numbers"] = "yes: every scenario uses the same seed and streams"
-    return out
-
-
-def differences(comparison: xr.Dataset, baseline: str = "baseline") -> xr.Dataset:
-    """Each scenario minus the baseline, draw by draw (units kept)."""
-    diff = comparison - comparison.sel(scenario=baseline)
-    for var in diff.data_vars:
-        diff[var].attrs = dict(comparison[var].attrs, long_name=f"change in {comparison[var].attrs.get('long_name', var)} against the baseline")
-    return diff
-
-
-# --------------------------------------------------------------------------------------------
-# Sensitivity (tornado)
-# --------------------------------------------------------------------------------------------
-
-DEFAULT_SHIFTS = {
-    # label: (lever spec for the low case, for the high case), each from the first projected year
-    "medical inflation +/-1 point": ({"lever": "shift_parameter", "parameter": "costs.medical_inflation", "change": -0.01},
-                                     {"lever": "shift_parameter", "parameter": "costs.medical_inflation", "change": 0.01}),
-    "utilisation growth +/-1 point": ({"lever": "shift_parameter", "parameter": "costs.utilisation_growth", "change": -0.01},
-                                      {"lever": "shift_parameter", "parameter": "costs.utilisation_growth", "change": 0.01}),
-    "wage growth +/-1 point": ({"lever": "shift_parameter", "parameter": "economy.wage_growth", "change": -0.01},
-                               {"lever": "shift_parameter", "parameter": "economy.wage_growth", "change": 0.01}),
-    "interest rate +/-1 point": ({"lever": "shift_parameter", "parameter": "economy.interest_rate", "change": -0.01},
-                                 {"lever": "shift_parameter", "parameter": "economy.interest_rate", "change": 0.01}),
-    "employer rate +/-0.5 point": ({"lever": "contribution_rate", "employer_change": -0.005},
-                                   {"lever": "contribution_rate", "employer_change": 0.005}),
-    "resident enrolment +/-2 points": ({"lever": "shift_parameter", "parameter": "resident.enrolment_rate", "change": -0.02},
-                                       {"lever": "shift_parameter", "parameter": "resident.enrolment_rate", "change": 0.02}),
-    "resident premium +/-10%": ({"lever": "shift_parameter", "parameter": "resident.premium", "factor": 0.9},
-                                {"lever": "shift_parameter", "parameter": "resident.premium", "factor": 1.1}),
-    "resident inpatient fund share +/-5 points": (
-        {"lever": "shift_parameter", "parameter": "costs.fund_share.resident_inpatient", "change": -0.05},
-        {"lever": "shift_parameter", "parameter": "costs.fund_share.resident_inpatient", "change": 0.05}),
-    "mortality improvement +/-1% a year": (
-        {"lever": "shift_parameter", "parameter": "demography.mortality_improvement", "change": -0.01},
-        {"lever": "shift_parameter", "parameter": "demography.mortality_improvement", "change": 0.01}),
-}
-
-
-def sensitivity(assumptions: Assumptions, shifts: dict | None = None, *, years: int = 10,
-                year: int | None = None, from_year: int | None = None) -> pd.DataFrame:
-    """One-at-a-time sensitivity of each fund's closing balance and months of reserves in
-    ``year`` (default: the last) to the low and high case of each shift (default
-    :data:`DEFAULT_SHIFTS`, applied from ``from_year``, default the first projected year).
-    Rows are sorted by the width of the effect on the resident balance (tornado order)."""
-    shifts = DEFAULT_SHIFTS if shifts is None else shifts
-    year = assumptions.base_year + years if year is None else year
-    from_year = assumptions.base_year + 1 if from_year is None else from_year
-    base = project(assumptions, years).sel(year=year)
-    rows = []
-    for label, (low, high) in shifts.items():
-        row = {"assumption": label}
-        for case, spec in (("low", low), ("high", high)):
-            ds = project(apply_lever(assumptions, {"from_year": from_year, **spec}, years), years).sel(year=year)
-            for scheme in ds["scheme"].values:
-                row[(scheme, "balance", case)] = float(ds["balance"].sel(scheme=scheme))
-                row[(scheme, "reserve_months", case)] = float(ds["reserve_months"].sel(scheme=scheme))
-        rows.append(row)
-    table = pd.DataFrame(rows).set_index("assumption")
-    table.columns = pd.MultiIndex.from_tuples(table.columns, names=["scheme", "measure", "case"])
-    for scheme in base["scheme"].values:
-        for measure in ("balance", "reserve_months"):
-            table[(scheme, measure, "baseline")] = float(base[measure].sel(scheme=scheme))
-    table = table.sort_index(axis=1)
-    width = (table[("resident", "balance", "high")] - table[("resident", "balance", "low")]).abs()
-    table = table.loc[width.sort_values(ascending=False).index]
-    table.attrs.update(year=year, from_year=from_year, units="balance: CNY; reserve_months: months")
-    return table
-
-
 def lever_reference() -> str:
     """The Markdown reference of every lever and its arguments, generated from the code."""
     lines = ["# Policy levers", "",
-             "Generated from `actuarial/scenarios.py` by `actuarial docs`; do not edit by hand.", "",
+             "Generated from `actuarial/policy/levers.py` by `actuarial docs`; do not edit by hand.", "",
              "A scenario is a list of levers applied in order; each lever is a mapping with `lever:` "
              "its name, `from_year:` the first year it applies to (within the projection horizon) "
              "and its arguments. Rates and shares are fractions.", ""]
@@ -541,8 +414,3 @@ def lever_reference() -> str:
             lines.append(f"| `{arg}` | {ann} | {default} | {desc} |")
         lines.append("")
     return "\n".join(lines)
-
-
-__all__ = ["LEVERS", "Scenario", "ScenarioError", "apply_lever", "apply_scenario", "compare",
-           "differences", "lever_reference", "load_scenarios", "sensitivity", "DEFAULT_SHIFTS",
-           "path_of", "with_path"]
