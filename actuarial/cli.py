@@ -4,12 +4,16 @@
     actuarial validate assumptions/example-city                check an assumption set
     actuarial docs [--check]                                   (re)write docs/assumption-reference.md and docs/levers.md
 
-Errors in input files are printed as one readable line and exit with status 2.
+Every option and file is checked before anything is computed or written; each run writes into
+its own folder through a temporary folder renamed at the end. Every error is printed as one
+readable line (file, field, value, what was expected) with exit status 2, never a traceback
+(``--debug`` shows one for an unexpected error). The catalogue: docs/errors.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,31 +26,58 @@ from .projection import project
 from .report.export import write_csv, write_netcdf
 from .report.summary import format_summary, summary_table
 
-EXIT_INPUT_ERROR = 2
+EXIT_INPUT_ERROR = 2   # any error: bad option or file, unusable output folder, or an unexpected one
 EXIT_ALERT = 3        # --fail-on LEVEL: an alert at that level or a more severe one fired
 DOCS_DIR = Path("docs")
 
+from .errors import OutputError, UsageError  # noqa: E402  (kept apart from the import block above)
+
 
 def cmd_run(args) -> int:
-    job = load_job(args.job)
-    a = load_assumptions(job.assumption_path)
-    years = job.years if args.years is None else args.years
-    draws = job.draws if args.draws is None else args.draws
-    seed = job.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else job.default_output_dir
-    if job.scenarios:
-        comparison = scenarios.compare(a, job.scenarios, years, draws=draws, seed=seed,
-                                       keep_population=job.keep_population)
-        ds = comparison.sel(scenario="baseline", drop=True)
-        ds.attrs = comparison.attrs
-    else:
-        comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population)
-    table = summary_table(ds)
-    written = []
-    if "netcdf" in job.outputs:
-        written.append(write_netcdf(ds if comparison is None else comparison, out / f"{job.name}.nc"))
-    if "csv" in job.outputs:
-        written.append(write_csv(table, out / "summary.csv"))
+    """Check every option and file, then compute, then write the run folder in one step."""
+    import secrets
+
+    from .report.export import RunFolder, write_manifest
+
+    plan = plan_run(args)
+    job, a, years, draws, seed, rules = plan["job"], plan["assumptions"], plan["years"], plan["draws"], plan["seed"], plan["rules"]
+    if draws and seed is None:
+        seed = secrets.randbits(32)
+        print(f"no seed given: using seed {seed} (rerun with --seed {seed} to reproduce these numbers)")
+    folder = RunFolder(plan["out"], force=args.force).prepare()
+    try:
+        if job.scenarios:
+            comparison = scenarios.compare(a, job.scenarios, years, draws=draws, seed=seed,
+                                           keep_population=job.keep_population)
+            ds = comparison.sel(scenario="baseline", drop=True)
+            ds.attrs = comparison.attrs
+        else:
+            comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population)
+        table = summary_table(ds)
+        report = alerts.evaluate(ds, rules)
+        names = []
+        if "netcdf" in job.outputs:
+            names.append(write_netcdf(ds if comparison is None else comparison, folder.path(f"{job.name}.nc")).name)
+        if "csv" in job.outputs:
+            names.append(write_csv(table, folder.path("summary.csv")).name)
+            names.append(write_csv(report.table, folder.path("alerts.csv"), index=False).name)
+        names.append(write_manifest(folder.path("run.yaml"), {
+            "job": str(job.path), "assumptions": str(a.path), "assumption_hash": a.digest,
+            "base_year": int(a.base_year), "years": int(years), "draws": draws, "seed": seed,
+            "seed_given": plan["seed"] is not None, "accepted_unusual": sorted(plan["accept"]),
+            "alerts": str(plan["rules_path"] or "package defaults"),
+            "actuarial_version": __version__, "created": ds.attrs.get("created"),
+            "command": "actuarial " + " ".join(plan["argv"]), "files": list(names)}).name)
+        out = folder.commit()
+    except OSError as exc:
+        folder.discard()
+        raise OutputError(f"{exc.filename or folder.target}: writing the outputs failed "
+                          f"({exc.strerror or exc}); nothing was written to {folder.target}") from None
+    except BaseException:
+        folder.discard()
+        raise
+    for path in folder.cleaned:
+        print(f"removed the leftovers of an interrupted run: {path}")
     print(f"{ds.attrs['title']}")
     print(f"assumptions: {a.name} (hash {a.digest[:12]}), base year {a.base_year}, "
           f"horizon {years} years, actuarial {__version__}"
@@ -64,27 +95,74 @@ def cmd_run(args) -> int:
         y = float(d)
         print(f"{scheme} fund: " + (f"balance below zero from {int(y)}" if y == y
                                     else "balance stays at or above zero over the horizon"))
-    rules_path = args.alerts or job.alerts_path
-    rules = alerts.load_rules(rules_path) if rules_path else alerts.default_rules()
-    report = alerts.evaluate(ds, rules)
-    if "csv" in job.outputs:
-        written.append(write_csv(report.table, out / "alerts.csv", index=False))
     print()
     print(format_alerts(report))
     if comparison is not None:
         print()
         print(format_scenarios(comparison, rules))
     print()
-    for path in written:
-        print(f"wrote {path}")
+    for name in names:
+        print(f"wrote {out / name}")
     if args.fail_on:
-        if args.fail_on not in report.levels:
-            raise alerts.AlertError(f"--fail-on {args.fail_on}: unknown level; expected one of {report.levels}")
         hits = report.fired(args.fail_on)
         if len(hits):
             print(f"{len(hits)} alert(s) at level {args.fail_on} or above: exit status {EXIT_ALERT}", file=sys.stderr)
             return EXIT_ALERT
     return 0
+
+
+def plan_run(args) -> dict:
+    """Everything a run needs, checked before anything is computed or written: the job, the
+    assumption set (with the fields accepted as unusual), the warning rules and ``--fail-on``
+    level, the horizon, draws and seed, and the output folder. Raises an
+    :class:`~actuarial.errors.ActuarialError` naming the option or file at the first problem."""
+    from .jobs import MAX_DRAWS, MAX_SEED, MAX_YEARS
+
+    job = load_job(args.job)
+    years = job.years if args.years is None else _bounded("--years", args.years, 0, MAX_YEARS,
+                                                          "a horizon in whole years after the base year")
+    draws = job.draws if args.draws is None else _bounded(
+        "--draws", args.draws, 1, MAX_DRAWS, "a number of Monte Carlo draws (omit --draws for the best estimate)")
+    seed = job.seed if args.seed is None else _bounded("--seed", args.seed, 0, MAX_SEED, "a non-negative whole number")
+    if args.seed is not None and not draws:
+        raise UsageError(f"--seed {args.seed}: a best-estimate run has no draws to seed; expected --draws N with --seed")
+    rules_path = args.alerts or job.alerts_path
+    rules = alerts.load_rules(rules_path) if rules_path else alerts.default_rules()
+    if args.fail_on is not None and args.fail_on not in rules.levels:
+        raise alerts.AlertError(f"--fail-on {args.fail_on}: unknown level; expected one of {list(rules.levels)}"
+                                + (f" (the levels of {rules_path})" if rules_path else ""))
+    accept = set(args.accept_unusual or ())
+    a = load_assumptions(job.assumption_path, accept_unusual=accept)
+    for name, scenario in (job.scenarios or {}).items():
+        scenarios.apply_scenario(a, scenario, years)      # a bad lever fails here, before any work
+    _check_memory(draws, years, job.keep_population, job)
+    out = Path(args.out) if args.out else job.run_folder()
+    return {"job": job, "assumptions": a, "years": years, "draws": draws, "seed": seed, "rules": rules,
+            "rules_path": rules_path, "accept": accept, "out": out, "argv": list(args.argv)}
+
+
+def _bounded(option: str, value: int, lo: int, hi: int, what: str) -> int:
+    if not lo <= value <= hi:
+        raise UsageError(f"{option} {value}: out of range; expected {what} from {lo:,} to {hi:,}")
+    return value
+
+
+def _check_memory(draws, years, keep_population, job) -> None:
+    """Refuse a run whose arrays would not fit in memory, before it starts (instead of being
+    killed by the system half-way). Estimate: float64 population by draw, year, status, sex and
+    age (or totals only), about four working copies."""
+    if not draws:
+        return
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return
+    cells = 3 * 2 * (101 if keep_population else 1) + 40
+    need = 4 * 8 * draws * (years + 2) * cells
+    if need > 0.6 * physical:
+        raise UsageError(f"{job.path}: {draws:,} draws over {years} years need about {need / 2**30:.1f} GiB, more than "
+                         f"this machine's {physical / 2**30:.1f} GiB allows; expected fewer draws"
+                         + ("" if not keep_population else " or keep_population: false in the job"))
 
 
 def format_scenarios(comparison, rules) -> str:
@@ -120,7 +198,7 @@ def format_alerts(report) -> str:
 
 
 def cmd_validate(args) -> int:
-    a = load_assumptions(args.path)
+    a = load_assumptions(args.path, accept_unusual=set(args.accept_unusual or ()))
     print(f"{a.path}: valid (assumption set '{a.name}', base year {a.base_year}, hash {a.digest[:12]})")
     return 0
 
@@ -136,29 +214,49 @@ def cmd_docs(args) -> int:
             return 1
         print(f"{folder}: generated references are up to date")
         return 0
-    folder.mkdir(parents=True, exist_ok=True)
+    from .report.export import atomic_path
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: --dir names a file; expected a folder")
     for name, text in pages.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        with atomic_path(folder / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         print(f"wrote {folder / name}")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``error: ...; see 'actuarial run --help'``)."""
+
+    def error(self, message):
+        raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="actuarial", description="Medical-insurance fund projection and early warning")
+    parser = _Parser(prog="actuarial", description="Medical-insurance fund projection and early warning")
     parser.add_argument("--version", action="version", version=f"actuarial {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an unexpected error (may be given anywhere)")
     sub = parser.add_subparsers(dest="command", required=True)
+    accept = dict(action="append", metavar="FIELD", default=[],
+                  help="accept an unusual (implausible but valid) value of FIELD, e.g. costs.medical_inflation "
+                       "(repeatable; the same as listing it under accept_unusual in assumptions.yaml)")
     run = sub.add_parser("run", help="run a projection job")
     run.add_argument("job", help="job file, e.g. projections/example-city.yaml")
-    run.add_argument("--out", help="output folder (default: a folder beside the job named after it)")
-    run.add_argument("--years", type=int, help="override the job's horizon")
-    run.add_argument("--draws", type=int, help="override the job's number of draws")
-    run.add_argument("--seed", type=int, help="override the job's seed")
+    run.add_argument("--out", help="output folder for this run (default: <job folder>/<name>/<name>-<UTC time>/); "
+                                   "must be new or empty unless --force")
+    run.add_argument("--force", action="store_true", help="replace the contents of an existing --out folder")
+    run.add_argument("--years", type=int, help="override the job's horizon (0 to 60)")
+    run.add_argument("--draws", type=int, help="override the job's number of draws (1 to 1,000,000)")
+    run.add_argument("--seed", type=int, help="override the job's seed (>= 0); without one a run with draws picks one")
     run.add_argument("--alerts", help="warning-rules YAML (default: the job's, else the package defaults)")
     run.add_argument("--fail-on", metavar="LEVEL",
                      help=f"exit with status {EXIT_ALERT} when an alert at LEVEL or a more severe level fires")
+    run.add_argument("--accept-unusual", **accept)
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate", help="validate an assumption set")
     val.add_argument("path", help="assumption folder or its assumptions.yaml")
+    val.add_argument("--accept-unusual", **accept)
     val.set_defaults(func=cmd_validate)
     docs = sub.add_parser("docs", help="write the assumption and lever references generated from the code")
     docs.add_argument("--dir", default=str(DOCS_DIR))
@@ -168,12 +266,65 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; every error is one line on stderr and exit status 2 (3 for
+    ``--fail-on``), never a traceback unless ``--debug`` is given. See docs/errors.md."""
+    from .errors import one_line
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [x for x in argv if x != "--debug"]
+    previous = _on_sigterm()
     try:
+        args = build_parser().parse_args(argv)
+        args.argv = argv
         return args.func(args)
     except ActuarialError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        if debug:
+            raise
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was written (the run's temporary folder was removed)", file=sys.stderr)
+        return 130
+    except MemoryError:
+        if debug:
+            raise
+        print("error: out of memory; expected fewer draws, a shorter horizon or keep_population: false "
+              "in the job", file=sys.stderr)
+    except OSError as exc:
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or one_line(exc)}; expected a readable input and a writable "
+              f"output folder", file=sys.stderr)
+    except Exception as exc:   # the catch-all: a bug, not the user's input
+        if debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {one_line(exc)[:300]}; rerun with --debug for the "
+              f"traceback and please report it", file=sys.stderr)
+    finally:
+        _restore_sigterm(previous)
+    return EXIT_INPUT_ERROR
+
+
+def _on_sigterm():
+    """Turn SIGTERM into KeyboardInterrupt while the command runs, so that a terminated run
+    removes its temporary folder (SIGKILL cannot be caught: the next run cleans up)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -54,18 +54,81 @@ class ProjectionError(ActuarialError, RuntimeError):
     """The engine was asked for something it cannot compute (for example a horizon < 0)."""
 
 
+class UsageError(ActuarialError, ValueError):
+    """A command-line option has a value the toolkit cannot use (``--seed -1``)."""
+
+
+class OutputError(ActuarialError, OSError):
+    """An output folder cannot be used: not writable, a file in its place, or it already
+    holds a run's outputs and ``--force`` was not given."""
+
+
+HOW_TO_SAVE = ("save it as UTF-8 (Excel: Save As > 'CSV UTF-8'; Notepad/WPS: Save As > "
+               "encoding UTF-8)")
+
+
+def decode_text(data: bytes, path, error: type[ActuarialError] = None) -> str:
+    """Decode a text file's bytes: UTF-8 (with or without a byte-order mark) or GBK/GB18030
+    (the usual encoding of files saved by Chinese-language Excel and WPS). Anything else
+    (UTF-16, a binary file such as an Excel workbook, text in another code page) raises
+    ``error`` (default :class:`AssumptionError`) naming the file and saying how to save it."""
+    error = error or AssumptionError
+    where = {"file": path} if error is AssumptionError else {}
+    prefix = "" if error is AssumptionError else f"{path}: "
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error(prefix + f"is UTF-16 text (Excel 'Unicode text'); {HOW_TO_SAVE}", **where)
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise error(prefix + f"is an Excel workbook, not a text file; {HOW_TO_SAVE}", **where)
+    if b"\x00" in data:
+        raise error(prefix + f"holds NUL bytes: not a text file; {HOW_TO_SAVE}", **where)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    raise error(prefix + f"is neither UTF-8 nor GBK text (undecodable byte "
+                f"0x{data[first_bad]:02x} at offset {first_bad}); {HOW_TO_SAVE}", **where)
+
+
+def read_text(path, error: type[ActuarialError] = None, what: str = "file") -> str:
+    """Read a text file in UTF-8, UTF-8 with BOM or GBK (see :func:`decode_text`); a missing or
+    unreadable file raises ``error`` naming it."""
+    from pathlib import Path
+
+    error = error or AssumptionError
+    path = Path(path)
+    where = {"file": path} if error is AssumptionError else {}
+    prefix = "" if error is AssumptionError else f"{path}: "
+    if not path.is_file():
+        raise error(prefix + f"{what} not found", **where)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(prefix + f"cannot be read ({exc.strerror or exc})", **where) from None
+    return decode_text(data, path, error)
+
+
 def read_yaml(path, error: type[ActuarialError], what: str):
     """Parse a YAML file, raising ``error`` with the path when it is missing or not YAML."""
     import yaml
     from pathlib import Path
 
     path = Path(path)
-    if not path.is_file():
-        raise error(f"{path}: {what} not found")
+    text = read_text(path, error, what)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from None
+        raise error(f"{path}: not valid YAML: {one_line(exc)}") from None
+    except RecursionError:
+        raise error(f"{path}: not valid YAML: nested too deeply") from None
+
+
+def one_line(exc) -> str:
+    """An exception's message on one line (YAML parser messages span several)."""
+    return " ".join(str(exc).split())
 
 
 def validate_mapping(model, raw, error: type[ActuarialError], source, expected: str, describe_loc=None):

@@ -8,7 +8,10 @@ outputs. Paths in a job are relative to the job file. Outputs go to a folder bes
     years: 10
     outputs: [netcdf, csv]
     draws: 1000        # optional: Monte Carlo draws along a `draw` dimension
-    seed: 20241122     # required with draws
+    seed: 20241122     # optional: without it a run with draws picks one, prints it and records it
+
+Each run writes into its own folder: ``--out DIR``, or ``projections/<name>/<name>-<UTC time>/``
+(see :meth:`Job.run_folder`).
 """
 
 from __future__ import annotations
@@ -22,16 +25,23 @@ from .errors import JobError, read_yaml, validate_mapping
 from .policy.scenarios import Scenario
 
 
+MAX_SEED = 2**63 - 1
+MAX_YEARS = 60
+MAX_DRAWS = 1_000_000
+
+
 class Job(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="job name; also the output file stem")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$",
+                      description="job name (letters, digits, _ . -; not starting with a dot); also the output file stem")
     description: str = ""
     assumptions: str = Field(description="assumption folder, relative to the job file")
-    years: int = Field(10, ge=0, le=60, description="projection horizon after the base year")
+    years: int = Field(10, ge=0, le=MAX_YEARS, description="projection horizon after the base year")
     outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
-    draws: int | None = Field(None, ge=1, le=1_000_000, description="Monte Carlo draws; omit for the best estimate only")
-    seed: int | None = Field(None, ge=0, description="seed of the random streams (required with draws)")
+    draws: int | None = Field(None, ge=1, le=MAX_DRAWS, description="Monte Carlo draws; omit for the best estimate only")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, description="seed of the random streams (with draws; "
+                             "when absent a run picks one, prints it and records it)")
     keep_population: bool = Field(True, description="keep the population by single age for every draw (false: totals by status and sex only)")
     alerts: str | None = Field(None, description="warning-rules file, relative to the job; default: the package's default lines")
     scenarios: dict[str, Scenario] | None = Field(None, description="policy scenarios compared with the baseline")
@@ -50,7 +60,22 @@ class Job(BaseModel):
 
     @property
     def default_output_dir(self) -> Path:
+        """The folder that holds this job's runs: ``<job folder>/<name>/``."""
         return self.path.parent / self.name if self.path else Path(self.name)
+
+    def run_folder(self, when=None) -> Path:
+        """A new folder for one run: ``<job folder>/<name>/<name>-<YYYYmmddTHHMMSSZ>``
+        (``-2``, ``-3``, ... when a run of the same second exists)."""
+        from datetime import datetime, timezone
+
+        when = when or datetime.now(timezone.utc)
+        stem = f"{self.name}-{when.strftime('%Y%m%dT%H%M%SZ')}"
+        folder = self.default_output_dir / stem
+        k = 2
+        while folder.exists():
+            folder = self.default_output_dir / f"{stem}-{k}"
+            k += 1
+        return folder
 
 
 def load_job(path) -> Job:
@@ -58,7 +83,5 @@ def load_job(path) -> Job:
     path = Path(path)
     job = validate_mapping(Job, read_yaml(path, JobError, "job file"), JobError, path,
                            ", ".join(k for k in Job.model_fields if k != "path"))
-    if job.draws is not None and job.seed is None:
-        raise JobError(f"{path}: field 'seed': a job with draws needs a seed, so that its numbers can be reproduced")
     job.path = path
     return job

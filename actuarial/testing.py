@@ -119,7 +119,12 @@ def write_assumption_set(folder, *, config: dict | None = None, population: dict
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    cfg = config or simple_config()
+    cfg = dict(config or simple_config())
+    if "accept_unusual" not in cfg:
+        # hand-checkable round numbers for a few hundred people, not a real city: the
+        # plausibility checks (actuarial.params.validation, .plausibility) do not apply
+        from .params.validation import CROSS_CHECKS, spec_paths
+        cfg["accept_unusual"] = sorted(set(spec_paths()) | set(CROSS_CHECKS))
     (folder / "assumptions.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
     population = population or {}
     migrants = migrants or {}

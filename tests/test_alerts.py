@@ -112,10 +112,12 @@ def test_rules_file_and_cli_fail_on(tmp_path, capsys):
         "id": "resident-low", "indicator": "reserve_months", "scheme": "resident", "comparison": "below",
         "threshold": 4, "level": "red", "probability": 0.1, "description": "resident below {threshold:g} months"}]}))
     job = str(ROOT / "projections" / "example-city.yaml")
-    assert cli.main(["run", job, "--out", str(tmp_path), "--alerts", str(rules), "--fail-on", "red"]) == cli.EXIT_ALERT
+    out_dir = tmp_path / "out"
+    assert cli.main(["run", job, "--out", str(out_dir), "--alerts", str(rules), "--fail-on", "red"]) == cli.EXIT_ALERT
     out = capsys.readouterr().out
     assert "[RED] resident below 4 months" in out
-    assert (tmp_path / "alerts.csv").is_file()
-    assert cli.main(["run", job, "--out", str(tmp_path), "--alerts", str(rules), "--years", "1", "--fail-on", "red"]) == 0
-    assert cli.main(["run", job, "--out", str(tmp_path), "--fail-on", "purple"]) == cli.EXIT_INPUT_ERROR
+    assert (out_dir / "alerts.csv").is_file()
+    assert cli.main(["run", job, "--out", str(out_dir), "--force", "--alerts", str(rules), "--years", "1",
+                     "--fail-on", "red"]) == 0
+    assert cli.main(["run", job, "--out", str(out_dir), "--fail-on", "purple"]) == cli.EXIT_INPUT_ERROR
     assert "unknown level" in capsys.readouterr().err

@@ -13,10 +13,11 @@ import xarray as xr
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError
+from ..errors import AssumptionError, decode_text, one_line
 from .schema import ASSUMPTION_FILE, AssumptionFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
-from .validation import check_consistency, check_specs, format_pydantic
+from .plausibility import check_cross
+from .validation import check_accept_list, check_consistency, check_plausible, check_specs, format_pydantic
 
 
 @dataclass
@@ -90,12 +91,19 @@ class Assumptions:
         return Assumptions(self.path, cfg, self.tables, digest)
 
 
-def load_assumptions(path) -> Assumptions:
+def load_assumptions(path, *, accept_unusual=()) -> Assumptions:
     """Read and validate an assumption folder (or its ``assumptions.yaml``).
 
     Raises :class:`AssumptionError` naming the file, field, value and what was expected for
     any problem: a missing file or field, an unknown key, a wrong unit, a value out of range
     (a rate of 8 where 0.08 is meant), a negative population, ages that do not run 0..100.
+
+    Then the plausibility checks: a value inside its valid range but outside its plausible
+    one (medical inflation 0.35 for 0.035, a monthly contribution base, a premium in 万元) and
+    the cross-checks of :mod:`.plausibility` (opening balances against a year of spending,
+    enrolment against population, income against spending) stop the load with a message
+    naming the likely unit or typo, unless the field is listed under ``accept_unusual`` in the
+    file or in ``accept_unusual`` here (the command line's ``--accept-unusual FIELD``).
     """
     path = Path(path)
     folder = path.parent if path.suffix in (".yaml", ".yml") else path
@@ -103,11 +111,16 @@ def load_assumptions(path) -> Assumptions:
     if not file.is_file():
         raise AssumptionError("assumption file not found", file=file,
                               expected=f"a folder holding {ASSUMPTION_FILE}")
-    text = file.read_bytes()
     try:
-        raw = yaml.safe_load(text)
+        text = file.read_bytes()
+    except OSError as exc:
+        raise AssumptionError(f"cannot be read ({exc.strerror or exc})", file=file) from None
+    try:
+        raw = yaml.safe_load(decode_text(text, file))
     except yaml.YAMLError as exc:
-        raise AssumptionError(f"not valid YAML: {exc}", file=file) from None
+        raise AssumptionError(f"not valid YAML: {one_line(exc)}", file=file) from None
+    except RecursionError:
+        raise AssumptionError("not valid YAML: nested too deeply", file=file) from None
     if not isinstance(raw, dict):
         raise AssumptionError("top level is not a mapping", file=file,
                               expected="keys name, title, base_year, tables, demography, ...")
@@ -137,5 +150,8 @@ def load_assumptions(path) -> Assumptions:
             if table_path.is_file():
                 h.update(key.encode())
                 h.update(table_path.read_bytes())
+    accept = check_accept_list(cfg, file, accept_unusual)
+    check_plausible(cfg, file, accept)
+    check_cross(cfg, tables, file, accept)
     return Assumptions(folder, cfg, tables, h.hexdigest())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .schema import AR1, AssumptionFile, Dated, RetirementGroup, Scalar, Tables
+from .validation import CROSS_CHECKS
 
 def parameter_reference() -> str:
     """The Markdown reference of every parameter: path, unit, valid range, meaning.
@@ -21,8 +22,18 @@ def parameter_reference() -> str:
         "{add_per_year: a}`. Every parameter states its `unit` (which must equal the unit below)",
         "and its `source`. Rates are fractions (0.08 for 8%).",
         "",
-        "| parameter | kind | unit | valid range | meaning |",
-        "|---|---|---|---|---|",
+        "A value outside the valid range is always an error. A value inside it but outside the",
+        "plausible range (a real city's values) is most likely a slip of unit or a typo (0.35 for",
+        "0.035, a monthly base, an amount in 万元): the load stops with a message naming the likely",
+        "slip, unless the parameter is listed under `accept_unusual: [path, ...]` at the top of",
+        "`assumptions.yaml` (say why in a comment) or given as `--accept-unusual PATH`. Cross-checks",
+        "of the base year (`actuarial/params/plausibility.py`) are accepted the same way: "
+        + ", ".join(f"`{k}` ({v})" for k, v in CROSS_CHECKS.items()) + ", and the opening balances",
+        "(`employee.opening_balance`, `resident.opening_balance`: -12 to 72 months of spending;",
+        "`employee.personal_accounts.opening_balance`: 0 to 6 years of credits).",
+        "",
+        "| parameter | kind | unit | valid range | plausible range | meaning |",
+        "|---|---|---|---|---|---|",
     ]
 
     def walk(model_cls, prefix):
@@ -38,14 +49,16 @@ def parameter_reference() -> str:
                 kind = {Dated: "dated", Scalar: "scalar", AR1: "AR(1): sigma"}[ann]
                 if info.default is None:
                     kind += ", optional"
-                lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {sp.description} |")
+                plo, phi = sp.plausible_range
+                lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {plo:g} to {phi:g} "
+                             f"| {sp.description} |")
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, path + ".")
             elif path.endswith("groups"):
                 for gname, ginfo in RetirementGroup.model_fields.items():
-                    lines.append(f"| `{path}.<name>.{gname}` | setting | | | {ginfo.description or ''} |")
+                    lines.append(f"| `{path}.<name>.{gname}` | setting | | | | {ginfo.description or ''} |")
             elif info.description:
-                lines.append(f"| `{path}` | setting | | | {info.description} |")
+                lines.append(f"| `{path}` | setting | | | | {info.description} |")
 
     walk(AssumptionFile, "")
     lines.append("")

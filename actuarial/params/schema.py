@@ -32,12 +32,22 @@ ASSUMPTION_FILE = "assumptions.yaml"
 
 @dataclass(frozen=True)
 class Spec:
-    """What a parameter means and which values it may take."""
+    """What a parameter means and which values it may take.
+
+    ``lo``..``hi`` is the valid range (outside it the value is impossible: always an error);
+    ``plausible`` (default: the valid range) is the range a real city's value falls in.
+    Outside it the value is most likely a slip of unit or a typo, and the load stops unless
+    the field is accepted as unusual (``accept_unusual`` in the file, ``--accept-unusual``)."""
 
     unit: str
     lo: float
     hi: float
     description: str
+    plausible: tuple[float, float] | None = None
+
+    @property
+    def plausible_range(self) -> tuple[float, float]:
+        return self.plausible if self.plausible is not None else (self.lo, self.hi)
 
     def check(self, value: float) -> str | None:
         """Return a message when ``value`` is outside [lo, hi], else None."""
@@ -49,13 +59,52 @@ class Spec:
         if self.unit.startswith("fraction") and 1 < value <= 100 * self.hi:
             msg += (f"; rates are fractions, not percents: write {value / 100:g} "
                     f"for {value:g}%")
+        else:
+            hint = self.suggest(value)
+            if hint:
+                msg += f"; {hint}"
         return msg
 
+    def check_plausible(self, value: float) -> str | None:
+        """Return a message naming the likely unit or typo when ``value`` (already inside the
+        valid range) is outside the plausible range, else None."""
+        plo, phi = self.plausible_range
+        if plo <= value <= phi:
+            return None
+        msg = f"value {value!r} is unusual: outside the plausible range {plo:g} to {phi:g} {self.unit}"
+        hint = self.suggest(value)
+        return msg + (f"; {hint}" if hint else "")
 
-def spec(unit: str, lo: float, hi: float, description: str, *, optional: bool = False) -> Any:
+    def suggest(self, value: float) -> str | None:
+        """The likely slip behind ``value``: a percent for a fraction, a misplaced decimal
+        point, a monthly amount for a yearly one, an amount in 万元 (10,000 CNY) or 亿元 for
+        CNY. The first reading that falls in the plausible range is named."""
+        plo, phi = self.plausible_range
+        u = self.unit
+        cands = []
+        if u.startswith("fraction"):
+            if abs(value) > 1:
+                cands.append((value / 100, f"rates are fractions, not percents: write {value / 100:g} for {value:g}%"))
+            cands += [(value / 10, f"did you mean {value / 10:g}? (decimal point one place off)"),
+                      (value * 10, f"did you mean {value * 10:g}? (decimal point one place off)")]
+        if u.startswith("CNY") and "per year" in u:
+            cands.append((value * 12, f"it looks like a monthly amount: a year is 12 x {value:g} = {value * 12:g} CNY"))
+        if u.startswith("CNY"):
+            cands += [(value * 1e4, f"it looks like an amount in 万元 (10,000 CNY): in CNY write {value * 1e4:g}"),
+                      (value * 1e8, f"it looks like an amount in 亿元 (100 million CNY): in CNY write {value * 1e8:g}"),
+                      (value / 100, f"it looks like an amount in 分 (fen): in CNY write {value / 100:g}")]
+        for v, text in cands:
+            if value != 0 and plo <= v <= phi:
+                return text
+        return None
+
+
+def spec(unit: str, lo: float, hi: float, description: str, *, optional: bool = False,
+         plausible: tuple[float, float] | None = None) -> Any:
     """A pydantic Field carrying a :class:`Spec` (read back by the validator and the docs);
-    ``optional`` fields default to None (left out of the file)."""
-    extra = {"json_schema_extra": {"spec": Spec(unit, lo, hi, description)}}
+    ``optional`` fields default to None (left out of the file); ``plausible`` is the range a
+    real city's value falls in (default: the valid range)."""
+    extra = {"json_schema_extra": {"spec": Spec(unit, lo, hi, description, plausible)}}
     return Field(None, **extra) if optional else Field(**extra)
 
 
@@ -141,93 +190,93 @@ class Retirement(_Strict):
     share_meeting_minimum_contribution_years: Dated = spec(
         "fraction", 0, 1,
         "share of workers reaching retirement age with enough contribution years to keep "
-        "employee-scheme benefits without paying; the rest move to the resident group")
+        "employee-scheme benefits without paying; the rest move to the resident group", plausible=(0.5, 1.0))
 
 
 class Demography(_Strict):
-    total_fertility_rate: Dated = spec("children per woman", 0.3, 8, "total fertility rate of the city")
-    sex_ratio_at_birth: Dated = spec("males per female", 0.9, 1.3, "sex ratio at birth")
+    total_fertility_rate: Dated = spec("children per woman", 0.3, 8, "total fertility rate of the city", plausible=(0.5, 3.0))
+    sex_ratio_at_birth: Dated = spec("males per female", 0.9, 1.3, "sex ratio at birth", plausible=(1.0, 1.2))
     mortality_improvement: Dated = spec(
         "fraction per year", -0.05, 0.1,
         "extra yearly fall in every death rate, applied on top of the mortality table "
-        "(0 when the table already carries the improvement)")
+        "(0 when the table already carries the improvement)", plausible=(-0.01, 0.04))
     retirement: Retirement
 
 
 class PersonalAccounts(_Strict):
     reform_year: Scalar = spec(
         "year", 1998, 2100,
-        "first calendar year under the outpatient mutual-aid reform (门诊共济) crediting rules")
+        "first calendar year under the outpatient mutual-aid reform (门诊共济) crediting rules", plausible=(2015, 2035))
     employee_contribution_to_account: Dated = spec(
         "fraction", 0, 1, "share of the employee's own contribution credited to the personal account")
     employer_share_to_account_before_reform: Dated = spec(
         "fraction", 0, 1,
-        "share of the employer contribution credited to active members' accounts before the reform")
+        "share of the employer contribution credited to active members' accounts before the reform", plausible=(0.0, 0.5))
     retiree_credit_before_reform: Dated = spec(
-        "CNY per retiree per year", 0, 1e5, "credit paid from the pooled fund into each retiree's account before the reform")
+        "CNY per retiree per year", 0, 1e5, "credit paid from the pooled fund into each retiree's account before the reform", plausible=(0, 10000))
     retiree_credit_after_reform: Dated = spec(
-        "CNY per retiree per year", 0, 1e5, "credit paid from the pooled fund into each retiree's account from the reform year")
+        "CNY per retiree per year", 0, 1e5, "credit paid from the pooled fund into each retiree's account from the reform year", plausible=(0, 10000))
     spending_rate: Dated = spec(
         "fraction per year", 0, 1,
-        "share of the money available in personal accounts (opening balance plus credits) spent in the year")
+        "share of the money available in personal accounts (opening balance plus credits) spent in the year", plausible=(0.05, 0.95))
     opening_balance: Scalar = spec("CNY", 0, 1e13, "personal-account balances at 1 January of the base year")
 
 
 class Employee(_Strict):
     contribution_base: Scalar = spec(
         "CNY per active member per year", 1e3, 1e7,
-        "average contribution base of active members in the base year; later years grow with wage_growth")
-    employer_rate: Dated = spec("fraction", 0, 0.3, "employer contribution rate on the contribution base")
-    employee_rate: Dated = spec("fraction", 0, 0.1, "employee contribution rate on the contribution base")
-    collection_rate: Dated = spec("fraction", 0.3, 1, "share of contributions due that is collected")
+        "average contribution base of active members in the base year; later years grow with wage_growth", plausible=(15000, 500000))
+    employer_rate: Dated = spec("fraction", 0, 0.3, "employer contribution rate on the contribution base", plausible=(0.02, 0.13))
+    employee_rate: Dated = spec("fraction", 0, 0.1, "employee contribution rate on the contribution base", plausible=(0.005, 0.04))
+    collection_rate: Dated = spec("fraction", 0.3, 1, "share of contributions due that is collected", plausible=(0.8, 1.0))
     opening_balance: Scalar = spec("CNY", -1e13, 1e13, "pooled-fund balance at 1 January of the base year")
     personal_accounts: PersonalAccounts
     flexible_worker_share: Scalar | None = spec(
         "fraction", 0, 1,
         "optional: share of contributions paid by flexible workers (who pay both parts); only "
-        "splits the budget table's income by source", optional=True)
+        "splits the budget table's income by source", optional=True, plausible=(0.0, 0.6))
     contribution_base_factor: Dated | None = spec(
         "1", 0.2, 3,
         "optional: multiplier on the average contribution base (e.g. from a change of the base "
-        "floor or ceiling); 1 when absent", optional=True)
+        "floor or ceiling); 1 when absent", optional=True, plausible=(0.6, 1.6))
 
 
 class Resident(_Strict):
-    premium: Dated = spec("CNY per enrolled person per year", 0, 1e5, "individual premium")
-    subsidy: Dated = spec("CNY per enrolled person per year", 0, 1e5, "fiscal subsidy (all levels of government)")
-    collection_rate: Dated = spec("fraction", 0.3, 1, "share of premium and subsidy due that is collected")
+    premium: Dated = spec("CNY per enrolled person per year", 0, 1e5, "individual premium", plausible=(100, 2000))
+    subsidy: Dated = spec("CNY per enrolled person per year", 0, 1e5, "fiscal subsidy (all levels of government)", plausible=(200, 3000))
+    collection_rate: Dated = spec("fraction", 0.3, 1, "share of premium and subsidy due that is collected", plausible=(0.8, 1.0))
     enrolment_rate: Dated = spec(
-        "fraction", 0, 1, "share of the resident group (everyone outside the employee scheme) aged 1+ enrolled in the resident scheme")
+        "fraction", 0, 1, "share of the resident group (everyone outside the employee scheme) aged 1+ enrolled in the resident scheme", plausible=(0.5, 1.0))
     newborn_enrolment_rate: Dated = spec(
-        "fraction", 0, 1, "share of children aged 0 in the resident group enrolled in the resident scheme")
+        "fraction", 0, 1, "share of children aged 0 in the resident group enrolled in the resident scheme", plausible=(0.3, 1.0))
     critical_illness_transfer: Dated = spec(
-        "CNY per enrolled person per year", 0, 1e4, "per-capita transfer buying critical-illness insurance (大病保险)")
+        "CNY per enrolled person per year", 0, 1e4, "per-capita transfer buying critical-illness insurance (大病保险)", plausible=(10, 400))
     opening_balance: Scalar = spec("CNY", -1e13, 1e13, "fund balance at 1 January of the base year")
     enrolment_premium_elasticity: Scalar | None = spec(
         "1", -3, 0,
         "optional: elasticity of the enrolment rate to the premium, used by premium levers "
-        "(rate x (new premium / old premium)^elasticity)", optional=True)
+        "(rate x (new premium / old premium)^elasticity)", optional=True, plausible=(-1.0, 0.0))
 
 
 class FundShare(_Strict):
-    employee_inpatient: Dated = spec("fraction", 0, 1, "share of employee inpatient claim cost paid by the pooled fund")
-    employee_outpatient: Dated = spec("fraction", 0, 1, "share of employee outpatient claim cost paid by the pooled fund")
-    resident_inpatient: Dated = spec("fraction", 0, 1, "share of resident inpatient claim cost paid by the fund")
-    resident_outpatient: Dated = spec("fraction", 0, 1, "share of resident outpatient claim cost paid by the fund")
+    employee_inpatient: Dated = spec("fraction", 0, 1, "share of employee inpatient claim cost paid by the pooled fund", plausible=(0.5, 0.95))
+    employee_outpatient: Dated = spec("fraction", 0, 1, "share of employee outpatient claim cost paid by the pooled fund", plausible=(0.2, 0.9))
+    resident_inpatient: Dated = spec("fraction", 0, 1, "share of resident inpatient claim cost paid by the fund", plausible=(0.4, 0.9))
+    resident_outpatient: Dated = spec("fraction", 0, 1, "share of resident outpatient claim cost paid by the fund", plausible=(0.2, 0.9))
 
 
 class Costs(_Strict):
-    medical_inflation: Dated = spec("fraction per year", -0.2, 0.5, "growth of the price of care per unit of use")
-    utilisation_growth: Dated = spec("fraction per year", -0.5, 0.5, "growth of use of care per person at a given age and sex")
+    medical_inflation: Dated = spec("fraction per year", -0.2, 0.5, "growth of the price of care per unit of use", plausible=(-0.05, 0.15))
+    utilisation_growth: Dated = spec("fraction per year", -0.5, 0.5, "growth of use of care per person at a given age and sex", plausible=(-0.05, 0.1))
     policy_effect: Dated = spec(
         "fraction per year", -0.5, 0.5,
-        "extra growth (negative: savings) from policy, e.g. payment reform; 0 in a baseline")
+        "extra growth (negative: savings) from policy, e.g. payment reform; 0 in a baseline", plausible=(-0.1, 0.05))
     fund_share: FundShare
 
 
 class Economy(_Strict):
-    wage_growth: Dated = spec("fraction per year", -0.3, 0.5, "growth of the average contribution base")
-    interest_rate: Dated = spec("fraction per year", -0.05, 0.2, "interest credited on fund balances")
+    wage_growth: Dated = spec("fraction per year", -0.3, 0.5, "growth of the average contribution base", plausible=(-0.05, 0.15))
+    interest_rate: Dated = spec("fraction per year", -0.05, 0.2, "interest credited on fund balances", plausible=(0.0, 0.06))
     interest_on: Literal["opening", "mean"] = Field(
         "opening", description="interest on the opening balance, or on the mean of opening and closing (opening + half the year's net flow)")
 
@@ -275,17 +324,21 @@ class Correlation(_Strict):
 class Uncertainty(_Strict):
     cost_history: str | None = Field(None, description="table of past cost growth: year, medical_inflation, utilisation_growth, shock_year")
     mortality_history: str | None = Field(None, description="table of past death rates: time, sex, age, mx")
-    medical_inflation: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of medical inflation")
-    utilisation_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of utilisation growth")
-    wage_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of wage growth")
-    interest_rate: AR1 = spec("fraction per year", 0, 0.1, "AR(1) deviation of the interest rate")
-    enrolment: AR1 = spec("fraction", 0, 0.2, "AR(1) deviation of the resident enrolment rate (added, then kept within 0..1)")
-    employment: AR1 = spec("log multiplier", 0, 1, "AR(1) deviation of log employment entry and exit rates (entries x e^dev, exits x e^-dev)")
+    medical_inflation: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of medical inflation", plausible=(0, 0.06))
+    utilisation_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of utilisation growth", plausible=(0, 0.06))
+    wage_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of wage growth", plausible=(0, 0.06))
+    interest_rate: AR1 = spec("fraction per year", 0, 0.1, "AR(1) deviation of the interest rate", plausible=(0, 0.02))
+    enrolment: AR1 = spec("fraction", 0, 0.2, "AR(1) deviation of the resident enrolment rate (added, then kept within 0..1)", plausible=(0, 0.05))
+    employment: AR1 = spec("log multiplier", 0, 1, "AR(1) deviation of log employment entry and exit rates (entries x e^dev, exits x e^-dev)", plausible=(0, 0.3))
     mortality: LeeCarterSpec
     correlation: Correlation
 
 
 class AssumptionFile(_Strict):
+    accept_unusual: list[str] = Field(
+        default_factory=list,
+        description="parameters (dotted paths, e.g. costs.medical_inflation) or cross-checks whose unusual "
+                    "value is confirmed as intended; say why in a comment")
     name: str
     title: str
     description: str

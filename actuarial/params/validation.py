@@ -144,3 +144,69 @@ def format_pydantic(err: ValidationError, file: Path) -> AssumptionError:
     shown = value if not isinstance(value, (dict, list)) else type(value).__name__
     return AssumptionError(f"{first['msg']} (got {shown!r})", file=file, field=loc)
 
+
+
+# --------------------------------------------------------------------------------------------
+# Plausibility: valid but unusual values stop the load unless accepted.
+# --------------------------------------------------------------------------------------------
+
+CROSS_CHECKS = {
+    "tables.population": "size of the city's population and the share insured",
+    "income_vs_spending.employee": "base-year employee income (base x rate x members) against its spending",
+    "income_vs_spending.resident": "base-year resident income ((premium + subsidy) x enrolled) against its spending",
+}
+
+
+def spec_paths(model_cls=None, prefix: str = "") -> dict[str, Spec]:
+    """Every parameter path the schema defines (present in a file or not) and its Spec."""
+    model_cls = model_cls or AssumptionFile
+    out = {}
+    for name, info in model_cls.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "spec" in extra:
+            out[prefix + name] = extra["spec"]
+            continue
+        ann = info.annotation
+        inner = [t for t in getattr(ann, "__args__", ()) if isinstance(t, type) and issubclass(t, BaseModel)]
+        cls = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else (inner[0] if inner else None)
+        if cls is not None:
+            out.update(spec_paths(cls, f"{prefix}{name}."))
+    return out
+
+
+def check_accept_list(cfg: AssumptionFile, file: Path, extra=()) -> set[str]:
+    """The fields accepted as unusual (the file's ``accept_unusual`` and ``extra`` from the
+    command line); an entry that names no parameter or cross-check is an error (a misspelt
+    entry would otherwise silently accept nothing)."""
+    known = set(spec_paths()) | set(CROSS_CHECKS)
+    accept = list(cfg.accept_unusual) + list(extra)
+    for item in accept:
+        if item not in known:
+            near = sorted(k for k in known if k.split(".")[-1] == str(item).split(".")[-1])
+            raise AssumptionError(
+                f"'{item}' names no parameter or cross-check", file=file, field="accept_unusual",
+                expected=(f"a dotted path such as {near[0]}" if near else
+                          "a dotted parameter path (docs/assumption-reference.md) or one of " + ", ".join(CROSS_CHECKS)))
+    return set(accept)
+
+
+def unusual(message: str, *, file: Path, field: str, accept_as: str) -> AssumptionError:
+    """The error for an implausible value, saying how to confirm it."""
+    return AssumptionError(
+        f"{message}; if it is right, list {accept_as} under accept_unusual in assumptions.yaml "
+        f"(or pass --accept-unusual {accept_as})", file=file, field=field)
+
+
+def check_plausible(cfg: AssumptionFile, file: Path, accept: set[str]) -> None:
+    """Stop at the first value outside its parameter's plausible range (see
+    :meth:`Spec.check_plausible`) whose parameter is not in ``accept``."""
+    for path, sp, param in walk_specs(cfg):
+        if path in accept or isinstance(param, AR1) and param.sigma is None:
+            continue
+        items = ([("sigma", param.sigma)] if isinstance(param, AR1) else
+                 [("value", param.value)] if isinstance(param, Scalar) else
+                 [(f"values.{y}", v) for y, v in param.values.items()])
+        for where, v in items:
+            msg = sp.check_plausible(float(v))
+            if msg:
+                raise unusual(msg, file=file, field=f"{path}.{where}", accept_as=path)

@@ -1,8 +1,14 @@
-"""Exports that a crash cannot leave half-written: each file is written to a temporary file
-in the same folder and moved into place with an atomic rename."""
+"""Exports that a crash cannot leave half-written.
+
+Each file is written to a temporary file in the same folder and moved into place with an
+atomic rename (:func:`atomic_path`); a run's whole set of outputs is written into a temporary
+folder renamed at the end (:class:`RunFolder`). Temporary files and folders carry the id of
+the process that made them, and the next write removes those whose process is gone (a run
+killed with SIGKILL cannot clean up after itself)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from contextlib import contextmanager
@@ -18,7 +24,11 @@ def atomic_path(path):
     remove it and leave any existing ``path`` untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)        # left by a killed write
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -45,4 +55,149 @@ def write_csv(df: pd.DataFrame, path, **kwargs) -> Path:
     """Write a table as CSV, atomically. Returns the path."""
     with atomic_path(path) as tmp:
         df.to_csv(tmp, **kwargs)
+    return Path(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Run folders: a whole set of outputs appears at once, or not at all.
+# --------------------------------------------------------------------------------------------
+
+TMP_MARK = ".actuarial-tmp-"       # .<target name>.actuarial-tmp-<pid>-<random>: a run in progress
+OLD_MARK = ".actuarial-old-"       # the folder a --force run is replacing, while it swaps
+MANIFEST = "run.yaml"              # written last into every run folder
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def clean_leftovers(parent) -> list[Path]:
+    """Remove the temporary folders that killed runs left in ``parent`` (those whose process is
+    gone). Returns what was removed."""
+    import shutil
+
+    parent = Path(parent)
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for p in parent.iterdir():
+        for mark in (TMP_MARK, OLD_MARK):
+            if p.name.startswith(".") and mark in p.name and p.is_dir():
+                try:
+                    pid = int(p.name.split(mark, 1)[1].split("-", 1)[0])
+                except ValueError:
+                    continue
+                if pid != os.getpid() and not _pid_alive(pid):
+                    shutil.rmtree(p, ignore_errors=True)
+                    removed.append(p)
+    return removed
+
+
+RUN_FILES = ("summary.csv", "alerts.csv", MANIFEST)
+
+
+def is_run_folder(folder) -> bool:
+    """True when ``folder`` holds a run's outputs (a ``run.yaml``, or only files a run writes):
+    the only kind of folder ``--force`` may replace."""
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():
+        return True
+    return all(p.is_file() and (p.name in RUN_FILES or p.suffix == ".nc") for p in folder.iterdir())
+
+
+class RunFolder:
+    """Write a run's outputs into a temporary folder beside ``target`` and rename it to
+    ``target`` at the end (:meth:`commit`), so that a crash or a kill never leaves a mixed or
+    half-written set: ``target`` either does not exist, or holds a previous complete run, or
+    holds this one complete.
+
+    :meth:`prepare` does every check before anything is computed: ``target`` must not be a
+    file; an existing non-empty ``target`` is replaced only with ``force`` (it is swapped out
+    and removed after the new folder is in place); the parent must be writable (the temporary
+    folder is created there at once). A folder that holds anything but a run's outputs is never
+    replaced. Leftovers of killed runs in the parent are removed.
+    Raises :class:`~actuarial.errors.OutputError` with the path and the fix."""
+
+    def __init__(self, target, force: bool = False):
+        self.target = Path(target)
+        self.force = force
+        self.tmp: Path | None = None
+        self.cleaned: list[Path] = []
+
+    def prepare(self) -> "RunFolder":
+        from ..errors import OutputError
+
+        t = self.target
+        if t.exists() and not t.is_dir():
+            raise OutputError(f"{t}: output folder is a file; expected a folder (or a new name) for --out")
+        if t.is_dir() and any(t.iterdir()):
+            if not is_run_folder(t):
+                raise OutputError(f"{t}: output folder holds files that are not a run's outputs; expected a new "
+                                  f"or empty folder for --out (--force replaces only a previous run's folder)")
+            if not self.force:
+                raise OutputError(f"{t}: output folder holds a previous run; expected a new or empty --out folder, "
+                                  f"or --force to replace that run")
+        parent = t.parent if str(t.parent) else Path(".")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise OutputError(f"{parent}: a file stands where the output folder's parent should be; "
+                              f"expected a folder") from None
+        except OSError as exc:
+            raise OutputError(f"{parent}: cannot create the output folder's parent ({exc.strerror or exc}); "
+                              f"choose a writable place with --out") from None
+        self.cleaned = clean_leftovers(parent)
+        try:
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{t.name}{TMP_MARK}{os.getpid()}-", dir=parent))
+        except OSError as exc:
+            raise OutputError(f"{parent}: cannot write there ({exc.strerror or exc}); choose a writable "
+                              f"folder with --out") from None
+        return self
+
+    def path(self, name: str) -> Path:
+        """Where to write file ``name`` of the run (inside the temporary folder)."""
+        return self.tmp / name
+
+    def commit(self) -> Path:
+        """Give the temporary folder normal rights and rename it to the target."""
+        import shutil
+
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)   # mkdtemp makes the folder private
+        old = None
+        if self.target.is_dir():
+            if any(self.target.iterdir()):
+                old = self.target.parent / f".{self.target.name}{OLD_MARK}{os.getpid()}"
+                os.replace(self.target, old)
+            else:
+                self.target.rmdir()
+        os.replace(self.tmp, self.target)
+        self.tmp = None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.target
+
+    def discard(self) -> None:
+        """Remove the temporary folder (after a failure)."""
+        import shutil
+
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+
+def write_manifest(path, info: dict) -> Path:
+    """Write the run's record (``run.yaml``): command, seed, draws, horizon, assumption hash,
+    package version, files."""
+    import yaml
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(yaml.safe_dump(info, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return Path(path)

@@ -4,6 +4,10 @@ Run from the repository root:
 
     python assumptions/example-city/build.py            # rewrite the tables and assumptions.yaml
     python assumptions/example-city/build.py --check    # fail if the committed files differ
+    python build.py --out DIR                           # build into DIR instead (e.g. from a copy)
+
+Writing in place is refused when this file is not the package's own example folder (a copy
+made to edit an assumption set would be overwritten), unless ``--here`` is given.
 
 Every number written is derived here from ``sources/`` (UN WPP, see sources/README.md) and the
 calibration targets below (see README.md beside this file for where each comes from). The
@@ -30,6 +34,9 @@ from actuarial import demography, lifetable, load_assumptions  # noqa: E402
 from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
 from actuarial.projection import realise, resolve_inputs, run_population  # noqa: E402
 from actuarial.uncertainty import zero_deviations  # noqa: E402
+from actuarial.params.validation import CROSS_CHECKS, spec_paths  # noqa: E402
+
+_EVERY_CHECK = set(spec_paths()) | set(CROSS_CHECKS)
 
 SOURCES = HERE / "sources"
 BASE_YEAR = 2024
@@ -455,8 +462,9 @@ def build(folder: Path) -> dict:
     write_tables(folder, population, active_level, {s: 1.0 for s in STATUSES})
     write_yaml(folder, values)
 
-    # pass 1: member-years of the base year from the engine
-    a = load_assumptions(folder)
+    # pass 1: member-years of the base year from the engine (money levels are placeholders
+    # here, so the plausibility checks are switched off for this pass only)
+    a = load_assumptions(folder, accept_unusual=_EVERY_CHECK)
     inp = resolve_inputs(a, np.array([BASE_YEAR]))
     real = realise(inp, zero_deviations(1, 1), None)
     pop = run_population(inp, real)["population"][0]
@@ -507,14 +515,43 @@ def build(folder: Path) -> dict:
     return values
 
 
+def is_package_example() -> bool:
+    """True when this file sits in the example folder of the actuarial package it imports
+    (a repository checkout), not in a copy made elsewhere."""
+    import actuarial
+
+    own = Path(actuarial.__file__).resolve().parents[1] / "assumptions" / "example-city"
+    return own == HERE and (HERE.parents[1] / "actuarial" / "__init__.py").is_file()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
+    parser.add_argument("--out", help="build into this folder instead of the one holding build.py")
+    parser.add_argument("--here", action="store_true",
+                        help="overwrite the files beside build.py even when it is not the package's example folder")
     args = parser.parse_args(argv)
     files = ["assumptions.yaml", "population.csv", "mortality.csv", "fertility_pattern.csv",
              "transitions.csv", "migration.csv", "claim_costs.csv", "cost_history.csv",
              "mortality_history.csv", "monthly_operations.csv", "fund_history.csv"]
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            print(f"error: --out {out} is a file; expected a folder", file=sys.stderr)
+            return 2
+        out.mkdir(parents=True, exist_ok=True)
+        if (out / "population.csv").exists() and not args.here:
+            print(f"error: {out} already holds an assumption set; expected a new folder (or --here to overwrite it)",
+                  file=sys.stderr)
+            return 2
+        build(out)
+        print(f"wrote {', '.join(files)} in {out}")
+        return 0
     if not args.check:
+        if not (is_package_example() or args.here):
+            print(f"error: {HERE} is not the package's own example folder (a copy?): building here would "
+                  f"overwrite its files; expected --out DIR, or --here to overwrite them", file=sys.stderr)
+            return 2
         build(HERE)
         print(f"wrote {', '.join(files)} in {HERE}")
         return 0
