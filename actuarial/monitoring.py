@@ -17,13 +17,14 @@ one abnormal month does not bend the next months' ranges (and is not followed by
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import AssumptionError
+from .errors import AssumptionError, one_line, read_text
 
 INDICATORS = {
     "outpatient_visits": "visits per month",
@@ -42,12 +43,26 @@ def load_monthly(path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise AssumptionError("monthly table not found", file=path)
-    df = pd.read_csv(path, dtype={"month": str})
+    text = read_text(path, AssumptionError, "monthly table")   # UTF-8, UTF-8 with BOM or GBK
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype={"month": str})
+    except Exception as exc:  # pandas raises many types for a malformed file
+        raise AssumptionError(f"cannot be read as CSV: {one_line(exc)}", file=path) from None
+    df.columns = [str(c).strip() for c in df.columns]
     if "month" not in df.columns:
         raise AssumptionError("missing column 'month'", file=path, expected="months as YYYY-MM")
+    for col in df.columns:
+        if col in INDICATORS and not pd.api.types.is_numeric_dtype(df[col]):
+            bad = pd.to_numeric(df[col], errors="coerce").isna()
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise AssumptionError(f"row {i + 2}: value {df[col].iloc[i]!r} is not a number", file=path, field=col,
+                                  expected=f"{INDICATORS[col]} (a positive number)")
+    if df["month"].isna().any():
+        i = int(np.flatnonzero(df["month"].isna().to_numpy())[0])
+        raise AssumptionError(f"row {i + 2}: month is blank", file=path, field="month", expected="YYYY-MM")
     try:
-        df["month"] = pd.PeriodIndex(df["month"], freq="M")
-    except (ValueError, TypeError) as exc:
+        df["month"] = pd.PeriodIndex(df["month"].astype(str).str.strip(), freq="M")
+    except (ValueError, TypeError, OverflowError) as exc:
         raise AssumptionError(f"a month is not YYYY-MM ({exc})", file=path, field="month") from None
     groups = [c for c in df.columns if c != "month" and not pd.api.types.is_numeric_dtype(df[c])]
     values = [c for c in df.columns if c not in groups and c != "month"]
@@ -55,8 +70,14 @@ def load_monthly(path) -> pd.DataFrame:
     if unknown:
         raise AssumptionError(f"unknown indicator column(s) {unknown}", file=path,
                               expected=f"some of {list(INDICATORS)}")
+    for col in groups:
+        if df[col].isna().any():
+            i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
+            raise AssumptionError(f"row {i + 2}: group name is blank", file=path, field=col,
+                                  expected="a name on every row (a blank row would be dropped)")
     for col in values:
-        bad = ~(pd.to_numeric(df[col], errors="coerce") > 0)
+        num = pd.to_numeric(df[col], errors="coerce")
+        bad = ~(num > 0) | ~np.isfinite(num.astype(float))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise AssumptionError(f"row {i + 2}: value {df[col].iloc[i]!r} is not a positive number",
@@ -64,7 +85,7 @@ def load_monthly(path) -> pd.DataFrame:
     for key, part in (df.groupby(groups) if groups else [((), df)]):
         months = part["month"].sort_values()
         if len(months) > 1 and not (np.diff(months.astype("int64").to_numpy()) == 1).all():
-            raise AssumptionError(f"months are not consecutive for {dict(zip(groups, np.atleast_1d(key)))}",
+            raise AssumptionError(f"months are not consecutive for {{g: str(v) for g, v in zip(groups, np.atleast_1d(key))}}",
                                   file=path, field="month")
     df.attrs["groups"] = groups
     return df.sort_values(groups + ["month"]).reset_index(drop=True)
@@ -108,16 +129,44 @@ def _one_series(y: np.ndarray, train: int, coverage: float):
     return mean, lo, hi, flagged
 
 
+TRAINING_SHOCK_Z = 6.0   # robust z-score of a year-over-year change that marks a shock
+
+
+def training_shocks(y: np.ndarray, train: int, threshold: float = TRAINING_SHOCK_Z) -> list[tuple[int, float]]:
+    """Year-over-year changes inside the training window that are shocks, not noise: the
+    index ``k`` of each change ``d_k = log y_{k+12} - log y_k`` whose robust z-score
+    ``|d_k - median d| / (1.4826 MAD)`` exceeds ``threshold`` (6: about one chance in 10^9 for
+    a normal change), with the z-score. A shock fitted through would widen every later range
+    and move the mean growth, so that later anomalies of its size go unflagged."""
+    d = y[12:train] - y[:train - 12]
+    if d.size < 3:
+        return []
+    med = float(np.median(d))
+    mad = 1.4826 * float(np.median(np.abs(d - med)))
+    if not mad > 0:
+        return []
+    z = np.abs(d - med) / mad
+    return [(int(k), float(z[k])) for k in np.flatnonzero(z > threshold)]
+
+
 def monitor(table: pd.DataFrame, *, indicators=None, train_months: int = 36,
-            coverage: float = 0.999) -> pd.DataFrame:
+            coverage: float = 0.999, on_training_shock: str = "refuse") -> pd.DataFrame:
     """Judge every month after the first ``train_months`` of each series.
+
+    A shock inside the training window (see :func:`training_shocks`) would be absorbed into
+    the model; by default (``on_training_shock="refuse"``) it raises an
+    :class:`~actuarial.errors.AssumptionError` naming the group, indicator and months, so that
+    the window can start after it; ``"ignore"`` fits through it on purpose.
 
     Returns a tidy table: the group columns, ``indicator``, ``month``, ``observed``,
     ``expected``, ``lower``, ``upper`` (the ``coverage`` prediction interval), ``flagged``,
     ``deviation`` (observed / expected - 1) and ``yoy_growth`` (on the same month a year before).
     """
     if not 0 < coverage < 1:
-        raise ValueError(f"coverage must be between 0 and 1 (got {coverage})")
+        raise AssumptionError(f"coverage must be between 0 and 1 (got {coverage!r})", field="coverage")
+    if on_training_shock not in ("refuse", "ignore"):
+        raise AssumptionError(f"on_training_shock={on_training_shock!r}", field="on_training_shock",
+                              expected="'refuse' or 'ignore'")
     groups = table.attrs.get("groups", [c for c in table.columns
                                         if c != "month" and not pd.api.types.is_numeric_dtype(table[c])])
     indicators = [c for c in (indicators or INDICATORS) if c in table.columns]
@@ -126,10 +175,21 @@ def monitor(table: pd.DataFrame, *, indicators=None, train_months: int = 36,
         part = part.sort_values("month")
         if len(part) < train_months + 1 or train_months < MIN_TRAIN:
             raise AssumptionError(
-                f"{len(part)} months for {dict(zip(groups, np.atleast_1d(key)))} with train_months={train_months}",
+                f"{len(part)} months for {{g: str(v) for g, v in zip(groups, np.atleast_1d(key))}} with train_months={train_months}",
                 field="month", expected=f"a training window of at least {MIN_TRAIN} months and at least one month after it")
         for ind in indicators:
             values = part[ind].to_numpy(dtype=float)
+            shocks = training_shocks(np.log(values), train_months) if on_training_shock == "refuse" else []
+            if shocks:
+                k, z = shocks[0]
+                m = part["month"].to_numpy()
+                where = {g: str(v) for g, v in zip(groups, np.atleast_1d(key))}
+                raise AssumptionError(
+                    f"{' '.join(where.values()) or 'the series'}: the change from {m[k]} to {m[k + 12]} inside the "
+                    f"{train_months}-month training window is a shock (robust z {z:.1f}); fitted through, it would "
+                    f"hide later anomalies", field=ind,
+                    expected="a training window without shocks (drop the months before it), or "
+                             "on_training_shock='ignore' to fit through it on purpose")
             mean, lo, hi, flagged = _one_series(np.log(values), train_months, coverage)
             months = part["month"].to_numpy()[train_months:]
             obs = values[train_months:]

@@ -4,6 +4,7 @@ naming the file, the row, the column and what was expected."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +13,26 @@ import pandas as pd
 import xarray as xr
 
 from ..dims import AGES, CATEGORIES, SEXES, STATUSES
-from ..errors import AssumptionError
+from ..errors import AssumptionError, one_line, read_text
 
 def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None) -> pd.DataFrame:
     """Read a CSV and check it has the named columns and no others; ``columns`` maps name ->
     kind ('str', 'int', 'float'). ``optional`` columns may be absent, and their cells blank
-    (read as NaN)."""
+    (read as NaN). The file may be UTF-8, UTF-8 with a byte-order mark or GBK (detected);
+    anything else is refused with a message saying how to save it."""
     optional = optional or {}
     if not path.is_file():
         raise AssumptionError("table file not found", file=path)
+    text = read_text(path, AssumptionError, "table file")     # UTF-8, UTF-8 with BOM or GBK
     try:
-        df = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+        df = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
     except Exception as exc:  # pandas raises many types for a malformed file
-        raise AssumptionError(f"cannot be read as CSV: {exc}", file=path) from None
+        raise AssumptionError(f"cannot be read as CSV: {one_line(exc)}", file=path) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    dup = [c for c in df.columns if c.endswith((".1", ".2")) and c.rsplit(".", 1)[0] in df.columns]
+    if dup:
+        raise AssumptionError(f"column {dup[0].rsplit('.', 1)[0]!r} appears more than once", file=path,
+                              expected=f"columns {list(columns)}, each once")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise AssumptionError(f"missing column(s) {missing}", file=path,
@@ -48,6 +56,10 @@ def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | Non
             raise AssumptionError(f"row {i + 2}: value {raw.iloc[i]!r} is not a finite number",
                                   file=path, field=col)
         if kind == "int":
+            if (num.abs() > 1e9).any():
+                i = int(np.flatnonzero((num.abs() > 1e9).to_numpy())[0])
+                raise AssumptionError(f"row {i + 2}: value {raw.iloc[i]!r} is too large", file=path, field=col,
+                                      expected="a whole number such as an age or a year")
             if (num != np.round(num)).any():
                 i = int(np.flatnonzero((num != np.round(num)).to_numpy())[0])
                 raise AssumptionError(f"row {i + 2}: value {raw.iloc[i]!r} is not a whole number",
