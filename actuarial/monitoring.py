@@ -85,10 +85,15 @@ def load_monthly(path) -> pd.DataFrame:
     for key, part in (df.groupby(groups) if groups else [((), df)]):
         months = part["month"].sort_values()
         if len(months) > 1 and not (np.diff(months.astype("int64").to_numpy()) == 1).all():
-            raise AssumptionError(f"months are not consecutive for {{g: str(v) for g, v in zip(groups, np.atleast_1d(key))}}",
+            raise AssumptionError(f"months are not consecutive for {_where(groups, key)}",
                                   file=path, field="month")
     df.attrs["groups"] = groups
     return df.sort_values(groups + ["month"]).reset_index(drop=True)
+
+
+def _where(groups, key) -> dict:
+    """The group labels of one series, as plain strings."""
+    return {g: str(v) for g, v in zip(groups, np.atleast_1d(key))}
 
 
 def _one_series(y: np.ndarray, train: int, coverage: float):
@@ -175,7 +180,7 @@ def monitor(table: pd.DataFrame, *, indicators=None, train_months: int = 36,
         part = part.sort_values("month")
         if len(part) < train_months + 1 or train_months < MIN_TRAIN:
             raise AssumptionError(
-                f"{len(part)} months for {{g: str(v) for g, v in zip(groups, np.atleast_1d(key))}} with train_months={train_months}",
+                f"{len(part)} months for {_where(groups, key)} with train_months={train_months}",
                 field="month", expected=f"a training window of at least {MIN_TRAIN} months and at least one month after it")
         for ind in indicators:
             values = part[ind].to_numpy(dtype=float)
@@ -183,7 +188,7 @@ def monitor(table: pd.DataFrame, *, indicators=None, train_months: int = 36,
             if shocks:
                 k, z = shocks[0]
                 m = part["month"].to_numpy()
-                where = {g: str(v) for g, v in zip(groups, np.atleast_1d(key))}
+                where = _where(groups, key)
                 raise AssumptionError(
                     f"{' '.join(where.values()) or 'the series'}: the change from {m[k]} to {m[k + 12]} inside the "
                     f"{train_months}-month training window is a shock (robust z {z:.1f}); fitted through, it would "
