@@ -182,10 +182,11 @@ def check_accept_list(cfg: AssumptionFile, file: Path, extra=()) -> set[str]:
     accept = list(cfg.accept_unusual) + list(extra)
     for item in accept:
         if item not in known:
-            near = sorted(k for k in known if k.split(".")[-1] == str(item).split(".")[-1])
+            import difflib
+            near = difflib.get_close_matches(str(item), sorted(known), n=1, cutoff=0.6)
             raise AssumptionError(
                 f"'{item}' names no parameter or cross-check", file=file, field="accept_unusual",
-                expected=(f"a dotted path such as {near[0]}" if near else
+                expected=(f"a dotted path such as {near[0]} (did you mean it?)" if near else
                           "a dotted parameter path (docs/assumption-reference.md) or one of " + ", ".join(CROSS_CHECKS)))
     return set(accept)
 

@@ -30,6 +30,21 @@ import xarray as xr
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
+
+def is_package_example() -> bool:
+    """True when this file is the example folder of a checkout of the package
+    (``<root>/assumptions/example-city`` beside ``<root>/actuarial``), not a copy made to edit
+    an assumption set elsewhere (checked before anything is imported or written)."""
+    root = HERE.parents[1]
+    return HERE == root / "assumptions" / "example-city" and (root / "actuarial" / "__init__.py").is_file()
+
+
+if __name__ == "__main__" and not is_package_example() and not {"--check", "--out", "--here", "-h", "--help"} & {
+        a.split("=")[0] for a in sys.argv[1:]}:
+    print(f"error: {HERE} is not the package's own example folder (a copy?): building here would overwrite "
+          f"its files; expected --out DIR, or --here to overwrite them", file=sys.stderr)
+    raise SystemExit(2)
+
 from actuarial import demography, lifetable, load_assumptions  # noqa: E402
 from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
 from actuarial.projection import realise, resolve_inputs, run_population  # noqa: E402
@@ -513,15 +528,6 @@ def build(folder: Path) -> dict:
     write_yaml(folder, values)
     fund_history(folder).to_csv(folder / "fund_history.csv", index=False)
     return values
-
-
-def is_package_example() -> bool:
-    """True when this file sits in the example folder of the actuarial package it imports
-    (a repository checkout), not in a copy made elsewhere."""
-    import actuarial
-
-    own = Path(actuarial.__file__).resolve().parents[1] / "assumptions" / "example-city"
-    return own == HERE and (HERE.parents[1] / "actuarial" / "__init__.py").is_file()
 
 
 def main(argv=None) -> int:
