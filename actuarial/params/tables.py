@@ -41,6 +41,8 @@ def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | Non
     if extra:
         raise AssumptionError(f"unknown column(s) {extra}", file=path,
                               expected=f"columns {list(columns)}" + (f", optionally {list(optional)}" if optional else ""))
+    if df.empty:
+        raise AssumptionError("the table has no data rows", file=path, expected=f"rows of {', '.join(columns)}")
     out = pd.DataFrame(index=df.index)
     present = {**columns, **{c: k for c, k in optional.items() if c in df.columns}}
     for col, kind in present.items():
