@@ -41,10 +41,10 @@ def cmd_run(args) -> int:
 
     plan = plan_run(args)
     job, a, years, draws, seed, rules = plan["job"], plan["assumptions"], plan["years"], plan["draws"], plan["seed"], plan["rules"]
+    folder = RunFolder(plan["out"], force=args.force).prepare()
     if draws and seed is None:
         seed = secrets.randbits(32)
         print(f"no seed given: using seed {seed} (rerun with --seed {seed} to reproduce these numbers)")
-    folder = RunFolder(plan["out"], force=args.force).prepare()
     try:
         if job.scenarios:
             comparison = scenarios.compare(a, job.scenarios, years, draws=draws, seed=seed,
@@ -133,6 +133,9 @@ def plan_run(args) -> dict:
                                 + (f" (the levels of {rules_path})" if rules_path else ""))
     accept = set(args.accept_unusual or ())
     a = load_assumptions(job.assumption_path, accept_unusual=accept)
+    if draws and a.config.uncertainty is None:
+        raise UsageError(f"{a.path / 'assumptions.yaml'}: field 'uncertainty': missing, so the set cannot be run "
+                         f"with draws ({draws}); expected an uncertainty section, or a run without draws")
     for name, scenario in (job.scenarios or {}).items():
         scenarios.apply_scenario(a, scenario, years)      # a bad lever fails here, before any work
     _check_memory(draws, years, job.keep_population, job)
