@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import costs, demography, fund, lifetable, uncertainty
-from ..dims import AGES, FEMALE, STATUSES, index
+from ..dims import AGES, FEMALE, NEWBORN_STATUS, STATUSES, index
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
 from .inputs import Inputs
 
-NEWBORN_STATUS = index(STATUSES, "resident")   # births join everyone outside the employee scheme
+NEWBORN = index(STATUSES, NEWBORN_STATUS)
 OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
 
 
@@ -79,7 +79,7 @@ def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -
         demography.survive_and_age(start, real.sx[:, t], out=end)
         women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731  women of every status
         b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
-        end[:, NEWBORN_STATUS, :, 0] = b * real.birth_survival[:, t]
+        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
         died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
         born[:, t] = b
         if real.entry is None:   # no cap binds: scale the base rates step by step
