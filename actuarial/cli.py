@@ -22,7 +22,7 @@ from .policy import levers, scenarios
 from .params import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
-from .projection import project
+from .engine import project
 from .report.export import write_csv, write_netcdf
 from .report.summary import format_summary, summary_table
 
@@ -133,9 +133,10 @@ def plan_run(args) -> dict:
                                 + (f" (the levels of {rules_path})" if rules_path else ""))
     accept = set(args.accept_unusual or ())
     a = load_assumptions(job.assumption_path, accept_unusual=accept)
-    if draws and a.config.uncertainty is None:
-        raise UsageError(f"{a.path / 'assumptions.yaml'}: field 'uncertainty': missing, so the set cannot be run "
-                         f"with draws ({draws}); expected an uncertainty section, or a run without draws")
+    for region in getattr(a, "regions", (a,)):
+        if draws and region.config.uncertainty is None:
+            raise UsageError(f"{region.path / 'assumptions.yaml'}: field 'uncertainty': missing, so the set cannot be "
+                             f"run with draws ({draws}); expected an uncertainty section, or a run without draws")
     for name, scenario in (job.scenarios or {}).items():
         scenarios.apply_scenario(a, scenario, years)      # a bad lever fails here, before any work
     _check_memory(draws, years, job.keep_population, job)

@@ -21,12 +21,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .dims import MAX_HORIZON
 from .errors import JobError, read_yaml, validate_mapping
 from .policy.scenarios import Scenario
 
 
 MAX_SEED = 2**63 - 1
-MAX_YEARS = 60
+MAX_YEARS = MAX_HORIZON
 MAX_DRAWS = 1_000_000
 
 
@@ -37,7 +38,7 @@ class Job(BaseModel):
                       description="job name (letters, digits, _ . -; not starting with a dot); also the output file stem")
     description: str = ""
     assumptions: str = Field(description="assumption folder, relative to the job file")
-    years: int = Field(10, ge=0, le=MAX_YEARS, description="projection horizon after the base year")
+    years: int = Field(10, ge=0, le=MAX_HORIZON, description="projection horizon after the base year")
     outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
     draws: int | None = Field(None, ge=1, le=MAX_DRAWS, description="Monte Carlo draws; omit for the best estimate only")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="seed of the random streams (with draws; "
