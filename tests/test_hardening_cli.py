@@ -292,3 +292,20 @@ def test_a_run_killed_while_writing_leaves_no_damaged_output(tmp_path, sig):
         assert not [p for p in tmp_path.iterdir() if TMP_MARK in p.name]
         assert xr.load_dataset(out / "example-city.nc")["year"].values.tolist() == [2024, 2025]
         shutil.rmtree(out)
+
+
+def test_error_catalogue_names_every_error_type_and_is_linked():
+    import actuarial.alerts
+    import actuarial.policy.levers
+    import actuarial.policy.solvers
+    from actuarial.errors import ActuarialError
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    names = {c.__name__ for c in subclasses(ActuarialError)}
+    assert {"AssumptionError", "JobError", "UsageError", "OutputError", "AlertError", "ScenarioError"} <= names
+    assert [n for n in sorted(names) if f"`{n}`" not in text] == []
+    assert "docs/errors.md" in (ROOT / "README.md").read_text(encoding="utf-8")
