@@ -80,8 +80,9 @@ def load_monthly(path) -> pd.DataFrame:
         bad = ~(num > 0) | ~np.isfinite(num.astype(float))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise AssumptionError(f"row {i + 2}: value {df[col].iloc[i]!r} is not a positive number",
-                                  file=path, field=col)
+            shown = "blank (or n/a)" if pd.isna(df[col].iloc[i]) else f"{float(num.iloc[i]):g}"
+            raise AssumptionError(f"row {i + 2}: value {shown} is not a positive number",
+                                  file=path, field=col, expected=f"{INDICATORS.get(col, col)} (a positive number)")
     for key, part in (df.groupby(groups) if groups else [((), df)]):
         months = part["month"].sort_values()
         if len(months) > 1 and not (np.diff(months.astype("int64").to_numpy()) == 1).all():

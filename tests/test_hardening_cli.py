@@ -134,6 +134,7 @@ def test_draws_without_a_seed_pick_one_print_it_and_record_it(tmp_path, capsys):
     ("employee.contribution_base", 4885, "monthly amount"),
     ("resident.premium", 0.04, "万元"),
     ("employee.opening_balance", 191700, "万元"),
+    ("employee.personal_accounts.opening_balance", 121000, "万元"),
     ("resident.opening_balance", 3.397e13 / 1e4 * 100, "months"),
 ])
 def test_implausible_values_stop_the_run_naming_the_slip(copy, tmp_path, capsys, field, value, fragment):
@@ -166,6 +167,16 @@ def test_population_in_wan_ren_is_caught(copy):
     rows = [line.rsplit(",", 1) for line in lines[1:]]
     path.write_text("\n".join([lines[0]] + [f"{a},{float(b) / 1e4:.6g}" for a, b in rows]) + "\n")
     with pytest.raises(AssumptionError, match="万人"):
+        load_assumptions(copy)
+
+
+def test_monthly_claim_costs_are_named_before_the_balances(copy):
+    path = copy / "claim_costs.csv"
+    lines = path.read_text().splitlines()
+    out = [lines[0]] + [",".join(line.split(",")[:3] + [f"{float(x) / 12:.6g}" for x in line.split(",")[3:]])
+                        for line in lines[1:]]
+    path.write_text("\n".join(out) + "\n")
+    with pytest.raises(AssumptionError, match="income_vs_spending.employee.*claim costs monthly"):
         load_assumptions(copy)
 
 

@@ -8,7 +8,8 @@ directly (not from the engine), that catch a unit slip no single range can see:
                    (+ critical-illness transfer x enrolled, resident fund)
 
   plausible from -12 to 72 months (a balance in 万元 gives a few hundredths of a month);
-* the personal-account opening balance against a year of credits (0 to 6 years);
+* the personal-account opening balance against a year of credits (0 to 6 years, and not a
+  few hundredths of a year: an amount in 万元);
 * the city's size and the share insured: a total population from 100,000 to 40 million (a
   table in 万人 or thousands falls far below), active members per retiree from 0.8 to 12;
 * income against spending: ``income_employee = base x factor x (employer + employee rate) x
@@ -88,7 +89,7 @@ def _balance_message(balance: float, spending: float, what: str) -> str | None:
         return None
     msg = (f"value {balance:g} CNY is {months:.3g} months of the base year's {what} spending "
            f"(about {spending:,.0f} CNY a year), outside the plausible {lo:g} to {hi:g} months")
-    for k, unit in ((1e4, "万元 (10,000 CNY)"), (1e8, "亿元 (100 million CNY)"), (1e-2, "分 (fen)")):
+    for k, unit in ((1e4, "万元 (10,000 CNY)"), (1e8, "亿元 (100 million CNY)")):
         if 0.5 <= abs(months * k) <= hi:
             return msg + f"; it looks like an amount in {unit}: in CNY write {balance * k:g}"
     return msg
@@ -116,24 +117,6 @@ def check_cross(cfg: AssumptionFile, tables: dict, file: Path, accept: set[str])
                 raise unusual(f"{ratio:.3g} active members per retiree, outside the plausible {lo:g} to {hi:g} "
                               f"(statuses 'active' and 'retired' swapped?)", file=pop_file, field="status",
                               accept_as="tables.population")
-    for scheme, field in (("employee", "employee.opening_balance"), ("resident", "resident.opening_balance")):
-        if field in accept:
-            continue
-        balance = getattr(cfg, scheme).opening_balance.value
-        msg = _balance_message(balance, agg[f"{scheme}_spending"], f"{scheme} fund")
-        if msg:
-            raise unusual(msg, file=file, field=f"{field}.value", accept_as=field)
-    field = "employee.personal_accounts.opening_balance"
-    balance = cfg.employee.personal_accounts.opening_balance.value
-    if field not in accept and agg["account_credits"] > 0:
-        years = balance / agg["account_credits"]
-        lo, hi = ACCOUNT_YEARS
-        if not lo <= years <= hi:
-            hint = next((f"; it looks like an amount in {unit}: in CNY write {balance * k:g}"
-                         for k, unit in ((1e4, "万元 (10,000 CNY)"), (1e-2, "分 (fen)")) if 0.1 <= years * k <= hi), "")
-            raise unusual(f"value {balance:g} CNY is {years:.3g} years of the base year's credits to personal accounts "
-                          f"(about {agg['account_credits']:,.0f} CNY), outside the plausible {lo:g} to {hi:g}{hint}",
-                          file=file, field=f"{field}.value", accept_as=field)
     for scheme, culprits in (("employee", "employee.contribution_base (a monthly base?) or the claim costs"),
                              ("resident", "resident.premium and subsidy or the claim costs")):
         check = f"income_vs_spending.{scheme}"
@@ -149,3 +132,22 @@ def check_cross(cfg: AssumptionFile, tables: dict, file: Path, accept: set[str])
             raise unusual(f"base-year {scheme} income {income:,.0f} CNY is {ratio:.3g} times its spending from the "
                           f"claim-cost table ({spending:,.0f} CNY), outside the plausible {lo:g} to {hi:g}; check "
                           f"{culprits}{hint}", file=file, field=check, accept_as=check)
+    for scheme, field in (("employee", "employee.opening_balance"), ("resident", "resident.opening_balance")):
+        if field in accept:
+            continue
+        balance = getattr(cfg, scheme).opening_balance.value
+        msg = _balance_message(balance, agg[f"{scheme}_spending"], f"{scheme} fund")
+        if msg:
+            raise unusual(msg, file=file, field=f"{field}.value", accept_as=field)
+    field = "employee.personal_accounts.opening_balance"
+    balance = cfg.employee.personal_accounts.opening_balance.value
+    if field not in accept and agg["account_credits"] > 0:
+        years = balance / agg["account_credits"]
+        lo, hi = ACCOUNT_YEARS
+        if not lo <= years <= hi or 0 < years < 0.01:
+            hint = next((f"; it looks like an amount in {unit}: in CNY write {balance * k:g}"
+                         for k, unit in ((1e4, "万元 (10,000 CNY)"), (1e8, "亿元 (100 million CNY)"))
+                         if 0.1 <= years * k <= hi), "")
+            raise unusual(f"value {balance:g} CNY is {years:.3g} years of the base year's credits to personal accounts "
+                          f"(about {agg['account_credits']:,.0f} CNY), outside the plausible 0.01 to {hi:g} (or exactly 0){hint}",
+                          file=file, field=f"{field}.value", accept_as=field)
