@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AssumptionError
+from .hints import likely_slip
 
 ASSUMPTION_FILE = "assumptions.yaml"
 
@@ -76,27 +77,8 @@ class Spec:
         return msg + (f"; {hint}" if hint else "")
 
     def suggest(self, value: float) -> str | None:
-        """The likely slip behind ``value``: a percent for a fraction, a misplaced decimal
-        point, a monthly amount for a yearly one, an amount in 万元 (10,000 CNY) or 亿元 for
-        CNY. The first reading that falls in the plausible range is named."""
-        plo, phi = self.plausible_range
-        u = self.unit
-        cands = []
-        if u.startswith("fraction"):
-            if abs(value) > 1:
-                cands.append((value / 100, f"rates are fractions, not percents: write {value / 100:g} for {value:g}%"))
-            cands += [(value / 10, f"did you mean {value / 10:g}? (decimal point one place off)"),
-                      (value * 10, f"did you mean {value * 10:g}? (decimal point one place off)")]
-        if u.startswith("CNY") and "per year" in u:
-            cands.append((value * 12, f"it looks like a monthly amount: a year is 12 x {value:g} = {value * 12:g} CNY"))
-        if u.startswith("CNY"):
-            cands += [(value * 1e4, f"it looks like an amount in 万元 (10,000 CNY): in CNY write {value * 1e4:g}"),
-                      (value * 1e8, f"it looks like an amount in 亿元 (100 million CNY): in CNY write {value * 1e8:g}"),
-                      (value / 100, f"it looks like an amount in 分 (fen): in CNY write {value / 100:g}")]
-        for v, text in cands:
-            if value != 0 and plo <= v <= phi:
-                return text
-        return None
+        """The likely slip behind ``value`` (see :func:`.hints.likely_slip`)."""
+        return likely_slip(value, self.unit, self.plausible_range)
 
 
 def spec(unit: str, lo: float, hi: float, description: str, *, optional: bool = False,
