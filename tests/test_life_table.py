@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from actuarial.demography import single_year_mx
 from actuarial.lifetable import a0_andreev_kingkade, life_table, survival_ratios
-from conftest import EXAMPLE, REFERENCE
+from conftest import EXAMPLE, norway
 
 
 def test_three_age_table_by_hand():
@@ -78,7 +78,7 @@ def test_invariants_on_random_abridged_rates(m):
 
 
 def _norway_mx(year, sex):
-    df = pd.read_csv(REFERENCE / "norway_mortality.csv")
+    df = norway()
     d = df[(df.Year == year) & (df.Sex == sex)].sort_values("Age")
     m = d["Mortality"].to_numpy()[:101].copy()
     old = d[d.Age >= 100]
@@ -87,7 +87,6 @@ def _norway_mx(year, sex):
     return m
 
 
-@pytest.mark.skipif(not (REFERENCE / "norway_mortality.csv").is_file(), reason="shared reference data absent")
 @pytest.mark.parametrize("year,sex,published", [
     # Statistics Norway, life expectancy at birth 2019 (table 05375): women 84.5, men 81.2
     (2019, "Female", 84.5),

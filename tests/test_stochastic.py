@@ -26,10 +26,6 @@ def ew_male():
                         dims=("age", "year"))
 
 
-needs_reference = pytest.mark.skipif(not (REFERENCE / "EWMale_Dxt.csv").is_file(), reason="shared reference data absent")
-
-
-@needs_reference
 def test_lee_carter_identification_and_fit(ew_male):
     lc = LeeCarter().fit(ew_male)
     assert float(lc.bx.sum()) == pytest.approx(1.0, abs=1e-12)
@@ -45,7 +41,6 @@ def test_lee_carter_identification_and_fit(ew_male):
     assert float(sim["mx"].min()) > 0 and float(sim["mx"].max()) < 1
 
 
-@needs_reference
 def test_simulated_kt_percentiles_match_the_random_walk(ew_male):
     lc = LeeCarter(include_drift_uncertainty=True).fit(ew_male)
     h, draws = 10, 40_000
