@@ -178,3 +178,33 @@ def test_likelihood_fit_drives_the_random_walk(ew):
     dk = np.diff(lc.kt.values)
     assert lc.drift == pytest.approx(dk.mean()) and lc.sigma == pytest.approx(dk.std(ddof=1))
     assert lc.kt_deviation(np.ones((2, 3)), np.zeros(2)).shape == (2, 3)
+
+
+# --------------------------------------------------------------------------- engine wiring
+
+
+@pytest.mark.parametrize("settings", [{"method": "poisson"}, {"adjust": "dt"}])
+def test_engine_fits_the_chosen_lee_carter(copy, settings):
+    import actuarial
+    from actuarial.uncertainty import fit
+    from conftest import edit_yaml
+    hist = pd.read_csv(copy / "mortality_history.csv")
+    hist["exposure"] = 1e5 * np.exp(-hist["age"] / 40.0)           # person-years (synthetic)
+    hist["deaths"] = (hist["mx"] * hist["exposure"]).round()
+    hist[["time", "sex", "age", "deaths", "exposure"]].to_csv(copy / "deaths_history.csv", index=False)
+    edit_yaml(copy, lambda d: d["uncertainty"]["mortality"].update(deaths_history="deaths_history.csv", **settings))
+    a = actuarial.load_assumptions(copy)
+    lc = fit(a).lee_carter["female"]
+    assert lc.method == settings.get("method", "svd") and lc.adjust == settings.get("adjust")
+    if lc.method == "poisson":
+        assert lc.aic == pytest.approx(2 * lc.npar - 2 * lc.loglik)
+    ds = actuarial.project(a, years=3, draws=10, seed=1, sources=("mortality",))
+    assert float(ds["deaths"].sum("sex").isel(year=-1).std("draw")) > 0
+
+
+def test_likelihood_method_without_deaths_is_refused(copy):
+    import actuarial
+    from conftest import edit_yaml
+    edit_yaml(copy, lambda d: d["uncertainty"]["mortality"].update(method="poisson"))
+    with pytest.raises(AssumptionError, match="deaths_history"):
+        actuarial.load_assumptions(copy)
