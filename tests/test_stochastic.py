@@ -236,9 +236,14 @@ def test_quantiles_and_probabilities_match_direct_counts(run_small):
     assert "below 6" in p.attrs["long_name"]
 
 
-def test_probability_is_zero_or_one_when_deterministic(example_projection):
-    p = uncertainty.probability(example_projection["reserve_months"], below=6)
-    assert set(np.unique(p.values)) <= {0.0, 1.0}
+def test_probability_without_draws_is_the_indicator(example_projection):
+    # replaces a check that the values lie in {0, 1}, which held whatever was computed
+    rm = example_projection["reserve_months"]
+    p = uncertainty.probability(rm, below=6)
+    np.testing.assert_array_equal(p.values, (rm.values < 6).astype(float))
+    line = float(rm.isel(year=3, scheme=0))                   # a value exactly on the line is not below it
+    assert float(uncertainty.probability(rm, below=line).isel(year=3, scheme=0)) == 0.0
+    assert float(uncertainty.probability(rm, above=line - 1e-9).isel(year=3, scheme=0)) == 1.0
 
 
 def test_depletion_distribution_adds_up(run_small):
