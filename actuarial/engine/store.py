@@ -28,7 +28,7 @@ from ..errors import ProjectionError
 from ..params import Assumptions
 from .assembly import assemble
 from .executors import chunk_bounds, progress
-from .inputs import Inputs, resolve_inputs
+from .inputs import Inputs, check_run, flow_years, resolve_inputs
 from .kernel import run_chunk
 
 
@@ -55,8 +55,7 @@ def project_to_zarr(a: Assumptions, path, years: int = 10, *, draws: int, seed: 
                     progress_bar: bool | None = None) -> Path:
     """Project ``draws`` draws of ``a`` and store their per-draw summaries in the Zarr store
     ``path`` (one Zarr chunk per chunk of draws). Returns the path."""
-    from . import _check, flow_years
-    _check(years, chunk, draws)
+    check_run(years, chunk, draws)
     path = Path(path)
     if path.exists():
         raise ProjectionError(f"{path}: already exists; choose a new path for the store")
