@@ -252,3 +252,91 @@ def test_no_package_module_is_over_450_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450}
     assert not long, f"modules over 450 lines: {long}"
+
+
+def test_variants_priced_on_the_kept_population_equal_full_projections(example):
+    from actuarial.engine.reuse import Projector
+    proj = Projector(example, 6, draws=40, seed=11, keep_population=True)
+    money = apply_lever(example, {"lever": "resident_funding", "premium_change": 80, "from_year": 2026}, 6)
+    people = apply_lever(example, {"lever": "retirement_age", "target_ages": {"men": 65}, "from_year": 2025}, 6)
+    for variant, reused in ((money, 1), (people, 1)):
+        got = proj.project(variant)
+        want = actuarial.project(variant, 6, draws=40, seed=11)
+        assert proj.reused == reused
+        for var in ("balance", "reserve_months", "population", "income_by_source", "ledger_balance"):
+            np.testing.assert_allclose(got[var].values, want[var].values, rtol=1e-12, err_msg=var)
+        assert got.attrs["levers"] == want.attrs["levers"]
+
+
+def test_the_a0_rule_of_the_assumption_file_reaches_the_engine(copy):
+    from conftest import edit_yaml
+    base = actuarial.project(actuarial.load_assumptions(copy), years=2)
+    edit_yaml(copy, lambda d: d["demography"].update(a0_rule="half"))
+    half = actuarial.project(actuarial.load_assumptions(copy), years=2)
+    # a0 sets how long infants who die live in their first year, so it moves the share of the
+    # year's births alive at 1 January (L0 / l0) and the deaths, never the births
+    assert float(half["deaths"].isel(year=0).sum()) != pytest.approx(float(base["deaths"].isel(year=0).sum()), rel=1e-9)
+    np.testing.assert_allclose(half["births"].isel(year=0), base["births"].isel(year=0), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Scale-out: a dask cluster and per-draw summaries in Zarr give the local numbers
+# --------------------------------------------------------------------------------------------
+
+def test_a_local_dask_cluster_gives_the_local_numbers(example):
+    distributed = pytest.importorskip("distributed")
+    kw = dict(years=10, draws=2000, seed=20241122, keep_population=False, chunk=500)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = actuarial.project(example, client=client, **kw)
+    local = actuarial.project(example, **kw)
+    for var in ("balance", "reserve_months", "population_total", "ledger_balance", "depletion_year"):
+        np.testing.assert_array_equal(remote[var].values, local[var].values, err_msg=var)
+
+
+def test_per_draw_summaries_in_zarr_equal_the_projection(example, tmp_path):
+    from actuarial.engine.store import open_summary, project_to_zarr
+    store = project_to_zarr(example, tmp_path / "draws.zarr", 6, draws=45, seed=3, chunk=20)
+    assert not (tmp_path / "draws.zarr.partial").exists()
+    s = open_summary(store)
+    assert s["balance"].chunks is not None and "age" not in s.dims
+    local = actuarial.project(example, 6, draws=45, seed=3, keep_population=False)
+    for var in s.data_vars:
+        np.testing.assert_allclose(s[var].values, local[var].values, rtol=1e-12, err_msg=var)
+    q = uncertainty.quantiles(s["reserve_months"])
+    np.testing.assert_allclose(q.values, uncertainty.quantiles(local["reserve_months"]).values, rtol=1e-12)
+    with pytest.raises(actuarial.ProjectionError, match="already exists"):
+        project_to_zarr(example, store, 6, draws=5, seed=3)
+
+
+def test_the_compiled_recurrence_equals_the_numpy_steps(example):
+    """The fused kernel against the reference: the steps of actuarial.demography composed in
+    numpy, year by year, on draws with mortality and employment shocks (caps binding)."""
+    from actuarial import demography
+    from actuarial.dims import FEMALE, STATUS_INDEX
+    from actuarial.engine.kernel import NEWBORN, realise_population, run_population
+    fy = flow_years(example, 6)
+    inp = resolve_inputs(example, fy)
+    dev = uncertainty.draw_deviations(uncertainty.fit(example), 7, fy.size, 5)
+    dev["employment"] = dev["employment"] * 40          # large enough for the cap of 1 to bind
+    real = realise_population(inp, dev, uncertainty.fit(example).bx_single)
+    got = run_population(inp, real)
+    D, T = real.sx.shape[:2]
+    pop = np.empty_like(got["population"])
+    pop[:, 0] = inp.pop0
+    for t in range(T):
+        start, end = pop[:, t], pop[:, t + 1]
+        demography.survive_and_age(start, real.sx[:, t], out=end)
+        women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731
+        b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
+        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
+        deaths = demography.deaths_among(start, real.sx[:, t]) + b * (1 - real.birth_survival[:, t])
+        k = real.employment_scale[:, t, None, None]
+        demography.transitions(end, np.minimum(inp.entry * k, 1), np.minimum(inp.exit / k, 1), inp.retire[t],
+                               inp.eligible[t], inplace=True)
+        _, moved = demography.migrate(end, inp.migration, inplace=True)
+        np.testing.assert_allclose(got["births"][:, t], b, rtol=1e-13)
+        np.testing.assert_allclose(got["deaths"][:, t], deaths, rtol=1e-12)
+        np.testing.assert_allclose(got["migration"][:, t], moved, rtol=1e-12, atol=1e-9)
+    assert STATUS_INDEX["resident"] == NEWBORN
+    np.testing.assert_allclose(got["population"], pop, rtol=1e-12, atol=1e-9)

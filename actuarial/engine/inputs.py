@@ -7,14 +7,14 @@ Demography and economy are the city's; each declared scheme resolves its own par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .. import demography
 from ..costs import TREND_COMPONENTS
-from ..dims import STATUSES
+from ..dims import MAX_HORIZON, STATUSES
+from ..errors import ProjectionError
 from ..params import Assumptions
 from ..schemes import LEDGERS, SCHEMES
 
@@ -24,7 +24,8 @@ class Inputs:
     """Best-estimate arrays of one region over ``T`` flow years (stocks over ``T + 1`` dates).
 
     Demography: ``pop0`` (status, sex, age) persons at 1 January of the base year; ``mx`` (T,
-    sex, age) death rates; ``fertility`` (T, age) births per woman-year; ``srb`` (T,) males
+    sex, age) death rates; ``a0_rule`` the life-table rule for a0; ``fertility`` (T, age)
+    births per woman-year; ``srb`` (T,) males
     per female; ``entry``, ``exit`` (sex, age) yearly rates between resident and active;
     ``retire`` (T, sex, age) the retirement hazard of the step out of year t; ``eligible`` (T,)
     share of retirees meeting the contribution-years rule; ``migration`` (status, sex, age)
@@ -40,6 +41,7 @@ class Inputs:
     flow_years: np.ndarray
     pop0: np.ndarray
     mx: np.ndarray
+    a0_rule: str
     fertility: np.ndarray
     srb: np.ndarray
     entry: np.ndarray
@@ -52,14 +54,55 @@ class Inputs:
     wage_growth: np.ndarray
     interest_rate: np.ndarray
     interest_on: str
-    schemes: MappingProxyType = field(repr=False)
-    opening: MappingProxyType = field(repr=False)
+    schemes: dict = field(repr=False)     # read only, like every array here (plain dicts pickle,
+    opening: dict = field(repr=False)     # so inputs can be sent to other processes)
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
     x = np.array(x, dtype=float)
     x.setflags(write=False)
     return x
+
+
+def flow_years(a: Assumptions, years: int) -> np.ndarray:
+    """The years the engine computes: the horizon plus the one or two years that member-years
+    and next year's spending need."""
+    extra = 2 if a.config.indicators.reserve_months_denominator == "next_year" else 1
+    return a.base_year + np.arange(years + extra)
+
+
+def check_run(years, chunk, draws) -> None:
+    """A :class:`ProjectionError` for a horizon, chunk or draw count the engine cannot run."""
+    if not isinstance(years, (int, np.integer)) or isinstance(years, bool) or not 0 <= years <= MAX_HORIZON:
+        raise ProjectionError(f"years must be a whole number from 0 to {MAX_HORIZON} (got {years!r})")
+    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
+        raise ProjectionError(f"chunk must be a whole number of at least 1 (got {chunk!r})")
+    if draws is not None and (not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1):
+        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
+
+
+def population_key(a: Assumptions) -> tuple:
+    """What the population of a projection depends on: the base year, the region, the
+    demography and uncertainty sections and the tables. Two sets with the same key have the
+    same population in every draw (policy levers on money leave it unchanged)."""
+    return (a.base_year, a.region, a.config.demography.model_dump_json(),
+            a.config.uncertainty.model_dump_json() if a.config.uncertainty is not None else None, id(a.tables))
+
+
+def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
+    """The inputs of ``a``, a set with the same :func:`population_key` as the one ``like``
+    was resolved from: the demography is taken from ``like``, the money is resolved anew."""
+    years = like.flow_years
+    s = lambda path: a.series(path, years).values  # noqa: E731
+    return replace(
+        like,
+        trend_components=_frozen(np.stack([s(p) for p in TREND_COMPONENTS])),
+        wage_growth=_frozen(s("economy.wage_growth")),
+        interest_rate=_frozen(s("economy.interest_rate")),
+        interest_on=a.config.economy.interest_on,
+        schemes={sch.name: sch.resolve(a, years) for sch in SCHEMES},
+        opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
+    )
 
 
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
@@ -77,6 +120,7 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         flow_years=np.asarray(flow_years),
         pop0=_frozen(a.tables["population"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
         mx=_frozen(mx.transpose("year", "sex", "age").values),
+        a0_rule=a.config.demography.a0_rule,
         fertility=_frozen(fert.transpose("year", "age").values),
         srb=_frozen(s("demography.sex_ratio_at_birth")),
         entry=_frozen(trans["entry"].transpose("sex", "age").values),
@@ -90,6 +134,6 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         wage_growth=_frozen(s("economy.wage_growth")),
         interest_rate=_frozen(s("economy.interest_rate")),
         interest_on=a.config.economy.interest_on,
-        schemes=MappingProxyType({sch.name: MappingProxyType(sch.resolve(a, flow_years)) for sch in SCHEMES}),
-        opening=MappingProxyType({ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS}),
+        schemes={sch.name: sch.resolve(a, flow_years) for sch in SCHEMES},
+        opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
     )

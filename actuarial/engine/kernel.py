@@ -16,83 +16,77 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import costs, demography, fund, lifetable, uncertainty
-from ..dims import AGES, FEMALE, NEWBORN_STATUS, STATUSES, index
+from .. import costs, fund, lifetable, uncertainty
+from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
+from . import fused
 from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
+AGE0 = index(AGES.tolist(), 0)
 OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
 
 
 @dataclass
-class Realised:
-    """The inputs that vary by draw, for one chunk of ``D`` draws."""
+class PopulationDraws:
+    """What the population needs by draw, for one chunk of ``D`` draws."""
 
     sx: np.ndarray                  # (D, T, sex, age) survival ratios
     birth_survival: np.ndarray      # (D, T, sex)
-    employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale
-    entry: np.ndarray | None        # (D, T, sex, age) scaled and capped at 1, when a cap binds
-    exit: np.ndarray | None
-    trend: np.ndarray               # (D, T) cost trend index
-    wage_index: np.ndarray          # (D, T) wage index
-    interest_rate: np.ndarray       # (D, T)
+    employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale (each at most 1)
 
 
-def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> Realised:
-    """Apply deviations (each (D, T), mortality (D, T, sex)) to the city's best estimate. With
-    every deviation zero the result equals the best estimate to the last bit."""
+@dataclass
+class EconomyDraws:
+    """What the money needs by draw, for one chunk of ``D`` draws: (D, T) each."""
+
+    trend: np.ndarray               # cost trend index (base year = 1)
+    wage_index: np.ndarray          # wage index (base year = 1)
+    interest_rate: np.ndarray       # fraction a year
+
+
+def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> PopulationDraws:
+    """Apply the mortality and employment deviations (mortality (D, T, sex), employment (D, T))
+    to the best estimate: survival ratios, the survival of births and the employment scale.
+    With every deviation zero the result equals the best estimate to the last bit."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
-        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., 0]))
+        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
     else:
         m = np.multiply(bx[None, None], dev["mortality"][..., None])
         np.exp(m, out=m)
         m *= inp.mx[None]
-        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., 0]))
+        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., AGE0], inp.a0_rule))
+    return PopulationDraws(sx, bs, np.exp(dev["employment"]))
+
+
+def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
+    """Apply the economic deviations (each (D, T)) to the best estimate: the cost trend index
+    (:func:`actuarial.costs.trend_growth`), the wage index and the interest rate."""
     inflation, utilisation, policy = inp.trend_components
     trend = costs.growth_index(costs.trend_growth(inflation[None] + dev["medical_inflation"],
                                                   utilisation[None] + dev["utilisation_growth"], policy[None]))
-    scale = np.exp(dev["employment"])
-    capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
-    s4 = scale[..., None, None]
-    return Realised(
-        sx=sx, birth_survival=bs, employment_scale=scale,
-        entry=np.minimum(inp.entry * s4, 1.0) if capped else None,
-        exit=np.minimum(inp.exit / s4, 1.0) if capped else None,
-        trend=trend, wage_index=costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
-        interest_rate=inp.interest_rate[None] + dev["interest_rate"],
-    )
+    return EconomyDraws(trend, costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
+                        inp.interest_rate[None] + dev["interest_rate"])
 
 
-def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
-    each 1 January (computed in ``out`` when given) and the flows ``births``, ``deaths``,
-    ``migration`` (D, T, sex) of each year."""
+def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The cohort-component projection (:func:`actuarial.engine.fused.population_recurrence`,
+    the steps of :mod:`actuarial.demography` compiled into one pass per draw and year).
+    Returns ``population`` (D, T+1, status, sex, age) at each 1 January (computed in ``out``
+    when given) and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
     D, T = real.sx.shape[:2]
     pop = np.empty((D, T + 1) + inp.pop0.shape) if out is None else out
-    pop[:, 0] = inp.pop0
-    born, died, moved = (np.empty((D, T, inp.pop0.shape[1])) for _ in range(3))
-    for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
-        start, end = pop[:, t], pop[:, t + 1]
-        demography.survive_and_age(start, real.sx[:, t], out=end)
-        women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731  women of every status
-        b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
-        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
-        died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
-        born[:, t] = b
-        if real.entry is None:   # no cap binds: scale the base rates step by step
-            scale = real.employment_scale[:, t, None, None]
-            entry, exit_ = inp.entry * scale, inp.exit / scale
-        else:
-            entry, exit_ = real.entry[:, t], real.exit[:, t]
-        demography.transitions(end, entry, exit_, inp.retire[t], inp.eligible[t], inplace=True)
-        _, moved[:, t] = demography.migrate(end, inp.migration, inplace=True)
+    pop[:, 0] = inp.pop0                  # the first date: 1 January of the base year
+    born, died, moved = fused.run(
+        pop, real.sx, real.birth_survival, inp.fertility, inp.srb, inp.entry, inp.exit,
+        real.employment_scale, inp.retire, inp.eligible, inp.migration,
+        newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE)
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
-def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
+def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
     """Money of every declared scheme and ledger, (D, T, ...) in CNY.
 
     The claims of each status's stocks are summed once per date (one matrix product each:
@@ -102,7 +96,7 @@ def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[s
     for i, status in enumerate(STATUSES):
         cost = inp.claim_cost[i]
         claims[status] = costs.stock_claims(pop[:, :, i], cost)
-        claims0[status] = pop[:, :, i, :, 0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, 0, :]], axis=-1)
+        claims0[status] = pop[:, :, i, :, AGE0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, AGE0, :]], axis=-1)
     members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev)
     D, T = real.trend.shape
     n_sch = len(SCHEMES)
@@ -136,16 +130,10 @@ def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[s
     return out
 
 
-def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
-              out: dict | None = None) -> dict[str, np.ndarray]:
-    """Run draws ``start .. stop - 1``: deviations from the seed (zero without a model or with
-    no sources), population, money. Returns every result over the flow years (stocks at the
-    T first 1 January dates). Without ``keep_population`` only totals by status and sex and the
-    age sums the old-age ratio needs are kept, so memory does not grow with draws x ages.
-
-    ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
-    caller owns for these draws alone: the population is then computed in it (saving a copy of
-    the largest array) instead of in new memory; the numbers are the same."""
+def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, out: np.ndarray | None = None
+                     ) -> tuple[dict, dict]:
+    """The population part of a chunk: the draws' deviations (zero without a model or with no
+    sources) and the cohort-component projection. Returns (deviations, population results)."""
     T = inp.flow_years.size
     D = stop - start
     if model is None or not sources:
@@ -153,17 +141,38 @@ def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_pop
     else:
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start)
     bx = model.bx_single if model is not None and "mortality" in sources else None
-    real = realise(inp, dev, bx)
-    buffer = (out or {}).get("population") if keep_population else None
-    pop = run_population(inp, real, out=buffer)
-    money = run_money(inp, real, dev, pop["population"])
-    stocks = pop.pop("population")[:, :T]
+    pop = run_population(inp, realise_population(inp, dev, bx), out=out)
+    return dev, pop
+
+
+def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True, kept: bool = False
+                ) -> dict[str, np.ndarray]:
+    """The money part of a chunk, from its deviations and population: every result over the
+    flow years (stocks at the T first 1 January dates). ``pop`` is not changed, so the same
+    population can price several variants of the money assumptions. Without
+    ``keep_population`` only totals by status and sex and the age sums the old-age ratio needs
+    are kept; ``kept`` says the caller already holds the population (computed in its buffer)."""
+    T = inp.flow_years.size
+    money = run_money(inp, realise_economy(inp, dev), dev, pop["population"])
+    stocks = pop["population"][:, :T]
     by_age = stocks.sum(axis=(2, 3))
-    results = {**pop, **money,
+    results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],
                "population_total": stocks.sum(axis=-1),
                "aged_65_plus": by_age[..., OLD].sum(axis=-1),
                "aged_15_64": by_age[..., WORKING].sum(axis=-1)}
-    results["net_migration"] = results.pop("migration")
-    if keep_population and buffer is None:
+    if keep_population and not kept:
         results["population"] = stocks
     return results
+
+
+def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
+              out: dict | None = None) -> dict[str, np.ndarray]:
+    """Run draws ``start .. stop - 1``: deviations from the seed, population, money
+    (:func:`chunk_population`, then :func:`chunk_money`).
+
+    ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
+    caller owns for these draws alone: the population is then computed in it (saving a copy of
+    the largest array) instead of in new memory; the numbers are the same."""
+    buffer = (out or {}).get("population") if keep_population else None
+    dev, pop = chunk_population(inp, model, start, stop, seed, sources, out=buffer)
+    return chunk_money(inp, dev, pop, keep_population, kept=buffer is not None)

@@ -48,7 +48,7 @@ if __name__ == "__main__" and not is_package_example() and not {"--check", "--ou
 from actuarial import demography, lifetable, load_assumptions  # noqa: E402
 from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
 from actuarial.engine.inputs import resolve_inputs  # noqa: E402
-from actuarial.engine.kernel import realise, run_population  # noqa: E402
+from actuarial.engine.kernel import realise_population, run_population  # noqa: E402
 from actuarial.schemes import resident  # noqa: E402
 from actuarial.uncertainty import zero_deviations  # noqa: E402
 from actuarial.params.validation import CROSS_CHECKS, spec_paths  # noqa: E402
@@ -484,7 +484,7 @@ def build(folder: Path) -> dict:
     # here, so the plausibility checks are switched off for this pass only)
     a = load_assumptions(folder, accept_unusual=_EVERY_CHECK)
     inp = resolve_inputs(a, np.array([BASE_YEAR]))
-    real = realise(inp, zero_deviations(1, 1), None)
+    real = realise_population(inp, zero_deviations(1, 1), None)
     pop = run_population(inp, real)["population"][0]
     py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
     rates = resident.enrolment_rates(inp.schemes["resident"], np.zeros((1, 1)))
