@@ -95,6 +95,10 @@ def load_ledger(path) -> pd.DataFrame:
     (region, scheme, month, line, fund_year) appears once.
     """
     df = _read(path, "monthly fund ledger", LEDGER_COLUMNS)
+    bad = ~df["month"].astype(str).str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AssumptionError(f"row {i + 2}: month {df['month'].iloc[i]!r} is not YYYY-MM", file=path, field="month")
     try:
         df["month"] = pd.PeriodIndex(df["month"], freq="M")
     except (ValueError, TypeError) as exc:
