@@ -10,7 +10,7 @@ The flow: assumptions -> demography -> costs -> fund -> indicators (-> alerts ->
 from ._version import __version__
 from .params import Assumptions, load_assumptions
 from .errors import ActuarialError, AssumptionError, JobError, ProjectionError
-from .projection import project
+from .engine import project
 
 __all__ = [
     "__version__",

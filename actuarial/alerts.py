@@ -1,6 +1,7 @@
 """Early warning: warning lines (风险预警线) as data, evaluated over a projection.
 
-The pattern follows xclim: *indicators* compute a quantity from a projection and declare its
+The pattern follows xclim: *indicators* (the registry in :mod:`actuarial.indicators`) compute a
+quantity from a projection and declare its
 units and name; *rules* judge an indicator against a line:
 
     levels: [red, orange, yellow]          # most severe first; the names are settings
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,42 +41,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import ActuarialError, read_yaml, validate_mapping
-
-# --------------------------------------------------------------------------------------------
-# Indicators
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A declared indicator: how to compute it from a projection, its units and meaning."""
-
-    identifier: str
-    units: str
-    long_name: str
-    per_scheme: bool
-    compute: Callable[[xr.Dataset], xr.DataArray]
-
-
-def _ratio(num: xr.DataArray, den: xr.DataArray) -> xr.DataArray:
-    return num / den.where(den != 0)
-
-
-INDICATORS: dict[str, Indicator] = {i.identifier: i for i in (
-    Indicator("reserve_months", "months", "months of reserves (累计结余可支付月数)", True,
-              lambda ds: ds["reserve_months"]),
-    Indicator("surplus_rate", "fraction", "current-year surplus rate (当期结余率)", True,
-              lambda ds: ds["surplus_rate"]),
-    Indicator("balance", "CNY", "closing balance (累计结余)", True, lambda ds: ds["balance"]),
-    Indicator("balance_to_income", "fraction", "closing balance as a share of the year's income", True,
-              lambda ds: _ratio(ds["balance"], ds["income"])),
-    Indicator("dependency_ratio", "active members per retiree", "employee-scheme active:retired ratio (在职退休比)",
-              False, lambda ds: ds["dependency_ratio"]),
-    Indicator("old_age_ratio", "fraction", "old-age ratio (65+ / 15-64)", False, lambda ds: ds["old_age_ratio"]),
-    Indicator("spending_growth", "fraction per year", "growth of fund spending on the year before", True,
-              lambda ds: ds["spending"] / ds["spending"].shift(year=1) - 1),
-)}
-
+from .indicators import INDICATORS, value
+from .schemes import SCHEME_NAMES
 
 # --------------------------------------------------------------------------------------------
 # Rules
@@ -91,7 +58,7 @@ class Rule(BaseModel):
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     indicator: str
-    scheme: Literal["employee", "resident"] | None = None
+    scheme: str | None = None
     comparison: Literal["below", "above"]
     threshold: float
     level: str
@@ -127,11 +94,21 @@ def _check(ruleset: RuleSet, source: str) -> RuleSet:
             raise AlertError(f"{where}: field 'indicator': unknown indicator '{rule.indicator}'; "
                              f"expected one of {sorted(INDICATORS)}")
         ind = INDICATORS[rule.indicator]
-        if ind.per_scheme and rule.scheme is None:
-            raise AlertError(f"{where}: field 'scheme': indicator '{rule.indicator}' needs a scheme (employee or resident)")
-        if not ind.per_scheme and rule.scheme not in (None, "employee"):
+        if ind.per == "scheme" and rule.scheme not in SCHEME_NAMES:
+            raise AlertError(f"{where}: field 'scheme': indicator '{rule.indicator}' needs a scheme, one of "
+                             f"{list(SCHEME_NAMES)} (got {rule.scheme!r})")
+        if ind.per is None and rule.scheme is not None:
             raise AlertError(f"{where}: field 'scheme': indicator '{rule.indicator}' has no scheme; "
                              f"leave it out (got '{rule.scheme}')")
+        if not ind.over_years:
+            raise AlertError(f"{where}: field 'indicator': '{rule.indicator}' summarises the horizon and has no "
+                             f"value by year; warning lines judge indicators by year")
+        lo, hi = ind.line_range
+        if not lo <= rule.threshold <= hi:
+            hint = (f"; {ind.units} '1' is a fraction: write {rule.threshold / 100:g} for {rule.threshold:g}%"
+                    if ind.units == "1" and 1 < abs(rule.threshold) <= 100 else "")
+            raise AlertError(f"{where}: field 'threshold': {rule.threshold:g} {ind.units} can never be a meaningful "
+                             f"line for {rule.indicator}; expected a value from {lo:g} to {hi:g}{hint}")
         if rule.level not in ruleset.levels:
             raise AlertError(f"{where}: field 'level': unknown level '{rule.level}'; expected one of {ruleset.levels}")
         try:
@@ -229,64 +206,81 @@ class AlertReport:
 
 
 def evaluate(projection: xr.Dataset, rules: RuleSet | None = None) -> AlertReport:
-    """Judge a projection (deterministic or with draws) against warning rules."""
+    """Judge a projection (deterministic or with draws; one region or several) against warning
+    rules. With a ``region`` dimension every rule is judged in every region: the Dataset gains a
+    ``region`` dim and the table one row per rule and region."""
     rules = default_rules() if rules is None else rules
     years = projection["year"].values
     stochastic = "draw" in projection.dims
+    regions = projection["region"].values.tolist() if "region" in projection.dims else None
     probs, fired_rows, rows = [], [], []
     for rule in rules.rules:
         ind = INDICATORS[rule.indicator]
-        da = ind.compute(projection)
-        if ind.per_scheme:
+        da = value(projection, rule.indicator)
+        if ind.per == "scheme":
             da = da.sel(scheme=rule.scheme)
-        values = da.transpose(..., "year").values if stochastic else da.values[None]
-        values = values.reshape(-1, years.size) if stochastic else values
         with np.errstate(invalid="ignore"):
-            breach = values < rule.threshold if rule.comparison == "below" else values > rule.threshold
-        breach &= ~np.isnan(values)
-        p = breach.mean(axis=0)
+            breach = (da < rule.threshold) if rule.comparison == "below" else (da > rule.threshold)
+        breach = breach & da.notnull()
+        p = breach.mean("draw") if stochastic else breach.astype(float)
+        p = p.transpose(*(["region"] if regions else []), "year")
         fires = p >= rule.probability - 1e-12
-        first = years[np.argmax(fires)] if fires.any() else np.nan
-        text = describe(rule)
-        if fires.any():
-            i = int(np.argmax(fires))
-            where = f"from {int(first)}" if fires[i:].all() else f"first in {int(first)}"
-            chance = f" (probability {p[i]:.0%}, trigger {rule.probability:.0%})" if stochastic else ""
-            message = f"[{rule.level.upper()}] {text}: {where}{chance}; highest probability {p.max():.0%} in {int(years[np.argmax(p)])}" \
-                if stochastic else f"[{rule.level.upper()}] {text}: {where}"
-        else:
-            message = f"[ok] {text}: not reached by {int(years[-1])}" + (
-                f" (highest probability {p.max():.0%})" if stochastic else "")
-        probs.append(p)
-        fired_rows.append(fires)
-        rows.append({
-            "rule": rule.id, "level": rule.level, "severity": rules.levels.index(rule.level),
-            "scheme": rule.scheme or "", "indicator": rule.indicator, "comparison": rule.comparison,
-            "threshold": rule.threshold, "units": ind.units, "trigger_probability": rule.probability,
-            "fired": bool(fires.any()), "first_year": first,
-            "max_probability": float(p.max()), "year_of_max": int(years[np.argmax(p)]),
-            "message": message,
-        })
+        probs.append(p.values)
+        fired_rows.append(fires.values)
+        for k, region in enumerate(regions or [None]):
+            pr = p.values[k] if regions else p.values
+            rows.append(_row(rule, rules, ind, pr, years, stochastic, region))
     ids = [r.id for r in rules.rules]
     table = pd.DataFrame(rows)
+    per_rule = table.drop_duplicates("rule")
+    rdims = ("rule", "region", "year") if regions else ("rule", "year")
+    coords = {"rule": ids, "year": years, **({"region": regions} if regions else {})}
+    first = table["first_year"].to_numpy(dtype=float)
     ds = xr.Dataset(
         {
-            "probability": (("rule", "year"), np.array(probs), {
+            "probability": (rdims, np.array(probs), {
                 "units": "1", "long_name": "probability that the rule's line is breached in the year",
                 "description": "share of draws breaching (0 or 1 for a deterministic projection)"}),
-            "fired": (("rule", "year"), np.array(fired_rows), {
+            "fired": (rdims, np.array(fired_rows), {
                 "long_name": "breach probability at or above the rule's trigger"}),
-            "level": ("rule", table["level"].to_numpy(dtype=str)),
-            "severity": ("rule", table["severity"].to_numpy(), {"long_name": "0 = most severe level"}),
-            "first_year": ("rule", table["first_year"].to_numpy(dtype=float), {
+            "level": ("rule", per_rule["level"].to_numpy(dtype=str)),
+            "severity": ("rule", per_rule["severity"].to_numpy(), {"long_name": "0 = most severe level"}),
+            "first_year": (rdims[:-1], first.reshape(len(ids), -1) if regions else first, {
                 "units": "year", "long_name": "first year the rule fires (NaN if never)"}),
-            "threshold": ("rule", table["threshold"].to_numpy(dtype=float)),
-            "message": ("rule", table["message"].to_numpy(dtype=str)),
+            "threshold": ("rule", per_rule["threshold"].to_numpy(dtype=float)),
+            "message": (rdims[:-1], table["message"].to_numpy(dtype=str).reshape(len(ids), -1)
+                        if regions else table["message"].to_numpy(dtype=str)),
         },
-        coords={"rule": ids, "year": years},
+        coords=coords,
         attrs={"levels": ",".join(rules.levels), "draws": int(projection.sizes.get("draw", 1)),
                "assumption_hash": projection.attrs.get("assumption_hash", "")},
     )
     table = table.sort_values(["fired", "severity", "first_year"], ascending=[False, True, True],
                               na_position="last").reset_index(drop=True)
+    if not regions:
+        table = table.drop(columns="region")
     return AlertReport(ds, table, list(rules.levels))
+
+
+def _row(rule: Rule, rules: RuleSet, ind, p: np.ndarray, years: np.ndarray, stochastic: bool, region) -> dict:
+    """One rule's row of the alert table: whether and when it fires, and its message."""
+    fires = p >= rule.probability - 1e-12
+    first = years[np.argmax(fires)] if fires.any() else np.nan
+    text = describe(rule) + (f" in {region}" if region is not None else "")
+    if fires.any():
+        i = int(np.argmax(fires))
+        where = f"from {int(first)}" if fires[i:].all() else f"first in {int(first)}"
+        chance = f" (probability {p[i]:.0%}, trigger {rule.probability:.0%})" if stochastic else ""
+        message = (f"[{rule.level.upper()}] {text}: {where}{chance}; highest probability {p.max():.0%} in "
+                   f"{int(years[np.argmax(p)])}" if stochastic else f"[{rule.level.upper()}] {text}: {where}")
+    else:
+        message = f"[ok] {text}: not reached by {int(years[-1])}" + (
+            f" (highest probability {p.max():.0%})" if stochastic else "")
+    return {
+        "rule": rule.id, "region": region, "level": rule.level, "severity": rules.levels.index(rule.level),
+        "scheme": rule.scheme or "", "indicator": rule.indicator, "comparison": rule.comparison,
+        "threshold": rule.threshold, "units": ind.units, "trigger_probability": rule.probability,
+        "fired": bool(fires.any()), "first_year": first,
+        "max_probability": float(p.max()), "year_of_max": int(years[np.argmax(p)]),
+        "message": message,
+    }

@@ -40,22 +40,31 @@ import xarray as xr
 import yaml
 from scipy import optimize, stats
 
-from .params import Assumptions, load_assumptions
+from .costs import TREND_COMPONENTS
+from .params import Assumptions, Overlay, load_assumptions
 from .params.tables import check_labels, check_range, read_csv
-from .projection import SCHEMES  # noqa: E402  (until schemes are declared)
+from .schemes import SCHEME_NAMES, SCHEMES, member_years
 from .errors import AssumptionError
 
 HISTORY_COLUMNS = {"year": "int", "scheme": "str", "member_years": "float", "income": "float",
                    "spending": "float", "balance": "float", "shock_year": "int"}
 # optional detail: each group, where filled in on a row, must add up to its total there
-HISTORY_DETAIL = {
-    "member_years": {"employee": (("active_years", 1), ("retired_years", 1)),
-                     "resident": (("enrolled_years", 1),)},
-    "income": {"employee": (("income_employer", 1), ("income_employee", 1), ("personal_account_credits", -1)),
-               "resident": (("income_premium", 1), ("income_subsidy", 1))},
-    "spending": {"employee": (("spending_inpatient", 1), ("spending_outpatient", 1)),
-                 "resident": (("spending_inpatient", 1), ("spending_outpatient", 1), ("spending_critical_illness", 1))},
-}
+
+
+def _history_detail() -> dict:
+    """Optional detail columns of a fund history and the total each group adds up to, from the
+    declared schemes: member-years by member status, gross income by source less what the fund
+    credits to the scheme's other ledgers, spending by category."""
+    detail = {"member_years": {}, "income": {}, "spending": {}}
+    for sch in SCHEMES:
+        detail["member_years"][sch.name] = tuple((col, 1) for col in sch.member_columns.values())
+        detail["income"][sch.name] = tuple((f"income_{src}", 1) for src in sch.source_names) + tuple(
+            (ledger.history_column, -1) for ledger in sch.ledgers[1:] if ledger.history_column)
+        detail["spending"][sch.name] = tuple((f"spending_{cat}", 1) for cat in sch.category_names)
+    return detail
+
+
+HISTORY_DETAIL = _history_detail()
 DETAIL_COLUMNS = sorted({c for groups in HISTORY_DETAIL.values() for parts in groups.values() for c, _ in parts}
                         | {"interest"})
 
@@ -75,13 +84,13 @@ def load_history(path) -> pd.DataFrame:
     path = Path(path)
     df = read_csv(path, HISTORY_COLUMNS, optional={c: "float" for c in DETAIL_COLUMNS})
     _check_detail(df, path)
-    check_labels(df, "scheme", SCHEMES, path)
+    check_labels(df, "scheme", SCHEME_NAMES, path)
     for col in ("member_years", "income", "spending"):
         check_range(df, col, 1e-9, 1e15, path, "a positive amount")
     check_range(df, "shock_year", 0, 1, path, "1 for a shock year, else 0")
     counts = df.groupby("year")["scheme"].nunique()
-    if (counts != len(SCHEMES)).any():
-        bad = int(counts[counts != len(SCHEMES)].index[0])
+    if (counts != len(SCHEME_NAMES)).any():
+        bad = int(counts[counts != len(SCHEME_NAMES)].index[0])
         raise AssumptionError(f"year {bad} does not have one row for each scheme", file=path, field="scheme")
     years = np.sort(df["year"].unique())
     if np.any(np.diff(years) != 1):
@@ -117,23 +126,26 @@ def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
     """Yearly growth of spending per member-year that the changing age mix alone gives, per
     scheme: the engine run with the cost trend and the per-capita critical-illness transfer
     held flat, a log-linear slope over ``years``."""
-    from .policy.levers import with_path, path_of
-    flat = a
-    for p in ("costs.medical_inflation", "costs.utilisation_growth", "costs.policy_effect"):
-        flat = with_path(flat, p, np.zeros_like(path_of(a, p)), "held flat for the ageing drift")
-    transfer = "resident.critical_illness_transfer"   # a per-capita amount: no age effect
-    flat = with_path(flat, transfer, np.full_like(path_of(a, transfer), path_of(a, transfer)[0]), "held flat")
-    ds = _project(flat, years)
+    flat = {p: 0.0 for p in TREND_COMPONENTS}
+    # per-capita amounts (e.g. a critical-illness transfer) have no age effect: held at their base-year value
+    flat.update({line.per_capita: float(a.parameter(line.per_capita).resolve([a.base_year])[0])
+                 for sch in SCHEMES for line in sch.categories if line.per_capita})
+    changes = {}
+    for p, v in flat.items():
+        param = a.parameter(p)
+        changes[p] = param.model_copy(update={"overlays": param.overlays + (
+            Overlay(from_year=a.base_year, value=v, note="held flat for the ageing drift"),)})
+    ds = _project(a.replace(**changes), years)
     t = ds["year"].values - a.base_year
     out = {}
-    for i, scheme in enumerate(SCHEMES):
-        per = ds["spending"].sel(scheme=scheme) / scheme_members(ds, scheme)
+    for scheme in SCHEME_NAMES:
+        per = ds["spending"].sel(scheme=scheme) / member_years(ds, scheme)
         out[scheme] = float(np.expm1(np.polyfit(t, np.log(per.values), 1)[0]))
     return out
 
 
 def _project(a, years):
-    from .projection import project
+    from .engine import project
     return project(a, years)
 
 
@@ -159,7 +171,7 @@ class Calibration:
         rows = [("trend (cost per member, fixed age mix)", self.trend, self.standard_errors["trend"], "fraction per year"),
                 ("medical inflation (history mean)", self.medical_inflation, np.nan, "fraction per year"),
                 ("utilisation growth", self.utilisation_growth, self.standard_errors["trend"], "fraction per year")]
-        for s in SCHEMES:
+        for s in SCHEME_NAMES:
             rows.append((f"{s}: base-year spending per member-year", self.level[s], self.standard_errors[f"level_{s}"] * self.level[s], "CNY"))
             rows.append((f"{s}: cost level factor", self.cost_level_factor[s], self.standard_errors[f"level_{s}"] * self.cost_level_factor[s], "1"))
             rows.append((f"{s}: ageing drift (engine)", self.ageing[s], np.nan, "fraction per year"))
@@ -175,10 +187,10 @@ def _design(history: pd.DataFrame, base_year: int, ageing: dict[str, float]):
     an offset."""
     shocks = sorted(history.loc[history["shock_year"] == 1, "year"].unique().tolist())
     t = (history["year"] - base_year).to_numpy(dtype=float)
-    X = np.column_stack([(history["scheme"] == s).to_numpy(dtype=float) for s in SCHEMES]
+    X = np.column_stack([(history["scheme"] == s).to_numpy(dtype=float) for s in SCHEME_NAMES]
                         + [t] + [(history["year"] == y).to_numpy(dtype=float) for y in shocks])
     offset = t * np.array([np.log1p(ageing[s]) for s in history["scheme"]])
-    names = [f"level_{s}" for s in SCHEMES] + ["trend"] + [f"shock_{y}" for y in shocks]
+    names = [f"level_{s}" for s in SCHEME_NAMES] + ["trend"] + [f"shock_{y}" for y in shocks]
     return X, offset, names, shocks
 
 
@@ -201,9 +213,9 @@ def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float]
     trend = float(np.expm1(beta[names.index("trend")]))
     base = _project(a, 0).sel(year=a.base_year)
     level, factor = {}, {}
-    for s in SCHEMES:
+    for s in SCHEME_NAMES:
         level[s] = float(np.exp(beta[names.index(f"level_{s}")]))
-        model = float(base["spending"].sel(scheme=s) / scheme_members(base, s))
+        model = float(base["spending"].sel(scheme=s) / member_years(base, s))
         factor[s] = level[s] / model
     infl = _history_inflation(a, history)
     fitted = X @ beta + offset
@@ -217,14 +229,6 @@ def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float]
         cost_level_factor=factor, standard_errors=se, residuals=table,
         r_squared=1 - float((resid ** 2).sum()) / tss if tss > 0 else np.nan,
         rmse_log=float(np.sqrt(np.mean(resid ** 2))), n_obs=int(len(per)))
-
-
-def scheme_members(ds: xr.Dataset, scheme: str) -> xr.DataArray:
-    """Member-years of a scheme in a projection: active + retired for the employee scheme,
-    enrolled residents for the resident scheme."""
-    if scheme == "employee":
-        return ds["member_years"].sel(status=["active", "retired"]).sum("status")
-    return ds["member_years"].sel(status="resident")
 
 
 def _history_inflation(a: Assumptions, history: pd.DataFrame) -> float:
@@ -253,10 +257,10 @@ def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
         shutil.rmtree(dest)
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml", "__pycache__"))
     costs = pd.read_csv(dest / a.config.tables.claim_costs)
-    for s in SCHEMES:
-        rows = costs["status"].isin(["active", "retired"] if s == "employee" else ["resident"])
-        for col in ("inpatient", "outpatient"):
-            costs.loc[rows, col] = (costs.loc[rows, col] * cal.cost_level_factor[s]).round(2)
+    for sch in SCHEMES:
+        rows = costs["status"].isin(sch.statuses)
+        for col in sch.claim_categories:
+            costs.loc[rows, col] = (costs.loc[rows, col] * cal.cost_level_factor[sch.name]).round(2)
     costs.to_csv(dest / a.config.tables.claim_costs, index=False)
     path = dest / "assumptions.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -266,7 +270,7 @@ def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
                   f"medical inflation {cal.medical_inflation:.4f}; R2 {cal.r_squared:.3f})",
         "values": {int(a.base_year): round(cal.utilisation_growth, 6)}}
     data["description"] = (data.get("description", "") + " Calibrated: cost level factors "
-                           + ", ".join(f"{s} {cal.cost_level_factor[s]:.4f}" for s in SCHEMES) + ".").strip()
+                           + ", ".join(f"{s} {cal.cost_level_factor[s]:.4f}" for s in SCHEME_NAMES) + ".").strip()
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     load_assumptions(dest)   # the written set must load
     return dest
@@ -324,7 +328,7 @@ def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, age
     standard error. Returns one row per variable, scheme, method and horizon:
     MAPE, bias (mean of forecast / actual - 1), the number of forecasts, and for the model the
     coverage of its P10-P90 and P5-P95 intervals."""
-    ageing = ageing or {s: 0.0 for s in SCHEMES}
+    ageing = ageing or {s: 0.0 for s in SCHEME_NAMES}
     z80, z90 = stats.norm.ppf(0.9), stats.norm.ppf(0.95)
     hist = history.sort_values(["scheme", "year"])
     years_all = np.sort(hist["year"].unique())

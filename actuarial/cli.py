@@ -18,7 +18,7 @@ from .policy import levers, scenarios
 from .params import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
-from .projection import project
+from .engine import project
 from .report.export import write_csv, write_netcdf
 from .report.summary import format_summary, summary_table
 

@@ -292,11 +292,3 @@ def migrate(pop: np.ndarray, migrants: np.ndarray, *, inplace: bool = False) -> 
         if seg.shape[-1]:
             by_sex[..., i] = np.cumsum(seg, axis=-1)[..., -1]
     return out, by_sex
-
-
-def enrolled_share(resident_rate, newborn_rate) -> np.ndarray:
-    """Share of the resident group enrolled in the resident scheme by age (..., age): the
-    newborn rate at age 0 and the general rate at ages 1+."""
-    rate = np.repeat(np.asarray(resident_rate, dtype=float)[..., None], AGES.size, axis=-1)
-    rate[..., 0] = newborn_rate
-    return rate

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .dims import MAX_HORIZON
 from .errors import JobError, read_yaml, validate_mapping
 from .policy.scenarios import Scenario
 
@@ -28,7 +29,7 @@ class Job(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="job name; also the output file stem")
     description: str = ""
     assumptions: str = Field(description="assumption folder, relative to the job file")
-    years: int = Field(10, ge=0, le=60, description="projection horizon after the base year")
+    years: int = Field(10, ge=0, le=MAX_HORIZON, description="projection horizon after the base year")
     outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
     draws: int | None = Field(None, ge=1, le=1_000_000, description="Monte Carlo draws; omit for the best estimate only")
     seed: int | None = Field(None, ge=0, description="seed of the random streams (required with draws)")

@@ -149,13 +149,13 @@ def population_residual(ds: xr.Dataset) -> xr.DataArray:
 
 def money_residual(ds: xr.Dataset) -> dict[str, xr.DataArray]:
     """closing - (opening + income - spending + interest), relative to the size of the flows,
-    for the funds and the personal accounts; zero when the accounting identity holds."""
+    for every ledger and for the scheme-level fund view; zero when the accounting identity
+    holds."""
     def resid(opening, closing, income, spending, interest):
         scale = np.abs(opening) + np.abs(income) + np.abs(spending)
         return (closing - (opening + income - spending + interest)) / scale
     return {
         "funds": resid(ds["opening_balance"], ds["balance"], ds["income"], ds["spending"], ds["interest"]),
-        "personal_accounts": resid(ds["personal_account_opening_balance"], ds["personal_account_balance"],
-                                   ds["personal_account_credit"].sum("account_holder"),
-                                   ds["personal_account_spending"], ds["personal_account_interest"]),
+        "ledgers": resid(ds["ledger_opening_balance"], ds["ledger_balance"], ds["ledger_income"],
+                         ds["ledger_spending"], ds["ledger_interest"]),
     }

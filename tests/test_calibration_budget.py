@@ -7,7 +7,8 @@ import pytest
 import actuarial
 from actuarial import AssumptionError, calibration as C
 from actuarial.report import budget
-from actuarial.policy.levers import path_of, with_path
+from actuarial.policy import overlay
+from actuarial.schemes import member_years
 from conftest import EXAMPLE
 
 
@@ -18,7 +19,7 @@ def synthetic_history(a, years=12):
     rows = []
     for y in ds["year"].values:
         for s in ("employee", "resident"):
-            members = float(C.scheme_members(ds.sel(year=y), s))
+            members = float(member_years(ds.sel(year=y), s))
             rows.append((int(y), s, members, float(ds["income"].sel(year=y, scheme=s)),
                          float(ds["spending"].sel(year=y, scheme=s)), float(ds["balance"].sel(year=y, scheme=s)), 0))
     return pd.DataFrame(rows, columns=list(C.HISTORY_COLUMNS))
@@ -26,8 +27,7 @@ def synthetic_history(a, years=12):
 
 def test_calibration_recovers_known_parameters(example, tmp_path):
     # truth: utilisation growth 2.2% (not the example's 3%), costs 8% above the example's table
-    truth = with_path(example, "costs.utilisation_growth",
-                      np.full_like(path_of(example, "costs.utilisation_growth"), 0.022), "test truth")
+    truth = overlay(example, "costs.utilisation_growth", from_year=example.base_year, value=0.022, note="test truth")
     costs = pd.read_csv(EXAMPLE / "claim_costs.csv")
     costs[["inpatient", "outpatient"]] *= 1.08
     folder = C.write_calibrated(truth, C.Calibration(
@@ -106,9 +106,9 @@ def test_budget_totals_equal_the_projection(example, example_projection):
     y = example_projection.sel(year=2025)
     emp, res = t["employee"], t["resident"]
     col = "2025 best estimate (CNY million)"
-    total_in = float(y["income_by_source"].sel(scheme="employee").sum() + y["interest"].sel(scheme="employee")
-                     + y["personal_account_interest"])
-    total_out = float(y["spending"].sel(scheme="employee") + y["personal_account_spending"])
+    own = y["ledger_scheme"] == "employee"
+    total_in = float(y["income_by_source"].sel(scheme="employee").sum() + y["ledger_interest"].where(own).sum())
+    total_out = float(y["ledger_spending"].where(own).sum())
     assert emp.loc[("income", "total income"), col] * 1e6 == pytest.approx(total_in, rel=1e-12)
     assert emp.loc[("spending", "total spending"), col] * 1e6 == pytest.approx(total_out, rel=1e-12)
     assert res.loc[("income", "total income"), col] * 1e6 == pytest.approx(

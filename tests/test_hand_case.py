@@ -60,8 +60,8 @@ def test_money_of_the_first_year_by_hand(hand):
                                [1e6 * 1.02 + pooled_income - pooled_spending,
                                 5e5 * 1.02 + res_income - res_spending], rtol=1e-12)
     pa_spend = 0.5 * (200_000 + credits)
-    assert float(y["personal_account_spending"]) == pytest.approx(pa_spend, rel=1e-12)
-    assert float(y["personal_account_balance"]) == pytest.approx(
+    assert float(y["ledger_spending"].sel(ledger="personal_accounts")) == pytest.approx(pa_spend, rel=1e-12)
+    assert float(y["ledger_balance"].sel(ledger="personal_accounts")) == pytest.approx(
         200_000 * 1.02 + credits - pa_spend, rel=1e-12)
     assert float(y["dependency_ratio"]) == pytest.approx(2.0)
     bal = 1e6 * 1.02 + pooled_income - pooled_spending

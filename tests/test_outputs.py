@@ -17,7 +17,7 @@ REQUIRED = {
     "income": ("year", "scheme"),
     "spending": ("year", "scheme"),
     "balance": ("year", "scheme"),
-    "personal_account_balance": ("year",),
+    "ledger_balance": ("year", "ledger"),
     "reserve_months": ("year", "scheme"),
     "surplus_rate": ("year", "scheme"),
     "dependency_ratio": ("year",),

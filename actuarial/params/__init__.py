@@ -9,11 +9,11 @@ and validates the whole folder; every problem raises :class:`actuarial.errors.As
 naming the file, the field, the value and what was expected; unknown keys are rejected.
 """
 
-from .loading import Assumptions, load_assumptions
+from .loading import Assumptions, RegionSet, load_assumptions
 from .reference import parameter_reference
 from .schema import (AR1, ASSUMPTION_FILE, ECONOMIC_COMPONENTS, AddPerYear, AssumptionFile, Dated, GrowRate,
-                     Retirement, RetirementGroup, Scalar, Spec)
+                     Overlay, RegionSetFile, Retirement, RetirementGroup, Scalar, Spec)
 
 __all__ = ["AR1", "ASSUMPTION_FILE", "ECONOMIC_COMPONENTS", "AddPerYear", "AssumptionFile", "Assumptions",
-           "Dated", "GrowRate", "Retirement", "RetirementGroup", "Scalar", "Spec", "load_assumptions",
+           "Dated", "GrowRate", "Overlay", "RegionSet", "RegionSetFile", "Retirement", "RetirementGroup", "Scalar", "Spec", "load_assumptions",
            "parameter_reference"]

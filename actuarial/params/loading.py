@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AssumptionError
-from .schema import ASSUMPTION_FILE, AssumptionFile
+from .schema import ASSUMPTION_FILE, AssumptionFile, RegionSetFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
 from .validation import check_consistency, check_specs, format_pydantic
 
@@ -39,10 +39,19 @@ class Assumptions:
     config: AssumptionFile
     tables: dict[str, Any] = field(repr=False)
     digest: str = ""
+    levers: tuple = ()
+    """The policy levers applied to the file's values, in order (recorded in every output)."""
+    region_name: str | None = None
 
     @property
     def base_year(self) -> int:
         return self.config.base_year
+
+    @property
+    def region(self) -> str:
+        """The region this set describes: the name a region set gives it, else the file's
+        ``region``, else the set's ``name``."""
+        return self.region_name or self.config.region or self.config.name
 
     @property
     def name(self) -> str:
@@ -75,7 +84,7 @@ class Assumptions:
 
     def replace(self, **changes) -> "Assumptions":
         """A copy with parts of the config replaced (``changes`` maps a dotted path to a new
-        parameter object or value). Used by scenarios; the original is left untouched."""
+        parameter object or value), validated like a file. The original is left untouched."""
         data = self.config.model_dump()
         for dotted, new in changes.items():
             node = data
@@ -87,11 +96,56 @@ class Assumptions:
         check_specs(cfg, self.path / ASSUMPTION_FILE)
         check_consistency(cfg, self.path / ASSUMPTION_FILE)
         digest = hashlib.sha256((self.digest + repr(sorted(changes.items()))).encode()).hexdigest()
-        return Assumptions(self.path, cfg, self.tables, digest)
+        return Assumptions(self.path, cfg, self.tables, digest, self.levers, self.region_name)
 
 
-def load_assumptions(path) -> Assumptions:
-    """Read and validate an assumption folder (or its ``assumptions.yaml``).
+@dataclass
+class RegionSet:
+    """Several regions (cities or counties) sharing the schema, projected together along a
+    ``region`` dimension. ``regions`` are one-region :class:`Assumptions`, in file order."""
+
+    path: Path
+    config: RegionSetFile
+    regions: tuple[Assumptions, ...]
+    digest: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def base_year(self) -> int:
+        return self.regions[0].base_year
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(a.region for a in self.regions)
+
+
+def _load_region_set(folder: Path, file: Path, raw: dict) -> RegionSet:
+    try:
+        cfg = RegionSetFile.model_validate(raw)
+    except ValidationError as exc:
+        raise format_pydantic(exc, file) from None
+    regions, h = [], hashlib.sha256(file.read_bytes())
+    for name, sub in cfg.regions.items():
+        a = load_assumptions(folder / sub)
+        if isinstance(a, RegionSet):
+            raise AssumptionError(f"region '{name}' is itself a set of regions", file=file, field=f"regions.{name}",
+                                  expected="a folder holding a one-region assumption set")
+        if regions and a.base_year != regions[0].base_year:
+            raise AssumptionError(f"region '{name}' has base year {a.base_year}, region '{regions[0].region}' "
+                                  f"{regions[0].base_year}", file=file, field=f"regions.{name}",
+                                  expected="one base year for every region")
+        a.region_name = name
+        regions.append(a)
+        h.update(name.encode() + a.digest.encode())
+    return RegionSet(folder, cfg, tuple(regions), h.hexdigest())
+
+
+def load_assumptions(path) -> "Assumptions | RegionSet":
+    """Read and validate an assumption folder (or its ``assumptions.yaml``). A file with a
+    ``regions:`` mapping is a set of regions, each a folder of its own: a :class:`RegionSet`.
 
     Raises :class:`AssumptionError` naming the file, field, value and what was expected for
     any problem: a missing file or field, an unknown key, a wrong unit, a value out of range
@@ -111,6 +165,8 @@ def load_assumptions(path) -> Assumptions:
     if not isinstance(raw, dict):
         raise AssumptionError("top level is not a mapping", file=file,
                               expected="keys name, title, base_year, tables, demography, ...")
+    if "regions" in raw:
+        return _load_region_set(folder, file, raw)
     try:
         cfg = AssumptionFile.model_validate(raw)
     except ValidationError as exc:

@@ -71,8 +71,45 @@ class AddPerYear(_Strict):
     add_per_year: float
 
 
+class Overlay(_Strict):
+    """A change laid over a dated parameter from ``from_year`` (to ``to_year``, inclusive, or
+    for good): a new ``value``, an added ``change``, a ``factor``, compound growth
+    ``grow_rate`` from the value in ``from_year``, or ``factors`` by year (the last one holding
+    after). Policy levers write overlays, so the parameter keeps its own rule after its last
+    given year."""
+
+    from_year: int
+    to_year: int | None = None
+    value: float | None = None
+    change: float | None = None
+    factor: float | None = None
+    grow_rate: float | None = None
+    factors: dict[int, float] | None = None
+    note: str = ""
+
+    def apply(self, years: np.ndarray, values: np.ndarray, at_start: float | None = None) -> np.ndarray:
+        """``values`` over ``years`` with the overlay applied; ``at_start`` is the value in
+        ``from_year`` before this overlay (needed by ``grow_rate``)."""
+        on = (years >= self.from_year) & (years <= (np.inf if self.to_year is None else self.to_year))
+        out = values.copy()
+        if self.value is not None:
+            out[on] = self.value
+        if self.change is not None:
+            out[on] += self.change
+        if self.factor is not None:
+            out[on] *= self.factor
+        if self.grow_rate is not None:
+            out[on] = at_start * (1 + self.grow_rate) ** (years[on] - self.from_year)
+        if self.factors:
+            fy = np.asarray(sorted(self.factors), dtype=float)
+            fv = np.asarray([self.factors[y] for y in sorted(self.factors)])
+            idx = np.clip(np.searchsorted(fy, years[on], side="right") - 1, 0, fy.size - 1)
+            out[on] *= np.where(years[on] >= fy[0], fv[idx], 1.0)
+        return out
+
+
 class Dated(_Strict):
-    """A parameter with values by calendar year."""
+    """A parameter with values by calendar year (and any overlays laid over them)."""
 
     unit: str
     source: str
@@ -80,9 +117,21 @@ class Dated(_Strict):
     interpolation: Literal["step", "linear"] = "step"
     after_last: Union[Literal["hold"], GrowRate, AddPerYear] = "hold"
     note: str | None = None
+    overlays: tuple[Overlay, ...] = ()
 
     def resolve(self, years) -> np.ndarray:
-        """Values for each of ``years`` (array of ints) under the dated-value rule."""
+        """Values for each of ``years`` (array of ints) under the dated-value rule, then each
+        overlay in order."""
+        out = self._given(years)
+        years = np.asarray(years, dtype=float)
+        for k, ov in enumerate(self.overlays):
+            start = self.model_copy(update={"overlays": self.overlays[:k]}).resolve([ov.from_year])[0] \
+                if ov.grow_rate is not None else None
+            out = ov.apply(years, out, start)
+        return out
+
+    def _given(self, years) -> np.ndarray:
+        """The values the file gives, under the dated-value rule (no overlays)."""
         given = sorted(self.values)
         gy = np.asarray(given, dtype=float)
         gv = np.asarray([self.values[y] for y in given], dtype=float)
@@ -289,6 +338,8 @@ class AssumptionFile(_Strict):
     name: str
     title: str
     description: str
+    region: str | None = Field(None, description="optional: the city or county the set describes (the `region` "
+                               "coordinate of every output); default: the set's `name`")
     base_year: int = Field(ge=1990, le=2100)
     currency: Literal["CNY"] = "CNY"
     tables: Tables
@@ -300,3 +351,13 @@ class AssumptionFile(_Strict):
     indicators: Indicators = Indicators()
     uncertainty: Uncertainty | None = None
 
+
+
+class RegionSetFile(_Strict):
+    """A set of regions (cities or counties) projected together: each entry names a folder
+    holding a one-region assumption set; every region has the same base year."""
+
+    name: str
+    title: str
+    description: str
+    regions: dict[str, str] = Field(min_length=1, description="region name -> folder, relative to this file")

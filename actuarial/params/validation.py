@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ..dims import SEXES
+from ..dims import MAX_HORIZON, SEXES
 from ..errors import AssumptionError
 from .schema import AR1, AssumptionFile, Correlation, Dated, Scalar, Spec
 
@@ -53,6 +53,14 @@ def check_specs(cfg: AssumptionFile, file: Path) -> None:
             msg = sp.check(v)
             if msg:
                 raise AssumptionError(msg, file=file, field=f"{path}.values.{year}")
+        if param.overlays:   # every year a projection can reach must stay in range
+            years = cfg.base_year + np.arange(MAX_HORIZON + 3)
+            for year, v in zip(years, param.resolve(years)):
+                msg = sp.check(float(v))
+                if msg:
+                    note = param.overlays[-1].note
+                    raise AssumptionError(f"{msg} in {int(year)}" + (f" (after: {note})" if note else ""),
+                                          file=file, field=f"{path}.overlays")
 
 
 def _check_ar1(path: str, sp: Spec, param: "AR1", file: Path) -> None:

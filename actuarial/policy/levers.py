@@ -32,6 +32,7 @@ Levers (``LEVERS``):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -39,11 +40,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
+from .. import costs
+from ..dims import MAX_HORIZON
 from ..errors import ActuarialError
-from ..params import Assumptions, Dated, Scalar
-
-MATERIALISE_YEARS = 64   # dated values are written out this far past the base year
-
+from ..params import Assumptions, Dated, Overlay, Scalar
 
 class ScenarioError(ActuarialError, ValueError):
     """A scenario or lever is malformed, names an unknown assumption or a year outside the horizon."""
@@ -60,7 +60,8 @@ class _Args(BaseModel):
 
 
 def _years(a: Assumptions) -> np.ndarray:
-    return a.base_year + np.arange(MATERIALISE_YEARS + 1)
+    """Every year a projection of ``a`` can reach."""
+    return a.base_year + np.arange(MAX_HORIZON + 3)
 
 
 def _check_year(a: Assumptions, year: int, horizon: int, what: str) -> None:
@@ -80,34 +81,30 @@ def _param(a: Assumptions, dotted: str, what: str) -> Dated:
     return p
 
 
-def path_of(a: Assumptions, dotted: str, what: str = "lever") -> np.ndarray:
-    """The parameter's values over base year .. base year + MATERIALISE_YEARS."""
-    return _param(a, dotted, what).resolve(_years(a))
+def path_of(a: Assumptions, dotted: str, what: str = "lever", years=None) -> np.ndarray:
+    """The parameter's values (overlays included) over ``years`` (default: every year a
+    projection can reach, from the base year)."""
+    return _param(a, dotted, what).resolve(_years(a) if years is None else years)
 
 
-def with_path(a: Assumptions, dotted: str, values: np.ndarray, note: str, what: str = "lever") -> Assumptions:
-    """A copy of ``a`` whose parameter ``dotted`` takes ``values`` year by year (from the base
-    year), written out explicitly; checked against the parameter's valid range."""
+def overlay(a: Assumptions, dotted: str, what: str = "lever", **change) -> Assumptions:
+    """A copy of ``a`` with an :class:`~actuarial.params.Overlay` (``from_year``, ``to_year``,
+    and one of ``value``, ``change``, ``factor``, ``grow_rate``, ``factors``, with a ``note``)
+    laid over the dated parameter ``dotted``. The parameter keeps its given values and its
+    own rule after the last given year underneath; every year a projection can reach is
+    checked against the parameter's valid range."""
     old = _param(a, dotted, what)
-    new = Dated(unit=old.unit, source=f"{old.source}; {note}",
-                values={int(y): float(v) for y, v in zip(_years(a), values)})
     try:
+        new = old.model_copy(update={"overlays": old.overlays + (Overlay(**change),)})
         return a.replace(**{dotted: new})
-    except ActuarialError as exc:
+    except (ActuarialError, ValidationError) as exc:
         raise ScenarioError(f"{what}: {exc}") from None
 
 
 def _modify(a: Assumptions, dotted: str, from_year: int, note: str, *, value=None, change=None,
             factor=None, only_year: bool = False, what: str = "lever") -> Assumptions:
-    values = path_of(a, dotted, what).copy()
-    mask = _years(a) == from_year if only_year else _years(a) >= from_year
-    if value is not None:
-        values[mask] = value
-    if change is not None:
-        values[mask] += change
-    if factor is not None:
-        values[mask] *= factor
-    return with_path(a, dotted, values, note, what)
+    return overlay(a, dotted, what, from_year=from_year, to_year=from_year if only_year else None,
+                   value=value, change=change, factor=factor, note=note)
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,21 +247,24 @@ def _resident_funding(a, x: ResidentFundingArgs, horizon):
         a = _modify(a, "resident.premium", x.from_year, "scenario", value=x.premium,
                     change=x.premium_change, what="resident_funding")
     if x.premium_growth is not None:
-        values = old_premium.copy() if x.premium is None and x.premium_change is None else path_of(a, "resident.premium")
-        mask = _years(a) >= x.from_year
-        values[mask] = values[mask][0] * (1 + x.premium_growth) ** np.arange(mask.sum())
-        a = with_path(a, "resident.premium", values, f"scenario: premium growth {x.premium_growth:g}")
+        a = overlay(a, "resident.premium", "resident_funding", from_year=x.from_year, grow_rate=x.premium_growth,
+                    note=f"scenario: premium growth {x.premium_growth:g} a year")
     if x.subsidy is not None or x.subsidy_change is not None:
         a = _modify(a, "resident.subsidy", x.from_year, "scenario", value=x.subsidy,
                     change=x.subsidy_change, what="resident_funding")
     elasticity = a.config.resident.enrolment_premium_elasticity
     if elasticity is not None and elasticity.value != 0:
-        ratio = path_of(a, "resident.premium") / old_premium
+        years = a.base_year + np.arange(horizon + 2)
+        ratio = path_of(a, "resident.premium", years=years) / old_premium[:years.size]
         if not np.allclose(ratio, 1.0):
             for dotted in ("resident.enrolment_rate", "resident.newborn_enrolment_rate"):
-                with np.errstate(divide="ignore"):   # a zero premium: full enrolment after clipping
-                    rate = np.clip(path_of(a, dotted) * ratio ** elasticity.value, 0.0, 1.0)
-                a = with_path(a, dotted, rate, f"scenario: response to the premium (elasticity {elasticity.value:g})")
+                rate = path_of(a, dotted, years=years)
+                with np.errstate(divide="ignore", invalid="ignore"):   # a zero premium: full enrolment
+                    new = np.clip(rate * ratio ** elasticity.value, 0.0, 1.0)
+                    factor = np.where(rate > 0, new / rate, 1.0)
+                a = overlay(a, dotted, "resident_funding", from_year=a.base_year,
+                            factors={int(y): float(f) for y, f in zip(years, factor)},
+                            note=f"scenario: response to the premium (elasticity {elasticity.value:g})")
     return a
 
 
@@ -304,11 +304,10 @@ def _procurement(a, x: ProcurementArgs, horizon):
     """Volume-based procurement: a one-off fall of the cost level by drug share x coverage x
     price cut in ``from_year`` (the trend index steps down once and keeps growing from there)."""
     cut = x.drug_share * x.coverage * x.price_cut
-    values = path_of(a, "costs.policy_effect").copy()
-    growth = (1 + path_of(a, "costs.medical_inflation") + path_of(a, "costs.utilisation_growth") + values)
-    i = int(np.flatnonzero(_years(a) == x.from_year)[0])
-    values[i] += -cut * growth[i]          # (1 + g - cut*(1+g)) = (1 + g)(1 - cut)
-    return with_path(a, "costs.policy_effect", values, f"scenario: procurement cut {cut:.3f}", "volume_procurement")
+    growth = 1 + costs.trend_growth(*(path_of(a, p, years=[x.from_year])[0] for p in costs.TREND_COMPONENTS))
+    # (1 + g - cut (1 + g)) = (1 + g)(1 - cut): the index steps down by the cut once
+    return overlay(a, "costs.policy_effect", "volume_procurement", from_year=x.from_year, to_year=x.from_year,
+                   change=-cut * growth, note=f"scenario: procurement cut {cut:.3f}")
 
 
 class EpidemicArgs(_Args):
@@ -394,7 +393,8 @@ def apply_lever(a: Assumptions, spec: dict | LeverSpec, horizon: int) -> Assumpt
         raise ScenarioError(f"lever '{name}': field '{loc}': {kind} (got {first.get('input')!r}); "
                             f"arguments: {sorted(lev.args.model_fields)}") from None
     _check_year(a, args.from_year, horizon, f"lever '{name}'")
-    return lev.apply(a, args, horizon)
+    out = lev.apply(a, args, horizon)
+    return dataclasses.replace(out, levers=a.levers + ({"lever": name, **args.model_dump(exclude_none=True)},))
 
 
 def lever_reference() -> str:

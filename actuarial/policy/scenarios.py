@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import read_yaml, validate_mapping
 from ..params import Assumptions
-from ..projection import project
+from ..engine import project
 from ..uncertainty import SOURCES
 from .levers import LeverSpec, ScenarioError, apply_lever
 

@@ -28,7 +28,7 @@ from scipy import optimize, stats  # brentq for break_even; binomial quantiles
 
 from ..params import Assumptions
 from ..errors import ActuarialError
-from ..projection import project
+from ..engine import project
 from .levers import apply_lever
 
 INSTRUMENTS = {

@@ -8,9 +8,10 @@ year. Every row, totals included, is computed per draw first and summarised afte
 is the percentile of the total (not the sum of percentiles) and equals the projection's own
 income and spending for that year exactly.
 
-The employee scheme's budget covers the whole fund: pooled fund and personal accounts
-(contributions before the personal-account split; personal-account spending; interest on
-both). "Other" lines are zero: the model has no other income or spending; they stand so that a
+A scheme's budget covers all its ledgers (for the employee scheme the pooled fund and the
+personal accounts: contributions before the personal-account split, personal-account
+spending, interest on both). The lines come from the scheme declarations
+(:mod:`actuarial.schemes`). "Other" lines are zero: the model has no other income or spending; they stand so that a
 bureau can fill them in.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .. import schemes
 from .export import atomic_path
 
 UNIT = 1e6
@@ -29,38 +31,34 @@ UNIT_NAME = "CNY million"
 
 
 def _lines(ds: xr.Dataset, scheme: str, flexible_share: float) -> dict[tuple[str, str], xr.DataArray]:
+    """The budget lines of one declared scheme: its income sources (the ``flexible`` ones split
+    into the part flexible workers pay when ``flexible_share`` is given), interest on every
+    ledger, its spending categories, what its other ledgers (personal accounts) spend, and the
+    closing balance of all its ledgers."""
+    sch = schemes.scheme(scheme)
     src = ds["income_by_source"].sel(scheme=scheme)
     cat = ds["spending_by_category"].sel(scheme=scheme)
+    own = ds["ledger_scheme"] == scheme
+    ledgers = ds["ledger"].values[own.values]
     zero = xr.zeros_like(ds["income"].sel(scheme=scheme))
-    if scheme == "employee":
-        employer, employee = src.sel(source="employer"), src.sel(source="employee")
-        interest = ds["interest"].sel(scheme=scheme) + ds["personal_account_interest"]
-        income = {
-            "employer contributions": employer * (1 - flexible_share),
-            "employee contributions": employee * (1 - flexible_share),
-            "flexible workers' contributions": (employer + employee) * flexible_share,
-            "interest": interest, "other income": zero,
-        }
-        spending = {
-            "inpatient": cat.sel(category="inpatient"), "outpatient": cat.sel(category="outpatient"),
-            "personal accounts": ds["personal_account_spending"], "other spending": zero,
-        }
-    else:
-        income = {
-            "resident premiums": src.sel(source="premium"), "fiscal subsidies": src.sel(source="subsidy"),
-            "interest": ds["interest"].sel(scheme=scheme), "other income": zero,
-        }
-        spending = {
-            "inpatient": cat.sel(category="inpatient"), "outpatient": cat.sel(category="outpatient"),
-            "critical-illness transfer": cat.sel(category="critical_illness"), "other spending": zero,
-        }
+    income = {}
+    for line in sch.sources:
+        income[line.label] = src.sel(source=line.name) * ((1 - flexible_share) if line.flexible else 1)
+    flexible = [line.name for line in sch.sources if line.flexible]
+    if flexible and flexible_share:
+        income["flexible workers' contributions"] = src.sel(source=flexible).sum("source") * flexible_share
+    income["interest"] = ds["ledger_interest"].sel(ledger=ledgers).sum("ledger")
+    income["other income"] = zero
+    spending = {line.label: cat.sel(category=line.name) for line in sch.categories}
+    for ledger in sch.ledgers[1:]:
+        spending[ledger.name.replace("_", " ")] = ds["ledger_spending"].sel(ledger=ledger.name)
+    spending["other spending"] = zero
     out = {("income", k): v for k, v in income.items()}
     out[("income", "total income")] = sum(income.values())
     out.update({("spending", k): v for k, v in spending.items()})
     out[("spending", "total spending")] = sum(spending.values())
     out[("result", "current-year balance (income - spending)")] = out[("income", "total income")] - out[("spending", "total spending")]
-    closing = ds["balance"].sel(scheme=scheme) + (ds["personal_account_balance"] if scheme == "employee" else 0)
-    out[("result", "closing balance 31 December")] = closing
+    out[("result", "closing balance 31 December")] = ds["ledger_balance"].sel(ledger=ledgers).sum("ledger")
     return out
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from ..schemes import SCHEME_NAMES
+
 MILLION = 1e6
 
 
@@ -12,6 +14,8 @@ def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     """Years in rows; for each fund income, spending, closing balance (CNY million) and months
     of reserves; then the employee-scheme active:retired ratio. A stochastic projection is
     summarised by its median over draws (column names say so)."""
+    if "region" in ds.dims:   # one block of rows per region
+        return pd.concat({str(r): summary_table(ds.sel(region=r)) for r in ds["region"].values}, names=["region"])
     label = ""
     if "draw" in ds.dims:
         ds = ds.median("draw")
@@ -39,6 +43,6 @@ def format_summary(table: pd.DataFrame) -> str:
         shown[col] = table[col].map(lambda v, d=digits: f"{v:,.{d}f}")
         name = col.replace(", CNY m", "")
         group, _, metric = name.partition(" ")
-        header.append((group, metric) if group in ("employee", "resident") else ("", name))
+        header.append((group, metric) if group in SCHEME_NAMES else ("", name))
     shown.columns = pd.MultiIndex.from_tuples(header)
     return "CNY million; reserve months = closing balance / (spending / 12)\n" + shown.to_string()

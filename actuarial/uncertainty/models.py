@@ -6,7 +6,10 @@ or given), the correlation of the economic innovations, and Lee-Carter mortality
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +46,7 @@ class StochasticModel:
     factor: np.ndarray               # L with L @ L.T = correlation
     lee_carter: dict[str, LeeCarter]
     bx_single: np.ndarray            # (sex, age 0..100): b_x of the age group holding each single age
+    data_hash: str = ""              # of the data it was fitted on (see :func:`data_hash`)
 
 
 def fit_ar1(series: np.ndarray, shock: np.ndarray, *, name: str, file=None) -> AR1Params:
@@ -77,15 +81,54 @@ def _factor(corr: np.ndarray) -> np.ndarray:
     return vecs * np.sqrt(np.clip(vals, 0.0, None))
 
 
+_CACHE: "OrderedDict[str, StochasticModel]" = OrderedDict()
+_CACHE_SIZE = 16
+_LOCK = threading.Lock()
+
+
+def data_hash(a: Assumptions) -> str:
+    """SHA-256 of everything a fit reads: the ``uncertainty`` section and the cost and
+    mortality histories. Policy levers change none of these, so they never cause a refit."""
+    unc = a.config.uncertainty
+    h = hashlib.sha256(unc.model_dump_json().encode() if unc is not None else b"none")
+    for key in ("cost_history", "mortality_history"):
+        table = a.tables.get(key)
+        if table is not None:
+            h.update(key.encode())
+            for name in sorted(getattr(table, "data_vars", {})) or [None]:
+                arr = table if name is None else table[name]
+                h.update(np.ascontiguousarray(arr.values).tobytes())
+                for dim in arr.dims:
+                    h.update(repr(arr[dim].values.tolist()).encode())
+    return h.hexdigest()
+
+
 def fit(a: Assumptions) -> StochasticModel:
-    """Fit or read every stochastic component of an assumption set (cached on it)."""
-    cached = getattr(a, "_stochastic_model", None)
-    if cached is not None:
-        return cached
+    """Fit or read every stochastic component of an assumption set.
+
+    The fitted model is an explicit object: pass it to ``project(..., model=...)`` to reuse it.
+    Fits are also kept (the 16 most recent) by :func:`data_hash`, so an assumption set changed
+    by policy levers reuses the baseline's fit instead of refitting."""
     unc = a.config.uncertainty
     if unc is None:
         raise AssumptionError("this assumption set has no 'uncertainty' section, so it cannot be run with draws",
                               file=a.path / "assumptions.yaml", field="uncertainty")
+    key = data_hash(a)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    model = _fit(a)
+    model.data_hash = key
+    with _LOCK:
+        _CACHE[key] = model
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return model
+
+
+def _fit(a: Assumptions) -> StochasticModel:
+    unc = a.config.uncertainty
     ar1 = {}
     for name in ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate", "enrolment", "employment"):
         spec = getattr(unc, name)
@@ -109,7 +152,5 @@ def fit(a: Assumptions) -> StochasticModel:
         lcs[sex] = lc
         group = np.searchsorted(ages, np.arange(101), side="right") - 1
         bx.append(lc.bx.values[group])
-    model = StochasticModel(ar1=ar1, correlation=corr, factor=_factor(corr), lee_carter=lcs,
-                            bx_single=np.array(bx))
-    a._stochastic_model = model
-    return model
+    return StochasticModel(ar1=ar1, correlation=corr, factor=_factor(corr), lee_carter=lcs,
+                           bx_single=np.array(bx))

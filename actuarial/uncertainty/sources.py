@@ -32,8 +32,25 @@ def _ar1_path(innovations: np.ndarray, p: AR1Params) -> np.ndarray:
     return dev
 
 
+SKIP_BLOCK = 4096   # draws of normals generated at once when skipping to a chunk's first draw
+
+
 def _stream(seed, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM_KEYS[name],)))
+
+
+def _normals(seed, name: str, start: int, count: int, shape: tuple) -> np.ndarray:
+    """Standard normals of draws ``start .. start + count - 1`` of stream ``name``, each draw
+    ``shape``: exactly the rows a single ``(draws,) + shape`` array of the stream would hold
+    there (the generator fills arrays in order, so the draws before ``start`` are generated in
+    blocks of :data:`SKIP_BLOCK` and discarded; memory stays bounded by the chunk)."""
+    rng = _stream(seed, name)
+    skip = int(start)
+    while skip > 0:
+        n = min(skip, SKIP_BLOCK)
+        rng.standard_normal((n,) + shape)
+        skip -= n
+    return rng.standard_normal((count,) + shape)
 
 
 def zero_deviations(draws: int, n_years: int) -> dict[str, np.ndarray]:
@@ -43,29 +60,37 @@ def zero_deviations(draws: int, n_years: int) -> dict[str, np.ndarray]:
     return dev
 
 
-def draw_deviations(model: StochasticModel, draws: int, n_years: int, seed,
-                    sources=SOURCES) -> dict[str, np.ndarray]:
-    """Deviations from the best estimate for every source, each (draws, n_years) except
-    ``mortality`` (draws, n_years, sex); year 0 (the base year) is always 0. Sources not in
-    ``sources`` are zero."""
-    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
-        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
+def check_sources(sources) -> tuple[str, ...]:
+    """The sources as a tuple, or a :class:`ProjectionError` naming the unknown ones."""
+    sources = tuple(sources)
     unknown = set(sources) - set(SOURCES)
     if unknown:
         raise ProjectionError(f"unknown source(s) of uncertainty {sorted(unknown)}; expected some of {list(SOURCES)}")
+    return sources
+
+
+def draw_deviations(model: StochasticModel, draws: int, n_years: int, seed,
+                    sources=SOURCES, *, start: int = 0) -> dict[str, np.ndarray]:
+    """Deviations from the best estimate for draws ``start .. start + draws - 1`` of every
+    source, each (draws, n_years) except ``mortality`` (draws, n_years, sex); year 0 (the base
+    year) is always 0. Sources not in ``sources`` are zero. Draw d gets the same numbers
+    whatever ``start`` and ``draws`` of the call that computes it."""
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
+        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
+    sources = check_sources(sources)
     dev = zero_deviations(draws, n_years)
-    z = _stream(seed, "economy").standard_normal((draws, n_years, len(ECONOMIC_COMPONENTS)))
+    z = _normals(seed, "economy", start, draws, (n_years, len(ECONOMIC_COMPONENTS)))
     correlated = z @ model.factor.T
     for j, name in enumerate(ECONOMIC_COMPONENTS):
         if name in sources:
             dev[name] = _ar1_path(correlated[..., j], model.ar1[name])
-    zm = _stream(seed, "mortality").standard_normal((draws, n_years))   # column 0: drift error
+    zm = _normals(seed, "mortality", start, draws, (n_years,))   # column 0: drift error
     zk, zd = zm[:, 1:], zm[:, 0]
     if "mortality" in sources and n_years > 1:
         for i, sex in enumerate(SEXES):   # common shocks for both sexes
             dev["mortality"][:, 1:, i] = model.lee_carter[sex].kt_deviation(zk, zd)
     for name in ("enrolment", "employment"):
-        zz = _stream(seed, name).standard_normal((draws, n_years))
+        zz = _normals(seed, name, start, draws, (n_years,))
         if name in sources:
             dev[name] = _ar1_path(zz, model.ar1[name])
     return dev

@@ -28,7 +28,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from actuarial import demography, lifetable, load_assumptions  # noqa: E402
 from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
-from actuarial.projection import realise, resolve_inputs, run_population  # noqa: E402
+from actuarial.engine.inputs import resolve_inputs  # noqa: E402
+from actuarial.engine.kernel import realise, run_population  # noqa: E402
+from actuarial.schemes import resident  # noqa: E402
 from actuarial.uncertainty import zero_deviations  # noqa: E402
 
 SOURCES = HERE / "sources"
@@ -337,8 +339,9 @@ def fund_history(folder: Path) -> pd.DataFrame:
     active:retired ratio moving from 2.95 in 2015 to its 2024 value)
     (resident: the national premium + subsidy path) and 1% log noise; balances before 2024 are
     the base year's opening months of reserves applied to each year's spending."""
-    from actuarial.calibration import ageing_drift, scheme_members
-    from actuarial.projection import project
+    from actuarial.calibration import ageing_drift
+    from actuarial.schemes import member_years as scheme_members
+    from actuarial.engine import project
 
     a = load_assumptions(folder)
     base = project(a, years=0).sel(year=BASE_YEAR)
@@ -461,7 +464,8 @@ def build(folder: Path) -> dict:
     real = realise(inp, zero_deviations(1, 1), None)
     pop = run_population(inp, real)["population"][0]
     py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
-    py[2] *= demography.enrolled_share(real.enrol[0, 0], real.enrol_newborn[0, 0])[None, :]  # enrolled only
+    rates = resident.enrolment_rates(inp.schemes["resident"], np.zeros((1, 1)))
+    py[2] *= resident.enrolled_share(rates[0][0, 0], rates[1][0, 0])[None, :]  # enrolled only
     active_years, retired_years, enrolled_years = py.sum(axis=(1, 2))
 
     cfg = a.config

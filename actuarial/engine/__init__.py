@@ -1,0 +1,121 @@
+"""The projection engine: resolved inputs -> chunk kernel -> executor -> assembly.
+
+One public entry, :func:`project`. :mod:`.inputs` resolves an assumption set to best-estimate
+arrays; :mod:`.kernel` runs one chunk of draws (a pure function of the inputs, the fitted
+model, the draw range and the seed); :mod:`.executors` schedule chunks and gather them;
+:mod:`.assembly` labels the arrays and computes the registered indicators.
+
+Timing conventions
+------------------
+* ``year`` runs from the base year to base year + ``years``.
+* ``population`` is the stock at 1 January of ``year``; births, deaths and migration are the
+  flows during ``year``; so ``population[y+1] = population[y] + births + migration - deaths``.
+* Money flows of ``year`` use member-years: the mean of the 1 January stocks of ``year`` and
+  ``year + 1``. The engine therefore runs the population one year past the horizon (two when
+  months of reserves are measured against next year's spending) and drops the extra years.
+* ``balance`` is the closing balance at 31 December of ``year``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import xarray as xr
+
+from .. import uncertainty
+from ..dims import MAX_HORIZON
+from ..errors import ProjectionError
+from ..params import Assumptions, RegionSet
+from .assembly import assemble, provenance
+from .executors import EXECUTORS, run_chunks
+from .inputs import Inputs, resolve_inputs
+from .kernel import run_chunk
+
+DEFAULT_CHUNK = 250
+
+
+def flow_years(a: Assumptions, years: int) -> np.ndarray:
+    """The years the engine computes: the horizon plus the one or two years that member-years
+    and next year's spending need."""
+    extra = 2 if a.config.indicators.reserve_months_denominator == "next_year" else 1
+    return a.base_year + np.arange(years + extra)
+
+
+def _check(years, chunk, draws) -> None:
+    if not isinstance(years, (int, np.integer)) or isinstance(years, bool) or not 0 <= years <= MAX_HORIZON:
+        raise ProjectionError(f"years must be a whole number from 0 to {MAX_HORIZON} (got {years!r})")
+    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
+        raise ProjectionError(f"chunk must be a whole number of at least 1 (got {chunk!r})")
+    if draws is not None and (not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1):
+        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
+
+
+def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int | None = None,
+            sources=uncertainty.SOURCES, chunk: int = DEFAULT_CHUNK, keep_population: bool = True,
+            model=None, executor: str = "threads", workers: int | None = None) -> xr.Dataset:
+    """Project every declared scheme of an assumption set (one region, or every region of a set).
+
+    Parameters
+    ----------
+    assumptions : Assumptions or RegionSet
+        From :func:`actuarial.load_assumptions`.
+    years : int
+        Horizon: the result covers the base year and the ``years`` years after it (at most 60).
+    draws : int, optional
+        Number of Monte Carlo draws. None (default) gives the deterministic best estimate with
+        no ``draw`` dimension.
+    seed : int, optional
+        Seed of the random streams; the same seed gives the same numbers whatever ``chunk``,
+        the executor or the number of workers. Every region of a set uses the same streams
+        (common shocks across regions).
+    sources : iterable of str
+        Sources of uncertainty switched on (default all: ``actuarial.uncertainty.SOURCES``);
+        an empty tuple gives every draw equal to the best estimate.
+    chunk : int
+        Draws computed at once (bounds memory; results do not depend on it).
+    keep_population : bool
+        Keep ``population(year, status, sex, age)`` for every draw (default). False keeps only
+        ``population_total(year, status, sex)``: memory then no longer grows with draws x ages.
+    model : StochasticModel, optional
+        A fitted model (:func:`actuarial.uncertainty.fit`) to reuse; default: fitted from the
+        assumption set (fits are cached by the data they read, so levers never refit).
+    executor : {'threads', 'serial'}
+        Where chunks run.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``population``, ``income``, ``spending``, ``balance``, ``reserve_months``,
+        ``surplus_rate`` (by ``scheme``), ``ledger_balance`` and the other ledger flows (by
+        ``ledger``), ``dependency_ratio``, ``old_age_ratio``, ``depletion_year`` and the
+        components behind them, each with ``units`` and ``long_name``; a ``region`` coordinate
+        (a dimension for a set of several regions); a leading ``draw`` dim when ``draws`` is
+        given; provenance (version, assumption hash, seed, levers) in attrs.
+    """
+    _check(years, chunk, draws)
+    if isinstance(assumptions, RegionSet):
+        if model is not None:
+            raise ProjectionError("a region set fits one model per region: leave model out")
+        parts = [project(a, years, draws=draws, seed=seed, sources=sources, chunk=chunk,
+                         keep_population=keep_population, executor=executor, workers=workers)
+                 for a in assumptions.regions]
+        out = xr.concat(parts, dim="region", combine_attrs="drop_conflicts")
+        out.attrs.update(assumption_set=assumptions.name, assumption_hash=assumptions.digest,
+                         region=",".join(assumptions.region_names))
+        return out
+    sources = uncertainty.sources.check_sources(sources)
+    fy = flow_years(assumptions, years)
+    inp = resolve_inputs(assumptions, fy)
+    if draws is None:
+        kernel = partial(run_chunk, inp, None, seed=seed, sources=(), keep_population=keep_population)
+        res = run_chunks(kernel, 1, 1, executor="serial")
+        return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
+    model = uncertainty.fit(assumptions) if model is None else model
+    kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population)
+    res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers)
+    return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
+
+
+__all__ = ["DEFAULT_CHUNK", "EXECUTORS", "Inputs", "assemble", "flow_years", "project", "provenance",
+           "resolve_inputs", "run_chunk", "run_chunks"]

@@ -1,0 +1,149 @@
+"""Assembly: the engine's arrays become one labelled Dataset with units, definitions and
+provenance.
+
+Every variable's dims are named and its labels come from :mod:`actuarial.dims` and the
+declared schemes; indicators are computed by the registry (:mod:`actuarial.indicators`), so
+their formulas, units and names are the registry's. The engine computes over the flow years
+(one or two past the horizon, as member-years and next year's spending need); assembly keeps
+the base year to the horizon.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime, timezone
+
+import numpy as np
+import xarray as xr
+
+from .. import indicators
+from .._version import __version__
+from ..dims import AGES, SEXES, STATUSES
+from ..params import Assumptions
+from ..schemes import CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, LEDGERS, OUTPUTS, SCHEME_NAMES, SCHEMES, SOURCES
+
+
+def _attrs(units: str, long_name: str, description: str = "") -> dict:
+    out = {"units": units, "long_name": long_name}
+    if description:
+        out["description"] = description
+    return out
+
+
+POPULATION_NOTE = "whole population of the region; status 'resident' is everyone outside the employee scheme"
+
+# name: (dims after (draw, year), attrs)
+VARIABLES = {
+    "population": (("status", "sex", "age"), _attrs("persons", "population at 1 January", POPULATION_NOTE)),
+    "population_total": (("status", "sex"), _attrs("persons", "population at 1 January, all ages", POPULATION_NOTE)),
+    "births": (("sex",), _attrs("persons", "births during the year")),
+    "deaths": (("sex",), _attrs("persons", "deaths during the year",
+                                "deaths among the 1 January population and the year's births")),
+    "net_migration": (("sex",), _attrs("persons", "net migrants during the year")),
+    "insured": (("scheme",), _attrs("persons", "insured members at 1 January",
+                                    "members of each scheme: its member statuses (resident scheme: the enrolled share)")),
+    "member_years": (("status",), _attrs("person-years", "member-years in the year",
+                                         "mean of the 1 January stocks of the year and the next; 'resident' "
+                                         "counts enrolled members only")),
+    "income_by_source": (("scheme", "source"), _attrs("CNY", "contributions, premiums and subsidies collected",
+                                                      "gross income of each scheme by source, before any split "
+                                                      "between its ledgers")),
+    "spending_by_category": (("scheme", "category"), _attrs("CNY", "benefit spending by category",
+                                                            "claims x trend index x fund share; per-capita "
+                                                            "transfers as their own categories")),
+    "ledger_opening_balance": (("ledger",), _attrs("CNY", "ledger balance at 1 January")),
+    "ledger_income": (("ledger",), _attrs("CNY", "money entering the ledger",
+                                          "the fund's income is net of what it credits to the scheme's other ledgers; "
+                                          "interest excluded")),
+    "ledger_spending": (("ledger",), _attrs("CNY", "money spent from the ledger")),
+    "ledger_interest": (("ledger",), _attrs("CNY", "interest credited to the ledger")),
+    "ledger_balance": (("ledger",), _attrs("CNY", "ledger balance at 31 December",
+                                           "opening + income - spending + interest")),
+    "income": (("scheme",), _attrs("CNY", "fund income", "income of each scheme's fund ledger (the employee "
+                                   "scheme's pooled fund: contributions less personal-account credits); interest excluded")),
+    "spending": (("scheme",), _attrs("CNY", "fund spending", "spending of each scheme's fund ledger")),
+    "interest": (("scheme",), _attrs("CNY", "interest credited on the fund balance")),
+    "opening_balance": (("scheme",), _attrs("CNY", "fund balance at 1 January")),
+    "balance": (("scheme",), _attrs("CNY", "fund balance at 31 December", "opening + income - spending + interest")),
+    "trend_index": ((), _attrs("1", "medical cost trend index (base year = 1)")),
+    **{o.name: (o.dims, dict(o.attrs)) for o in OUTPUTS},
+}
+
+
+def _fund_view(res: dict, opening: np.ndarray) -> dict:
+    """Scheme-level fund variables: each scheme's fund ledger (its first)."""
+    cols = [LEDGER_NAMES.index(s.fund.name) for s in SCHEMES]
+    return {"income": res["ledger_income"][..., cols], "spending": res["ledger_spending"][..., cols],
+            "interest": res["ledger_interest"][..., cols], "balance": res["ledger_balance"][..., cols],
+            "opening_balance": opening[..., cols]}
+
+
+def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochastic_run: bool = False,
+             sources=(), model=None) -> xr.Dataset:
+    """Build the output Dataset over base .. base + ``years``."""
+    T = inp.flow_years.size
+    D = res["trend"].shape[0]
+    opening0 = np.array([inp.opening[name] for name in LEDGER_NAMES])
+    res = dict(res, trend_index=res.pop("trend"),
+               ledger_opening_balance=np.concatenate(
+                   [np.broadcast_to(opening0, (D, 1, len(LEDGER_NAMES))), res["ledger_balance"][:, :-1]], axis=1))
+    res.update(_fund_view(res, res["ledger_opening_balance"]))
+    coords = {"draw": np.arange(D), "year": inp.flow_years, "status": list(STATUSES), "sex": list(SEXES),
+              "age": AGES, "scheme": list(SCHEME_NAMES), "source": list(SOURCES), "category": list(CATEGORIES),
+              "ledger": list(LEDGER_NAMES)}
+    for o in OUTPUTS:
+        coords.update(o.coords)
+    data = {name: (("draw", "year") + dims, res[name], attrs) for name, (dims, attrs) in VARIABLES.items() if name in res}
+    data.update({k: (("draw", "year"), res[k]) for k in ("aged_65_plus", "aged_15_64")})
+    if "population" not in res:
+        coords.pop("age")
+    ds = xr.Dataset(data, coords=coords)
+    ds = ds.assign_coords(ledger_scheme=("ledger", list(LEDGER_SCHEME)))
+    ds["ledger_scheme"].attrs = {"long_name": "scheme the ledger belongs to"}
+    if "age" in ds.coords:
+        ds["age"].attrs = {"units": "years", "long_name": "age in completed years", "description": "100 means 100 and over"}
+    ds["year"].attrs = {"long_name": "calendar year", "description": "stocks at 1 January, flows during the year, "
+                                                                      "balances at 31 December"}
+    ds.attrs["reserve_months_denominator"] = a.config.indicators.reserve_months_denominator
+    for ind in indicators.INDICATORS.values():
+        if ind.stored and ind.over_years:
+            ds[ind.identifier] = ind.compute(ds).transpose("draw", "year", ...).assign_attrs(ind.attrs)
+    ds = ds.isel(year=slice(0, years + 1)).drop_vars(["aged_65_plus", "aged_15_64"])
+    for ind in indicators.INDICATORS.values():
+        if ind.stored and not ind.over_years:
+            ds[ind.identifier] = ind.compute(ds).assign_attrs(ind.attrs)
+    ds = ds.assign_coords(region=inp.region)
+    ds["region"].attrs = {"long_name": "city or county the assumption set describes"}
+    if not stochastic_run:
+        ds = ds.isel(draw=0, drop=True)
+    ds.attrs.update(provenance(a, seed=seed, draws=D if stochastic_run else 1, years=years,
+                               sources=sources if stochastic_run else (), model=model if stochastic_run else None))
+    return ds
+
+
+def provenance(a: Assumptions, *, seed, draws: int, years: int, sources=(), model=None) -> dict:
+    """Attributes that make every output traceable to the code, assumptions and levers behind it."""
+    return {
+        "title": f"Medical-insurance fund projection: {a.config.title}",
+        "package": "actuarial",
+        "package_version": __version__,
+        "assumption_set": a.name,
+        "assumption_path": str(a.path),
+        "assumption_hash": a.digest,
+        "region": a.region,
+        "base_year": a.base_year,
+        "horizon_years": years,
+        "draws": draws,
+        "seed": "none" if seed is None else str(seed),
+        "stochastic_sources": ",".join(sources) if sources else "none",
+        "stochastic_model_hash": model.data_hash if model is not None else "none",
+        "levers": json.dumps(list(a.levers), ensure_ascii=False, sort_keys=True) if a.levers else "none",
+        "reserve_months_denominator": a.config.indicators.reserve_months_denominator,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python_version": platform.python_version(),
+        "numpy_version": np.__version__,
+        "xarray_version": xr.__version__,
+        "currency": "CNY, nominal",
+        "Conventions": "CF-1.8",
+    }

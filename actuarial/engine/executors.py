@@ -1,0 +1,54 @@
+"""Executors: they schedule chunk kernels and gather the results; they compute nothing.
+
+The kernel is pure, so where a chunk runs cannot change its numbers: :func:`gather` writes each
+chunk's arrays into their slice of the full arrays in draw order.
+
+* ``serial``: one chunk after the other, in this process;
+* ``threads``: chunks on a thread pool (numpy releases the GIL in its loops).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..errors import ProjectionError
+
+EXECUTORS = ("serial", "threads")
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def chunk_bounds(draws: int, chunk: int) -> list[tuple[int, int]]:
+    """(start, stop) of each chunk of at most ``chunk`` draws, in order."""
+    return [(lo, min(lo + chunk, draws)) for lo in range(0, draws, chunk)]
+
+
+def gather(results: Iterable[tuple[tuple[int, int], dict]], draws: int) -> dict[str, np.ndarray]:
+    """Full (draws, ...) arrays from chunk results, each written into its slice."""
+    out: dict[str, np.ndarray] = {}
+    for (lo, hi), part in results:
+        for key, value in part.items():
+            if key not in out:
+                out[key] = np.empty((draws,) + value.shape[1:], dtype=value.dtype)
+            out[key][lo:hi] = value
+    return out
+
+
+def run_chunks(kernel: Callable[[int, int], dict], draws: int, chunk: int, *, executor: str = "threads",
+               workers: int | None = None) -> dict[str, np.ndarray]:
+    """Run ``kernel(start, stop)`` over every chunk of draws and gather the results."""
+    if executor not in EXECUTORS:
+        raise ProjectionError(f"unknown executor '{executor}'; expected one of {list(EXECUTORS)}")
+    bounds = chunk_bounds(draws, chunk)
+    workers = default_workers() if workers is None else workers
+    task = lambda b: (b, kernel(*b))  # noqa: E731
+    if executor == "serial" or workers <= 1 or len(bounds) <= 1:
+        return gather(map(task, bounds), draws)
+    with ThreadPoolExecutor(max_workers=workers) as pool:   # results are written as they come, in order
+        return gather(pool.map(task, bounds), draws)

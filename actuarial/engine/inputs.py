@@ -1,0 +1,95 @@
+"""Resolved inputs: every assumption of one region resolved to best-estimate arrays over the
+engine's flow years. Immutable once built; the kernel reads them and never changes them.
+
+Demography and economy are the city's; each declared scheme resolves its own parameters
+(``scheme.resolve``), so this module names no scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from .. import demography
+from ..costs import TREND_COMPONENTS
+from ..dims import STATUSES
+from ..params import Assumptions
+from ..schemes import LEDGERS, SCHEMES
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Best-estimate arrays of one region over ``T`` flow years (stocks over ``T + 1`` dates).
+
+    Demography: ``pop0`` (status, sex, age) persons at 1 January of the base year; ``mx`` (T,
+    sex, age) death rates; ``fertility`` (T, age) births per woman-year; ``srb`` (T,) males
+    per female; ``entry``, ``exit`` (sex, age) yearly rates between resident and active;
+    ``retire`` (T, sex, age) the retirement hazard of the step out of year t; ``eligible`` (T,)
+    share of retirees meeting the contribution-years rule; ``migration`` (status, sex, age)
+    persons a year.
+    Costs: ``claim_cost`` (status, sex, age, claim category) CNY per member-year at base-year
+    prices; ``trend_components`` (3, T) the parts of the cost trend (fractions a year).
+    Economy: ``wage_growth``, ``interest_rate`` (T,) fractions a year; ``interest_on``.
+    Schemes: ``schemes`` name -> that scheme's resolved parameters; ``opening`` ledger ->
+    opening balance (CNY, 1 January of the base year).
+    """
+
+    region: str
+    flow_years: np.ndarray
+    pop0: np.ndarray
+    mx: np.ndarray
+    fertility: np.ndarray
+    srb: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray
+    retire: np.ndarray
+    eligible: np.ndarray
+    migration: np.ndarray
+    claim_cost: np.ndarray
+    trend_components: np.ndarray
+    wage_growth: np.ndarray
+    interest_rate: np.ndarray
+    interest_on: str
+    schemes: MappingProxyType = field(repr=False)
+    opening: MappingProxyType = field(repr=False)
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    x = np.array(x, dtype=float)
+    x.setflags(write=False)
+    return x
+
+
+def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
+    """Resolve every assumption of ``a`` over ``flow_years`` (the best estimate)."""
+    pop_years = np.append(flow_years, flow_years[-1] + 1)
+    s = lambda path: a.series(path, flow_years).values  # noqa: E731
+    mx = demography.mortality_path(a.tables["mortality"], flow_years,
+                                   a.series("demography.mortality_improvement", flow_years))
+    fert = demography.fertility_rates(a.series("demography.total_fertility_rate", flow_years),
+                                      a.tables["fertility_pattern"])
+    hazard = demography.retirement_hazard(demography.retired_share(a.config.demography.retirement, pop_years))
+    trans = a.tables["transitions"]
+    return Inputs(
+        region=a.region,
+        flow_years=np.asarray(flow_years),
+        pop0=_frozen(a.tables["population"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
+        mx=_frozen(mx.transpose("year", "sex", "age").values),
+        fertility=_frozen(fert.transpose("year", "age").values),
+        srb=_frozen(s("demography.sex_ratio_at_birth")),
+        entry=_frozen(trans["entry"].transpose("sex", "age").values),
+        exit=_frozen(trans["exit"].transpose("sex", "age").values),
+        retire=_frozen(hazard.transpose("year", "sex", "age").values[1:]),
+        eligible=_frozen(s("demography.retirement.share_meeting_minimum_contribution_years")),
+        migration=_frozen(a.tables["migration"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
+        claim_cost=_frozen(a.tables["claim_costs"].transpose("status", "sex", "age", "category")
+                           .sel(status=list(STATUSES)).values),
+        trend_components=_frozen(np.stack([s(p) for p in TREND_COMPONENTS])),
+        wage_growth=_frozen(s("economy.wage_growth")),
+        interest_rate=_frozen(s("economy.interest_rate")),
+        interest_on=a.config.economy.interest_on,
+        schemes=MappingProxyType({sch.name: MappingProxyType(sch.resolve(a, flow_years)) for sch in SCHEMES}),
+        opening=MappingProxyType({ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS}),
+    )

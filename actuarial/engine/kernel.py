@@ -1,0 +1,163 @@
+"""The chunk kernel: (resolved inputs, fitted model, draw range, seed) -> arrays.
+
+A pure function: it reads its arguments, draws its own random numbers from the seed for its
+draw range (the same numbers whatever the chunking), and returns new arrays; it writes to
+nothing shared, so any executor can run chunks anywhere. A deterministic run is one draw with
+every deviation at zero, through the very same code.
+
+Every array has a leading draw axis ``D`` and a year axis: ``T`` flow years, or ``T + 1``
+1 January dates for stocks. Loops run over years only (each year needs the one before) and
+over the declared schemes and ledgers; everything else broadcasts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import costs, demography, fund, lifetable, uncertainty
+from ..dims import AGES, FEMALE, STATUSES, index
+from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
+from .inputs import Inputs
+
+NEWBORN_STATUS = index(STATUSES, "resident")   # births join everyone outside the employee scheme
+OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
+
+
+@dataclass
+class Realised:
+    """The inputs that vary by draw, for one chunk of ``D`` draws."""
+
+    sx: np.ndarray                  # (D, T, sex, age) survival ratios
+    birth_survival: np.ndarray      # (D, T, sex)
+    employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale
+    entry: np.ndarray | None        # (D, T, sex, age) scaled and capped at 1, when a cap binds
+    exit: np.ndarray | None
+    trend: np.ndarray               # (D, T) cost trend index
+    wage_index: np.ndarray          # (D, T) wage index
+    interest_rate: np.ndarray       # (D, T)
+
+
+def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> Realised:
+    """Apply deviations (each (D, T), mortality (D, T, sex)) to the city's best estimate. With
+    every deviation zero the result equals the best estimate to the last bit."""
+    D = dev["wage_growth"].shape[0]
+    if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
+        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., 0]))
+        sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
+    else:
+        m = np.multiply(bx[None, None], dev["mortality"][..., None])
+        np.exp(m, out=m)
+        m *= inp.mx[None]
+        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., 0]))
+    inflation, utilisation, policy = inp.trend_components
+    trend = costs.growth_index(costs.trend_growth(inflation[None] + dev["medical_inflation"],
+                                                  utilisation[None] + dev["utilisation_growth"], policy[None]))
+    scale = np.exp(dev["employment"])
+    capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
+    s4 = scale[..., None, None]
+    return Realised(
+        sx=sx, birth_survival=bs, employment_scale=scale,
+        entry=np.minimum(inp.entry * s4, 1.0) if capped else None,
+        exit=np.minimum(inp.exit / s4, 1.0) if capped else None,
+        trend=trend, wage_index=costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
+        interest_rate=inp.interest_rate[None] + dev["interest_rate"],
+    )
+
+
+def run_population(inp: Inputs, real: Realised) -> dict[str, np.ndarray]:
+    """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
+    each 1 January and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
+    D, T = real.sx.shape[:2]
+    pop = np.empty((D, T + 1) + inp.pop0.shape)
+    pop[:, 0] = inp.pop0
+    born, died, moved = (np.empty((D, T, inp.pop0.shape[1])) for _ in range(3))
+    for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
+        start, end = pop[:, t], pop[:, t + 1]
+        demography.survive_and_age(start, real.sx[:, t], out=end)
+        women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731  women of every status
+        b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
+        end[:, NEWBORN_STATUS, :, 0] = b * real.birth_survival[:, t]
+        died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
+        born[:, t] = b
+        if real.entry is None:   # no cap binds: scale the base rates step by step
+            scale = real.employment_scale[:, t, None, None]
+            entry, exit_ = inp.entry * scale, inp.exit / scale
+        else:
+            entry, exit_ = real.entry[:, t], real.exit[:, t]
+        demography.transitions(end, entry, exit_, inp.retire[t], inp.eligible[t], inplace=True)
+        _, moved[:, t] = demography.migrate(end, inp.migration, inplace=True)
+    return {"population": pop, "births": born, "deaths": died, "migration": moved}
+
+
+def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
+    """Money of every declared scheme and ledger, (D, T, ...) in CNY.
+
+    The claims of each status's stocks are summed once per date (one matrix product each:
+    persons, then base-year cost by claim category); each scheme turns them into member-years,
+    income and spending (``scheme.money``); each ledger rolls forward."""
+    claims, claims0 = {}, {}
+    for i, status in enumerate(STATUSES):
+        cost = inp.claim_cost[i]
+        claims[status] = costs.stock_claims(pop[:, :, i], cost)
+        claims0[status] = pop[:, :, i, :, 0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, 0, :]], axis=-1)
+    members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev)
+    D, T = real.trend.shape
+    n_sch = len(SCHEMES)
+    out = {
+        "income_by_source": np.zeros((D, T, n_sch, len(SOURCES))),
+        "spending_by_category": np.zeros((D, T, n_sch, len(CATEGORIES))),
+        "member_years": np.zeros((D, T, len(STATUSES))),
+        "insured": np.zeros((D, T, n_sch)),
+    }
+    ledger = {k: np.zeros((D, T, len(LEDGER_NAMES))) for k in ("income", "spending", "interest", "balance")}
+    for k, sch in enumerate(SCHEMES):
+        flows = sch.money(inp.schemes[sch.name], members)
+        for name, v in flows.income.items():
+            out["income_by_source"][..., k, SOURCES.index(name)] = v
+        for name, v in flows.spending.items():
+            out["spending_by_category"][..., k, CATEGORIES.index(name)] = v
+        for status, v in flows.member_years.items():
+            out["member_years"][..., index(STATUSES, status)] = v
+        out["insured"][..., k] = flows.insured
+        for led in sch.ledgers:
+            j = LEDGER_NAMES.index(led.name)
+            closing, interest, spent = fund.roll_forward(
+                inp.opening[led.name], flows.ledger_income[led.name], flows.ledger_spending[led.name],
+                real.interest_rate, inp.interest_on,
+                spend_rate=flows.spend_rate[led.name][None] if led.spend_rate else None)
+            ledger["income"][..., j] = flows.ledger_income[led.name]
+            ledger["spending"][..., j], ledger["interest"][..., j], ledger["balance"][..., j] = spent, interest, closing
+        out.update(flows.extras)
+    out.update({f"ledger_{k}": v for k, v in ledger.items()})
+    out["trend"] = real.trend
+    return out
+
+
+def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True
+              ) -> dict[str, np.ndarray]:
+    """Run draws ``start .. stop - 1``: deviations from the seed (zero without a model or with
+    no sources), population, money. Returns every result over the flow years (stocks at the
+    T first 1 January dates). Without ``keep_population`` only totals by status and sex and the
+    age sums the old-age ratio needs are kept, so memory does not grow with draws x ages."""
+    T = inp.flow_years.size
+    D = stop - start
+    if model is None or not sources:
+        dev = uncertainty.zero_deviations(D, T)
+    else:
+        dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start)
+    bx = model.bx_single if model is not None and "mortality" in sources else None
+    real = realise(inp, dev, bx)
+    pop = run_population(inp, real)
+    money = run_money(inp, real, dev, pop["population"])
+    stocks = pop.pop("population")[:, :T]
+    by_age = stocks.sum(axis=(2, 3))
+    results = {**pop, **money,
+               "population_total": stocks.sum(axis=-1),
+               "aged_65_plus": by_age[..., OLD].sum(axis=-1),
+               "aged_15_64": by_age[..., WORKING].sum(axis=-1)}
+    results["net_migration"] = results.pop("migration")
+    if keep_population:
+        results["population"] = stocks
+    return results

@@ -1,0 +1,144 @@
+"""The indicator registry: every indicator the toolkit computes, declared once.
+
+Following xclim, an indicator is declared with its identifier, units, long name, definition
+(the equation in words) and what it is per (a scheme's fund, or the city), and a pure compute
+function of a projection Dataset. The engine writes the ``stored`` ones into every projection
+(with these attrs), the warning lines judge any of them, and reports and exports read their
+units and names from here, so a unit or a definition is written in one place.
+
+``line_range`` is the range in which a warning line on the indicator can mean something (a
+threshold of -1000 months, or 15 for a fraction, can never fire): rules outside it are
+rejected. Other modules add indicators with :func:`register`.
+
+    months of reserves (累计结余可支付月数) = closing balance / (spending / 12)
+        spending of this year, or of the next when ``reserve_months_denominator`` is next_year
+    current-year surplus rate (当期结余率) = (income - spending) / income, interest excluded
+    dependency ratio (在职退休比) = active members / retirees at 1 January
+    old-age ratio = population 65+ / population 15-64 at 1 January
+    depletion year = first year whose closing balance is below zero (NaN if none)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import xarray as xr
+
+from . import fund
+from .dims import AGES
+
+OLD_AGE, WORKING_AGES = 65, (15, 64)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A declared indicator.
+
+    identifier : the variable name in a projection and the name warning rules use
+    units, long_name, definition : its attrs (``definition`` becomes ``description``)
+    per : ``"scheme"`` when it has one value per scheme (read on each scheme's fund ledger),
+        None when it describes the city
+    compute : pure function of a projection Dataset returning the indicator
+    stored : the engine writes it into every projection
+    line_range : (low, high) of a meaningful warning line
+    over_years : False for indicators that summarise the horizon (no ``year`` dim)
+    """
+
+    identifier: str
+    units: str
+    long_name: str
+    definition: str
+    per: str | None
+    compute: Callable[[xr.Dataset], xr.DataArray]
+    stored: bool = False
+    line_range: tuple[float, float] = (-np.inf, np.inf)
+    over_years: bool = True
+
+    @property
+    def attrs(self) -> dict:
+        return {"units": self.units, "long_name": self.long_name, "description": self.definition}
+
+
+INDICATORS: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    """Add an indicator to the registry (an identifier can be declared once)."""
+    if indicator.identifier in INDICATORS:
+        raise ValueError(f"indicator '{indicator.identifier}' is already registered")
+    INDICATORS[indicator.identifier] = indicator
+    return indicator
+
+
+def get(identifier: str) -> Indicator:
+    return INDICATORS[identifier]
+
+
+def value(ds: xr.Dataset, identifier: str) -> xr.DataArray:
+    """The indicator on a projection: the stored variable when the projection has it, else
+    computed; attrs from the registry."""
+    ind = INDICATORS[identifier]
+    da = ds[identifier] if ind.stored and identifier in ds else ind.compute(ds)
+    return da.assign_attrs(ind.attrs)
+
+
+def _ratio(num: xr.DataArray, den: xr.DataArray) -> xr.DataArray:
+    return num / den.where(den != 0)
+
+
+def _reserve_months(ds: xr.Dataset) -> xr.DataArray:
+    spending = ds["spending"]
+    if ds.attrs.get("reserve_months_denominator") == "next_year":
+        spending = spending.shift(year=-1)
+    return xr.apply_ufunc(fund.reserve_months, ds["balance"], spending)
+
+
+def _by_age(ds: xr.Dataset, lo: int, hi: int | None = None) -> xr.DataArray:
+    """Population at 1 January aged lo..hi (inclusive; hi None: lo and over): the engine's
+    age sums while it assembles a projection, else summed from ``population``."""
+    name = f"aged_{lo}_plus" if hi is None else f"aged_{lo}_{hi}"
+    if name in ds:
+        return ds[name]
+    ages = ds["age"]
+    return ds["population"].sel(age=ages[(ages >= lo) & (ages <= (AGES[-1] if hi is None else hi))]).sum(
+        ("status", "sex", "age"))
+
+
+for _ind in (
+    Indicator("reserve_months", "months", "months of reserves (累计结余可支付月数)",
+              "closing balance / (spending / 12), spending of this year or of the next as the assumption "
+              "set's reserve_months_denominator says; the fund ledger of each scheme (pooled fund for the "
+              "employee scheme)", "scheme", _reserve_months, stored=True, line_range=(-12, 240)),
+    Indicator("surplus_rate", "1", "current-year surplus rate (当期结余率)",
+              "(income - spending) / income of the fund ledger, interest excluded", "scheme",
+              lambda ds: xr.apply_ufunc(fund.surplus_rate, ds["income"], ds["spending"]),
+              stored=True, line_range=(-1, 1)),
+    Indicator("balance", "CNY", "closing balance (累计结余)", "fund ledger balance at 31 December", "scheme",
+              lambda ds: ds["balance"], line_range=(-1e14, 1e14)),
+    Indicator("balance_to_income", "1", "closing balance as a share of the year's income",
+              "closing balance / the year's income of the fund ledger", "scheme",
+              lambda ds: _ratio(ds["balance"], ds["income"]), line_range=(-5, 10)),
+    Indicator("spending_growth", "1", "growth of fund spending on the year before",
+              "spending / last year's spending - 1", "scheme",
+              lambda ds: ds["spending"] / ds["spending"].shift(year=1) - 1, line_range=(-1, 1)),
+    Indicator("dependency_ratio", "active members per retiree", "employee-scheme active:retired ratio (在职退休比)",
+              "active members / retirees at 1 January", None,
+              lambda ds: ds["population_total"].sel(status="active").sum("sex")
+              / ds["population_total"].sel(status="retired").sum("sex"), stored=True, line_range=(0, 20)),
+    Indicator("old_age_ratio", "1", f"old-age ratio: population {OLD_AGE}+ / population "
+              f"{WORKING_AGES[0]}-{WORKING_AGES[1]} at 1 January",
+              "persons aged 65 and over / persons aged 15-64, whole population at 1 January", None,
+              lambda ds: _by_age(ds, OLD_AGE) / _by_age(ds, *WORKING_AGES), stored=True, line_range=(0, 3)),
+    Indicator("coverage", "1", "insured share of the city population at 1 January",
+              "insured members of every scheme / whole population at 1 January", None,
+              lambda ds: ds["insured"].sum("scheme") / ds["population_total"].sum(("status", "sex")),
+              stored=True, line_range=(0, 1)),
+    Indicator("depletion_year", "year", "first year with a closing balance below zero",
+              "NaN when the fund balance stays at or above zero over the horizon", "scheme",
+              lambda ds: xr.apply_ufunc(fund.depletion_year, ds["balance"], ds["year"],
+                                        input_core_dims=[["year"], ["year"]]),
+              stored=True, over_years=False),
+):
+    register(_ind)

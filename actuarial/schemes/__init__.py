@@ -1,0 +1,40 @@
+"""The declared schemes. The engine and everything after it iterate over :data:`SCHEMES`.
+
+Adding a scheme is one module here (a :class:`~.base.Scheme`), a section of the assumption
+schema, and tests: see ``docs/ARCHITECTURE.md``, "Adding a scheme".
+"""
+
+from __future__ import annotations
+
+from .base import Flows, Ledger, Line, Members, Output, Scheme
+from .employee import SCHEME as EMPLOYEE
+from .resident import SCHEME as RESIDENT
+
+SCHEMES: tuple[Scheme, ...] = (EMPLOYEE, RESIDENT)
+"""Every declared scheme, in output order."""
+SCHEME_NAMES = tuple(s.name for s in SCHEMES)
+BY_NAME = {s.name: s for s in SCHEMES}
+LEDGERS = tuple(ledger for s in SCHEMES for ledger in s.ledgers)
+LEDGER_NAMES = tuple(ledger.name for ledger in LEDGERS)
+LEDGER_SCHEME = tuple(s.name for s in SCHEMES for _ in s.ledgers)
+OUTPUTS = tuple(out for s in SCHEMES for out in s.outputs)
+"""Every scheme's own output variables."""
+SOURCES = tuple(dict.fromkeys(line.name for s in SCHEMES for line in s.sources))
+"""Income sources of every scheme (the ``source`` coordinate)."""
+CATEGORIES = tuple(dict.fromkeys(line.name for s in SCHEMES for line in s.categories))
+"""Spending categories of every scheme (the ``category`` coordinate)."""
+
+
+def scheme(name: str) -> Scheme:
+    """The declared scheme called ``name``."""
+    return BY_NAME[name]
+
+
+def member_years(ds, name: str):
+    """Member-years of a scheme in a projection: the sum over its member statuses of
+    ``member_years`` (for the resident status, enrolled members only)."""
+    return ds["member_years"].sel(status=list(BY_NAME[name].statuses)).sum("status")
+
+
+__all__ = ["BY_NAME", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
+           "Line", "Members", "Output", "RESIDENT", "SCHEMES", "SCHEME_NAMES", "SOURCES", "Scheme", "member_years", "scheme"]

@@ -1,0 +1,97 @@
+"""The resident scheme (城乡居民基本医疗保险, URRBMI).
+
+Members: the enrolled share of the ``resident`` status (everyone outside the employee scheme):
+the newborn enrolment rate at age 0 and the general rate at ages 1+, each plus the enrolment
+deviation of the draw and kept within 0..1. A fall in enrolment changes the fund, not the
+population. Ledger: the resident fund.
+
+    enrolled stock  = rate * (resident stock - age 0) + newborn rate * resident stock at age 0
+    member-years    = mean of the enrolled stocks at the year's two 1 January dates (this year's rates)
+    premium income  = enrolled member-years * premium * collection
+    subsidy income  = enrolled member-years * subsidy * collection
+    spending        = sum_c enrolled claims_c * trend index * fund share_c
+                      + enrolled member-years * critical-illness transfer (大病保险, bought per head)
+
+Parameters: section ``resident`` of the assumption file and ``costs.fund_share.resident_<category>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dims import AGES, CLAIM_CATEGORIES
+from .base import Flows, Ledger, Line, Members, Scheme, claims_spending, fund_shares
+
+STATUS = "resident"
+
+
+def resident_income(enrolled_years, premium, subsidy, collection):
+    """Premium and subsidy income of the resident scheme, CNY: returns (premiums, subsidies)."""
+    return enrolled_years * premium * collection, enrolled_years * subsidy * collection
+
+
+def enrolment_rates(p: dict, deviation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Enrolled shares of the resident group (D, T): at ages 1+ and at age 0, each the best
+    estimate plus the draw's enrolment deviation, kept within 0..1."""
+    return (np.clip(p["enrolment_rate"][None] + deviation, 0.0, 1.0),
+            np.clip(p["newborn_enrolment_rate"][None] + deviation, 0.0, 1.0))
+
+
+def enrolled_share(rate, newborn_rate) -> np.ndarray:
+    """Enrolled share of the resident group by age (..., age): the newborn rate at age 0 and the
+    general rate at ages 1+."""
+    out = np.repeat(np.asarray(rate, dtype=float)[..., None], AGES.size, axis=-1)
+    out[..., 0] = newborn_rate
+    return out
+
+
+def resolve(a, years) -> dict:
+    """The resident scheme's parameters over ``years`` (best estimate)."""
+    s = lambda path: a.series(path, years).values  # noqa: E731
+    return {
+        "premium": s("resident.premium"),
+        "subsidy": s("resident.subsidy"),
+        "collection": s("resident.collection_rate"),
+        "enrolment_rate": s("resident.enrolment_rate"),
+        "newborn_enrolment_rate": s("resident.newborn_enrolment_rate"),
+        "critical_illness": s("resident.critical_illness_transfer"),
+        "fund_share": fund_shares(a, "resident", CLAIM_CATEGORIES, years),
+    }
+
+
+def money(p: dict, m: Members) -> Flows:
+    """One chunk's money of the resident scheme (see the module docstring)."""
+    rate1, rate0 = (r[..., None] for r in enrolment_rates(p, m.deviations["enrolment"]))
+    stock, age0 = m.claims[STATUS], m.claims_age0[STATUS]
+    T = rate1.shape[1]
+    at_start = rate1 * (stock[:, :T] - age0[:, :T]) + rate0 * age0[:, :T]
+    at_end = rate1 * (stock[:, 1:] - age0[:, 1:]) + rate0 * age0[:, 1:]
+    enrolled = 0.5 * (at_start + at_end)                      # (D, T, 1 + C) member-years
+    years = enrolled[..., 0]
+    premiums, subsidies = resident_income(years, p["premium"], p["subsidy"], p["collection"])
+    spending = claims_spending(enrolled, m.trend, p["fund_share"], CLAIM_CATEGORIES)
+    spending["critical_illness"] = years * p["critical_illness"]
+    return Flows(
+        income={"premium": premiums, "subsidy": subsidies},
+        spending=spending,
+        ledger_income={"resident_fund": premiums + subsidies},
+        ledger_spending={"resident_fund": sum(spending.values())},
+        member_years={STATUS: years},
+        insured=at_start[..., 0],
+    )
+
+
+SCHEME = Scheme(
+    name="resident",
+    long_name="urban and rural resident basic medical insurance (城乡居民基本医疗保险)",
+    section="resident",
+    statuses=(STATUS,),
+    ledgers=(Ledger("resident_fund", "resident fund", "resident.opening_balance"),),
+    sources=(Line("premium", "resident premiums"), Line("subsidy", "fiscal subsidies")),
+    categories=tuple(Line(c, c) for c in CLAIM_CATEGORIES) + (
+        Line("critical_illness", "critical-illness transfer", per_capita="resident.critical_illness_transfer"),),
+    claim_categories=CLAIM_CATEGORIES,
+    member_columns={STATUS: "enrolled_years"},
+    resolve=resolve,
+    money=money,
+)
