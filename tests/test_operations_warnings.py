@@ -6,13 +6,14 @@ import pytest
 import xarray as xr
 
 from actuarial import monitoring
-from actuarial.operations import warnings as graded
+from actuarial import alerts as graded
+from actuarial.operations.monthly_indicators import ATTRS as MONTHLY_ATTRS
 
 
 def monthly(reserve, surplus, scheme="resident"):
     """Monthly indicators with the given reserve months and surplus rates for ``scheme``."""
     n = len(reserve)
-    data = {k: (("scheme", "period"), np.full((2, n), np.nan)) for k in graded.MONTHLY_ATTRS}
+    data = {k: (("scheme", "period"), np.full((2, n), np.nan)) for k in MONTHLY_ATTRS}
     ds = xr.Dataset(data, coords={"scheme": ["employee", "resident"],
                                   "period": [str(pd.Period("2024-01", "M") + k) for k in range(n)]})
     ds["reserve_months"].loc[dict(scheme=scheme)] = reserve
@@ -21,7 +22,8 @@ def monthly(reserve, surplus, scheme="resident"):
 
 
 def rules(*rule_dicts):
-    return graded.rules_from_dict({"levels": ["red", "orange", "yellow"], "rules": list(rule_dicts)})
+    both = [dict({"applies_to": ["projection", "monthly"]}, **r) for r in rule_dicts]
+    return graded.rules_from_dict({"levels": ["red", "orange", "yellow"], "rules": both})
 
 
 COMPOUND = {"id": "deficit-low", "scheme": "resident", "level": "red", "description": "x",
@@ -43,7 +45,8 @@ def test_persistence_counts_consecutive_periods_and_resets():
     assert rep.dataset["fired"].sel(rule="three-deficits").values.tolist() == \
         [False, False, False, False, False, True, True, False, False]
     row = rep.table.set_index("rule").loc["three-deficits"]
-    assert row["first"] == "2024-06" and not row["fired_last"]
+    assert row["first_period"] == "2024-06" and not row["fired_last"]
+    assert "3 periods running" in row["message"]
 
 
 def test_compound_with_persistence_on_a_projection_with_draws():
@@ -95,14 +98,15 @@ def test_the_defaults_run_on_a_projection(example_projection):
 
 @pytest.mark.parametrize("change, words", [
     ({"threshold": 1, "all_of": COMPOUND["all_of"]}, ["either"]),
+    ({"indicator": "dependency_ratio", "scheme": None}, ["dependency_ratio", "monthly"]),
     ({"level": "purple"}, ["level", "purple"]),
-    ({"indicator": "collection_pace", "applies_to": ["projection"]}, ["indicator", "collection_pace"]),
+    ({"indicator": "collection_pace", "applies_to": ["projection"]}, ["indicator", "collection_pace", "monthly actuals only"]),
     ({"persistence": 0}, ["persistence"]),
     ({"description": "{nope}"}, ["description"]),
 ])
 def test_bad_rules_are_named(change, words):
     rule = {**PERSIST, **change}
-    with pytest.raises(graded.WarningRuleError) as info:
+    with pytest.raises(graded.AlertError) as info:
         rules(rule)
     for w in words:
         assert w in str(info.value)

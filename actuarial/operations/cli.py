@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import monitoring
+from .. import alerts, monitoring
 from ..errors import AssumptionError
-from . import warnings as graded
 from .execution import execution
 from .ledger import check_against_annual, load_budget, load_ledger
 from .monthly_indicators import monthly_indicators, months_to
@@ -46,7 +45,7 @@ def monthly_report(folder, month=None, *, coverage: float = 0.8, rules=None) -> 
     first = max(ledger["month"].min() + 12, pd.Period(at, freq="M") - (HISTORY_MONTHS - 1))
     months = [m for m in months_to(at, HISTORY_MONTHS) if m >= first]
     ind = monthly_indicators(ledger, history, budget, months, shock_years=shocks)
-    report = graded.evaluate(ind, rules)
+    report = alerts.evaluate(ind, rules)
     fund_warn = report.table.assign(source="fund", period=at, scope=report.table["scheme"].replace("", "city"))
     fund_warn = fund_warn.rename(columns={"fired_last": "firing"})
     tables = {"execution": exe, "outturn": out}
@@ -106,7 +105,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
 
 
 def cmd_monitor(args) -> int:
-    rules = graded.load_rules(args.rules) if args.rules else None
+    rules = alerts.load_rules(args.rules) if args.rules else None
     tables = monthly_report(args.folder, args.month, coverage=args.coverage, rules=rules)
     print(format_report(tables))
     out = Path(args.out) if args.out else Path(f"monitor-{tables['execution'].attrs['month']}")
@@ -122,6 +121,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("folder", help="folder with monthly_fund.csv, fund_budget.csv and fund_history.csv")
     p.add_argument("--month", help="report month YYYY-MM (default: the ledger's last month)")
     p.add_argument("--out", help="output folder (default: monitor-YYYY-MM)")
-    p.add_argument("--rules", help="graded warning-rules YAML (default: the package's graded lines)")
+    p.add_argument("--rules", help="warning-rules YAML (default: the package's graded lines, actuarial/default_warning_lines.yaml)")
     p.add_argument("--coverage", type=float, default=0.8, help="outturn interval coverage (default 0.8)")
     p.set_defaults(func=cmd_monitor)
