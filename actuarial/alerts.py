@@ -77,6 +77,12 @@ class AlertError(ActuarialError, ValueError):
     """A warning-rules file is malformed or contradictory."""
 
 
+def _finite_threshold(v):
+    if v is not None and not np.isfinite(v):
+        raise ValueError("threshold must be a finite number")
+    return v
+
+
 class Condition(BaseModel):
     """One condition of a compound rule; its scheme defaults to the rule's."""
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -86,12 +92,7 @@ class Condition(BaseModel):
     threshold: float
     scheme: str | None = None
 
-    @field_validator("threshold")
-    @classmethod
-    def _finite(cls, v):
-        if not np.isfinite(v):
-            raise ValueError("threshold must be a finite number")
-        return v
+    _finite = field_validator("threshold")(classmethod(lambda cls, v: _finite_threshold(v)))
 
 
 class Rule(BaseModel):
@@ -111,12 +112,7 @@ class Rule(BaseModel):
                                description="fires in a year when the share of draws breaching reaches this")
     description: str
 
-    @field_validator("threshold")
-    @classmethod
-    def _finite(cls, v):
-        if v is not None and not np.isfinite(v):
-            raise ValueError("threshold must be a finite number")
-        return v
+    _finite = field_validator("threshold")(classmethod(lambda cls, v: _finite_threshold(v)))
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -335,7 +331,11 @@ def evaluate(projection: xr.Dataset, rules: RuleSet | None = None) -> AlertRepor
     years = projection[tdim].values
     stochastic = "draw" in projection.dims
     regions = projection["region"].values.tolist() if "region" in projection.dims else None
-    chosen = [r for r in rules.rules if ("monthly" if monthly else "projection") in r.applies_to]
+    kind = "monthly" if monthly else "projection"
+    chosen = [r for r in rules.rules if kind in r.applies_to]
+    if not chosen:
+        raise AlertError(f"no warning rule applies to {'monthly actuals' if monthly else 'projections'}; "
+                         f"expected rules with applies_to: [{kind}] (the default is [projection])")
     probs, fired_rows, rows = [], [], []
     for rule in chosen:
         breach = None

@@ -67,3 +67,15 @@ def test_bad_points_and_year():
         dip_point_value(g["total_budget"], 0)
     with pytest.raises(BudgetError, match="year"):
         global_budget(fake_projection(), 2031)
+
+
+def test_on_the_example_projection_with_draws(example):
+    import actuarial
+
+    proj = actuarial.project(example, years=2, draws=20, seed=3)
+    g = global_budget(proj, 2025)
+    assert g["total_budget"].dims == ("draw",) and g["total_budget"].sizes["draw"] == 20
+    np.testing.assert_allclose(g["income"].sum("scheme"), proj["income"].sel(year=2025).sum("scheme"))
+    pv = dip_point_value(g["total_budget"], 6.5e8, dip_share=0.65)
+    np.testing.assert_allclose(pv, g["total_budget"] * 0.65 / 6.5e8)
+    assert float(pv.std("draw")) > 0               # a distribution, not a number

@@ -26,3 +26,12 @@ def test_monitor_bad_month_is_one_line(tmp_path, capsys):
     assert main(["monitor", str(EXAMPLE), "--month", "2031-01", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "month" in err and err.count("\n") == 1
+
+
+def test_monitor_with_rules_for_projections_only_is_one_line(tmp_path, capsys):
+    rules = tmp_path / "old.yaml"
+    rules.write_text("levels: [red]\nrules:\n  - {id: r, indicator: reserve_months, scheme: resident, "
+                     "comparison: below, threshold: 4, level: red, description: low}\n")
+    assert main(["monitor", str(EXAMPLE), "--month", "2024-03", "--out", str(tmp_path), "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err
+    assert "applies_to" in err and err.count("\n") == 1

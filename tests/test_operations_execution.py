@@ -104,3 +104,22 @@ def test_nowcast_beats_the_naive_rule_on_average(example_backtest):
 def test_late_months_are_forecast_better_than_early_ones(example_backtest):
     s = backtest_summary(example_backtest)
     assert s.loc[11, "mape_model"] < s.loc[1, "mape_model"]
+
+
+def test_monthly_indicators_by_hand():
+    from actuarial.operations.monthly_indicators import monthly_indicators
+
+    led = small_ledger()
+    history = pd.DataFrame({"year": [2022, 2022], "scheme": ["employee", "resident"],
+                            "member_years": [100.0, 200.0], "balance": [5000.0, 9000.0]})
+    ind = monthly_indicators(led, history, small_budget(), ["2023-02", "2023-03"]).sel(period="2023-03")
+    emp = ind.sel(scheme="employee")
+    # employee income per month: 120 + 120 - 12 = 228; spending 240
+    assert float(emp["ytd_income"]) == 3 * 228 and float(emp["ytd_spending"]) == 3 * 240
+    assert float(emp["balance"]) == 5000 + 3 * (228 - 240)
+    assert float(emp["reserve_months"]) == pytest.approx((5000 - 36) / 240)
+    assert float(emp["surplus_rate"]) == pytest.approx((12 * 228 - 12 * 240) / (12 * 228))
+    assert float(emp["growth_gap"]) == pytest.approx(0.0)
+    assert float(emp["spending_progress_gap"]) == pytest.approx(3 * 240 / 2400 - 0.25)
+    budget_income = 1200 + 1200 - 120
+    assert float(emp["collection_pace"]) == pytest.approx(3 * 228 / (budget_income * 0.25))
