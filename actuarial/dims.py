@@ -32,6 +32,8 @@ SEXES = ("female", "male")
 STATUSES = ("active", "retired", "resident")
 """Population status: active and retired members of the employee scheme; ``resident`` is
 everyone outside it (the resident scheme's members are its enrolled share)."""
+NEWBORN_STATUS = "resident"
+"""The status births join: everyone outside the employee scheme."""
 CLAIM_CATEGORIES = ("inpatient", "outpatient")
 """Categories of the claim-cost table (per member, before the fund's share)."""
 CATEGORIES = CLAIM_CATEGORIES

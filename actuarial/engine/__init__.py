@@ -108,12 +108,12 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
     fy = flow_years(assumptions, years)
     inp = resolve_inputs(assumptions, fy)
     if draws is None:
-        kernel = partial(run_chunk, inp, None, seed=seed, sources=(), keep_population=keep_population)
-        res = run_chunks(kernel, 1, 1, executor="serial")
+        res = run_chunk(inp, None, 0, 1, seed=seed, sources=(), keep_population=keep_population)
         return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
     model = uncertainty.fit(assumptions) if model is None else model
     kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population)
-    res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers)
+    buffers = {"population": (fy.size + 1,) + inp.pop0.shape} if keep_population else None
+    res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers)
     return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
 
 

@@ -89,6 +89,8 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
                ledger_opening_balance=np.concatenate(
                    [np.broadcast_to(opening0, (D, 1, len(LEDGER_NAMES))), res["ledger_balance"][:, :-1]], axis=1))
     res.update(_fund_view(res, res["ledger_opening_balance"]))
+    if "population" in res:   # computed in place over every 1 January date: keep the flow years'
+        res["population"] = res["population"][:, :T]
     coords = {"draw": np.arange(D), "year": inp.flow_years, "status": list(STATUSES), "sex": list(SEXES),
               "age": AGES, "scheme": list(SCHEME_NAMES), "source": list(SOURCES), "category": list(CATEGORIES),
               "ledger": list(LEDGER_NAMES)}

@@ -29,9 +29,11 @@ def chunk_bounds(draws: int, chunk: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + chunk, draws)) for lo in range(0, draws, chunk)]
 
 
-def gather(results: Iterable[tuple[tuple[int, int], dict]], draws: int) -> dict[str, np.ndarray]:
-    """Full (draws, ...) arrays from chunk results, each written into its slice."""
-    out: dict[str, np.ndarray] = {}
+def gather(results: Iterable[tuple[tuple[int, int], dict]], draws: int, out: dict | None = None
+           ) -> dict[str, np.ndarray]:
+    """Full (draws, ...) arrays from chunk results, each written into its slice (``out`` may
+    already hold arrays the chunks computed in place)."""
+    out = {} if out is None else out
     for (lo, hi), part in results:
         for key, value in part.items():
             if key not in out:
@@ -40,15 +42,20 @@ def gather(results: Iterable[tuple[tuple[int, int], dict]], draws: int) -> dict[
     return out
 
 
-def run_chunks(kernel: Callable[[int, int], dict], draws: int, chunk: int, *, executor: str = "threads",
-               workers: int | None = None) -> dict[str, np.ndarray]:
-    """Run ``kernel(start, stop)`` over every chunk of draws and gather the results."""
+def run_chunks(kernel: Callable[..., dict], draws: int, chunk: int, *, executor: str = "threads",
+               workers: int | None = None, buffers: dict | None = None) -> dict[str, np.ndarray]:
+    """Run ``kernel(start, stop)`` over every chunk of draws and gather the results.
+
+    ``buffers`` maps a result name to its shape per draw: those arrays are allocated once for
+    every draw and each chunk computes its part in its own slice (``kernel(start, stop,
+    out={name: slice})``), which saves copying the largest arrays."""
     if executor not in EXECUTORS:
         raise ProjectionError(f"unknown executor '{executor}'; expected one of {list(EXECUTORS)}")
     bounds = chunk_bounds(draws, chunk)
     workers = default_workers() if workers is None else workers
-    task = lambda b: (b, kernel(*b))  # noqa: E731
+    full = {name: np.empty((draws,) + tuple(shape)) for name, shape in (buffers or {}).items()}
+    task = lambda b: (b, kernel(*b, out={k: v[b[0]:b[1]] for k, v in full.items()}))  # noqa: E731
     if executor == "serial" or workers <= 1 or len(bounds) <= 1:
-        return gather(map(task, bounds), draws)
+        return gather(map(task, bounds), draws, full)
     with ThreadPoolExecutor(max_workers=workers) as pool:   # results are written as they come, in order
-        return gather(pool.map(task, bounds), draws)
+        return gather(pool.map(task, bounds), draws, full)

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import costs, demography, fund, lifetable, uncertainty
-from ..dims import AGES, FEMALE, STATUSES, index
+from ..dims import AGES, FEMALE, NEWBORN_STATUS, STATUSES, index
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
 from .inputs import Inputs
 
-NEWBORN_STATUS = index(STATUSES, "resident")   # births join everyone outside the employee scheme
+NEWBORN = index(STATUSES, NEWBORN_STATUS)
 OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
 
 
@@ -66,11 +66,12 @@ def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> R
     )
 
 
-def run_population(inp: Inputs, real: Realised) -> dict[str, np.ndarray]:
+def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
-    each 1 January and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
+    each 1 January (computed in ``out`` when given) and the flows ``births``, ``deaths``,
+    ``migration`` (D, T, sex) of each year."""
     D, T = real.sx.shape[:2]
-    pop = np.empty((D, T + 1) + inp.pop0.shape)
+    pop = np.empty((D, T + 1) + inp.pop0.shape) if out is None else out
     pop[:, 0] = inp.pop0
     born, died, moved = (np.empty((D, T, inp.pop0.shape[1])) for _ in range(3))
     for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
@@ -78,7 +79,7 @@ def run_population(inp: Inputs, real: Realised) -> dict[str, np.ndarray]:
         demography.survive_and_age(start, real.sx[:, t], out=end)
         women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731  women of every status
         b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
-        end[:, NEWBORN_STATUS, :, 0] = b * real.birth_survival[:, t]
+        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
         died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
         born[:, t] = b
         if real.entry is None:   # no cap binds: scale the base rates step by step
@@ -135,12 +136,16 @@ def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[s
     return out
 
 
-def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True
-              ) -> dict[str, np.ndarray]:
+def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
+              out: dict | None = None) -> dict[str, np.ndarray]:
     """Run draws ``start .. stop - 1``: deviations from the seed (zero without a model or with
     no sources), population, money. Returns every result over the flow years (stocks at the
     T first 1 January dates). Without ``keep_population`` only totals by status and sex and the
-    age sums the old-age ratio needs are kept, so memory does not grow with draws x ages."""
+    age sums the old-age ratio needs are kept, so memory does not grow with draws x ages.
+
+    ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
+    caller owns for these draws alone: the population is then computed in it (saving a copy of
+    the largest array) instead of in new memory; the numbers are the same."""
     T = inp.flow_years.size
     D = stop - start
     if model is None or not sources:
@@ -149,7 +154,8 @@ def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_pop
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start)
     bx = model.bx_single if model is not None and "mortality" in sources else None
     real = realise(inp, dev, bx)
-    pop = run_population(inp, real)
+    buffer = (out or {}).get("population") if keep_population else None
+    pop = run_population(inp, real, out=buffer)
     money = run_money(inp, real, dev, pop["population"])
     stocks = pop.pop("population")[:, :T]
     by_age = stocks.sum(axis=(2, 3))
@@ -158,6 +164,6 @@ def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_pop
                "aged_65_plus": by_age[..., OLD].sum(axis=-1),
                "aged_15_64": by_age[..., WORKING].sum(axis=-1)}
     results["net_migration"] = results.pop("migration")
-    if keep_population:
+    if keep_population and buffer is None:
         results["population"] = stocks
     return results

@@ -1,0 +1,254 @@
+"""The engine's shape: schemes as declarations, one indicator registry, a region axis, a pure
+chunk kernel, an explicit fitted model that levers never refit, levers as overlays."""
+
+import io
+import shutil
+import tokenize
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+import actuarial
+from actuarial import alerts, indicators, schemes, uncertainty
+from actuarial.engine import flow_years, resolve_inputs, run_chunk
+from actuarial.params import RegionSet
+from actuarial.policy import apply_lever, overlay
+from actuarial.testing import money_residual, population_residual, write_assumption_set
+from conftest import EXAMPLE, ROOT
+
+PACKAGE = ROOT / "actuarial"
+
+
+# --------------------------------------------------------------------------------------------
+# Schemes are declarations; nothing after them names one
+# --------------------------------------------------------------------------------------------
+
+def _string_literals(path: Path) -> set[str]:
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+    return {t.string.strip("\"'") for t in tokens if t.type == tokenize.STRING and not t.string.startswith(('"""', "'''"))}
+
+
+GENERIC = ["engine/__init__.py", "engine/inputs.py", "engine/kernel.py", "engine/executors.py", "engine/assembly.py",
+           "indicators.py", "alerts.py", "calibration.py", "report/budget.py", "report/summary.py"]
+
+
+@pytest.mark.parametrize("module", GENERIC)
+def test_generic_stages_name_no_scheme_or_ledger(module):
+    names = set(schemes.SCHEME_NAMES) | set(schemes.LEDGER_NAMES)
+    assert not (_string_literals(PACKAGE / module) & names), f"{module} names a scheme or a ledger"
+
+
+def test_declarations_are_consistent():
+    for sch in schemes.SCHEMES:
+        assert sch.fund is sch.ledgers[0]
+        assert set(sch.claim_categories) <= set(sch.category_names)
+        assert set(sch.member_columns) == set(sch.statuses)
+    assert len(set(schemes.LEDGER_NAMES)) == len(schemes.LEDGER_NAMES), "ledger names must be unique"
+    members = [s for sch in schemes.SCHEMES for s in sch.statuses]
+    assert len(set(members)) == len(members), "a status belongs to one scheme"
+
+
+def test_every_ledger_rolls_forward(example_projection):
+    for name, resid in money_residual(example_projection).items():
+        assert float(np.abs(resid).max()) < 1e-12, name
+    ds = example_projection
+    for sch in schemes.SCHEMES:   # the scheme view is its fund ledger
+        fund = ds["ledger_balance"].sel(ledger=sch.fund.name)
+        np.testing.assert_array_equal(ds["balance"].sel(scheme=sch.name).values, fund.values)
+
+
+def test_budget_lines_come_from_the_declarations(example_projection):
+    from actuarial.report import budget
+    tables = budget.budget_tables(example_projection)
+    for sch in schemes.SCHEMES:
+        items = tables[sch.name].index.get_level_values("item")
+        assert {line.label for line in sch.sources} <= set(items)
+        assert {line.label for line in sch.categories} <= set(items)
+
+
+# --------------------------------------------------------------------------------------------
+# One indicator registry
+# --------------------------------------------------------------------------------------------
+
+def test_stored_indicators_carry_the_registry_attrs(example_projection):
+    for ind in indicators.INDICATORS.values():
+        if ind.stored:
+            da = example_projection[ind.identifier]
+            assert da.attrs["units"] == ind.units and da.attrs["long_name"] == ind.long_name, ind.identifier
+
+
+def test_alert_units_are_the_registry_units(example_projection):
+    table = alerts.evaluate(example_projection).table
+    for _, row in table.iterrows():
+        assert row["units"] == indicators.get(row["indicator"]).units
+        assert row["units"] == example_projection[row["indicator"]].attrs["units"] \
+            if row["indicator"] in example_projection else True
+    assert example_projection["surplus_rate"].attrs["units"] == "1"
+
+
+def test_registry_formula_equals_the_stored_value(example_projection):
+    ds = example_projection
+    for name in ("surplus_rate", "dependency_ratio", "old_age_ratio", "coverage"):
+        recomputed = indicators.get(name).compute(ds.drop_vars(name))
+        np.testing.assert_allclose(recomputed.transpose(*ds[name].dims).values, ds[name].values, rtol=1e-12)
+
+
+@pytest.mark.parametrize("indicator, scheme, threshold, fragment", [
+    ("reserve_months", "employee", -1000, "never be a meaningful line"),
+    ("surplus_rate", "resident", 15, "write 0.15 for 15%"),
+    ("reserve_months", "nonexistent", 3, "needs a scheme"),
+    ("depletion_year", "employee", 2030, "no value by year"),
+])
+def test_lines_that_can_never_fire_are_rejected(indicator, scheme, threshold, fragment):
+    raw = {"levels": ["red"], "rules": [{"id": "x", "indicator": indicator, "scheme": scheme,
+                                          "comparison": "below", "threshold": threshold, "level": "red",
+                                          "description": "test"}]}
+    with pytest.raises(alerts.AlertError, match=fragment):
+        alerts.rules_from_dict(raw)
+
+
+# --------------------------------------------------------------------------------------------
+# Region axis
+# --------------------------------------------------------------------------------------------
+
+def test_one_region_is_a_scalar_coordinate(example, example_projection):
+    assert example_projection["region"].ndim == 0
+    assert str(example_projection["region"].values) == example.region == "example-city"
+    assert example_projection.attrs["region"] == "example-city"
+
+
+@pytest.fixture(scope="module")
+def region_set(tmp_path_factory):
+    root = tmp_path_factory.mktemp("province")
+    for name, scale in (("north", 1.0), ("south", 2.5)):
+        pop = {(s, x, a): scale * (1000.0 + 10 * a) for s in ("active", "resident") for x in ("female", "male")
+               for a in range(18, 60)}
+        pop.update({("retired", x, a): scale * 500.0 for x in ("female", "male") for a in range(60, 101)})
+        write_assumption_set(root / name, population=pop)
+    (root / "assumptions.yaml").write_text(yaml.safe_dump({
+        "name": "test-province", "title": "Two cities", "description": "a set of regions for tests",
+        "regions": {"North City": "north", "South City": "south"}}), encoding="utf-8")
+    return root
+
+
+def test_a_region_set_projects_along_a_region_dimension(region_set):
+    rs = actuarial.load_assumptions(region_set)
+    assert isinstance(rs, RegionSet) and rs.region_names == ("North City", "South City")
+    ds = actuarial.project(rs, years=5)
+    assert ds.sizes["region"] == 2 and list(ds["region"].values) == ["North City", "South City"]
+    alone = actuarial.project(actuarial.load_assumptions(region_set / "south"), years=5)
+    for var in ("balance", "income", "population_total", "reserve_months"):
+        np.testing.assert_allclose(ds[var].sel(region="South City").values, alone[var].values, rtol=1e-12)
+    assert float(np.abs(population_residual(ds)).max()) < 1e-9
+    report = alerts.evaluate(ds)
+    assert set(report.table["region"]) == {"North City", "South City"}
+    assert report.dataset["probability"].dims == ("rule", "region", "year")
+
+
+def test_region_set_errors_name_the_file_and_region(region_set, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(region_set, bad)
+    data = yaml.safe_load((bad / "south" / "assumptions.yaml").read_text())
+    data["base_year"] = 2025
+    (bad / "south" / "assumptions.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(actuarial.AssumptionError, match=r"regions.South City.*base year|base year.*regions.South City"):
+        actuarial.load_assumptions(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# A pure chunk kernel
+# --------------------------------------------------------------------------------------------
+
+def test_kernel_is_a_pure_function_of_inputs_range_and_seed(example):
+    fy = flow_years(example, 5)
+    inp = resolve_inputs(example, fy)
+    model = uncertainty.fit(example)
+    assert not inp.mx.flags.writeable and not inp.pop0.flags.writeable
+    whole = run_chunk(inp, model, 0, 12, 99, uncertainty.SOURCES)
+    part = run_chunk(inp, model, 5, 9, 99, uncertainty.SOURCES)
+    again = run_chunk(inp, model, 5, 9, 99, uncertainty.SOURCES)
+    for key in whole:
+        np.testing.assert_array_equal(part[key], again[key])
+        np.testing.assert_allclose(part[key], whole[key][5:9], rtol=1e-13, atol=1e-6, err_msg=key)
+
+
+def test_executors_and_chunking_give_the_same_numbers(example):
+    kw = dict(years=5, draws=23, seed=7)
+    a = actuarial.project(example, chunk=23, executor="serial", **kw)
+    b = actuarial.project(example, chunk=4, executor="threads", workers=2, **kw)
+    c = actuarial.project(example, chunk=4, keep_population=False, **kw)
+    xr.testing.assert_allclose(a["balance"], b["balance"], rtol=1e-13)
+    xr.testing.assert_allclose(a["population"], b["population"], rtol=1e-13)
+    xr.testing.assert_allclose(a["reserve_months"], c["reserve_months"], rtol=1e-13)
+
+
+# --------------------------------------------------------------------------------------------
+# The fitted model is explicit and levers never refit
+# --------------------------------------------------------------------------------------------
+
+def test_levers_never_refit_the_stochastic_model(example, monkeypatch):
+    from actuarial.uncertainty import models
+    calls = []
+    real_fit = models._fit
+    monkeypatch.setattr(models, "_fit", lambda a: calls.append(1) or real_fit(a))
+    models._CACHE.clear()
+    actuarial.project(example, years=3, draws=5, seed=1)
+    for change in (-0.005, 0.0, 0.01):
+        changed = apply_lever(example, {"lever": "contribution_rate", "employer_change": change, "from_year": 2026}, 3)
+        actuarial.project(changed, years=3, draws=5, seed=1)
+    assert len(calls) == 1
+
+
+def test_a_model_passed_in_is_the_model_used(example):
+    model = uncertainty.fit(example)
+    a = actuarial.project(example, years=3, draws=8, seed=3, model=model)
+    b = actuarial.project(example, years=3, draws=8, seed=3)
+    xr.testing.assert_equal(a["balance"], b["balance"])
+    assert a.attrs["stochastic_model_hash"] == model.data_hash == uncertainty.models.data_hash(example)
+
+
+# --------------------------------------------------------------------------------------------
+# Levers overlay the baseline and are recorded
+# --------------------------------------------------------------------------------------------
+
+def test_a_lever_keeps_the_parameters_own_rule_after_its_last_year(example):
+    base = example.parameter("resident.premium")
+    assert base.after_last != "hold"          # the example's premium grows after its last given year
+    changed = apply_lever(example, {"lever": "resident_funding", "premium_change": 60, "from_year": 2026}, 10)
+    new = changed.parameter("resident.premium")
+    assert new.values == base.values and new.after_last == base.after_last and len(new.overlays) == 1
+    years = np.arange(2024, 2090)
+    diff = new.resolve(years) - base.resolve(years)
+    np.testing.assert_allclose(diff, np.where(years >= 2026, 60.0, 0.0))
+
+
+def test_overlays_in_order_and_growth_from_the_year(example):
+    a = overlay(example, "resident.subsidy", from_year=2026, value=1000.0, note="set")
+    a = overlay(a, "resident.subsidy", from_year=2028, grow_rate=0.02, note="grow")
+    np.testing.assert_allclose(a.parameter("resident.subsidy").resolve([2025, 2026, 2027, 2028, 2030])[1:],
+                               [1000, 1000, 1000, 1000 * 1.02 ** 2])
+
+
+def test_an_overlay_out_of_range_is_an_error_naming_the_parameter(example):
+    with pytest.raises(actuarial.ActuarialError, match="employee.employer_rate"):
+        overlay(example, "employee.employer_rate", from_year=2026, change=0.5, note="too much")
+
+
+def test_levers_are_recorded_in_the_outputs(example):
+    spec = {"lever": "cost_containment", "points": 0.01, "from_year": 2026}
+    ds = actuarial.project(apply_lever(example, spec, 5), years=5)
+    assert yaml.safe_load(ds.attrs["levers"]) == [spec]
+    assert actuarial.project(example, years=1).attrs["levers"] == "none"
+
+
+# --------------------------------------------------------------------------------------------
+# Sizes
+# --------------------------------------------------------------------------------------------
+
+def test_no_package_module_is_over_450_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450}
+    assert not long, f"modules over 450 lines: {long}"
