@@ -410,7 +410,7 @@ def _row(rule: Rule, rules: RuleSet, p: np.ndarray, years: np.ndarray, stochasti
     return {
         "rule": rule.id, "region": region, "level": rule.level, "severity": rules.levels.index(rule.level),
         "scheme": rule.scheme or c0.scheme or "",
-        "indicator": " and ".join(c.indicator for c in rule.conditions),
+        "indicator": c0.indicator,
         "comparison": c0.comparison, "threshold": c0.threshold, "units": INDICATORS[c0.indicator].units,
         "conditions": conditions_text(rule), "persistence": rule.persistence,
         "trigger_probability": rule.probability,

@@ -33,11 +33,11 @@ def _fraction(name: str, value: float, upper: float = 1.0) -> None:
                           "rates are fractions (0.05), not percents")
 
 
-def global_budget(projection: xr.Dataset, year: int, *, schemes=("employee", "resident"),
+def global_budget(projection: xr.Dataset, year: int, *, schemes=None,
                   reserve_margin: float = 0.03, risk_margin: float = 0.05,
                   carve_out_share: float = 0.15) -> xr.Dataset:
     """Next year's regional global budget from a projection's ``income`` (by ``scheme``, with a
-    ``draw`` dim when stochastic) under 以收定支 (module docstring). Returns a Dataset with
+    ``draw`` dim when stochastic) under 以收定支 (module docstring), for ``schemes`` (default all). Returns a Dataset with
     ``income``, ``ceiling``, ``risk_reserve``, ``carve_out``, ``global_budget`` by scheme (CNY),
     ``total_budget`` summed over the schemes, and ``projected_spending`` with
     ``budget_to_spending`` (the hospitals' budget against the projected fund spending net of
@@ -51,7 +51,7 @@ def global_budget(projection: xr.Dataset, year: int, *, schemes=("employee", "re
     years = projection["year"].values
     if year not in years:
         raise BudgetError(f"global budget: field 'year': {year} is not in the projection ({years[0]}-{years[-1]})")
-    p = projection.sel(year=year, scheme=list(schemes))
+    p = projection.sel(year=year) if schemes is None else projection.sel(year=year, scheme=list(schemes))
     income = p["income"]
     ceiling = income * (1 - reserve_margin)
     risk = ceiling * risk_margin

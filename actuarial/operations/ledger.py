@@ -28,18 +28,26 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AssumptionError
+from ..schemes import SCHEMES
 
-#: lines of each scheme and flow, and the column of ``fund_history.csv`` each adds up to
-#: (a leading minus: the line is booked negative)
-LINES: dict[tuple[str, str], dict[str, str]] = {
-    ("employee", "income"): {"employer": "income_employer", "employee": "income_employee",
-                             "to_personal_accounts": "-personal_account_credits"},
-    ("employee", "spending"): {"inpatient": "spending_inpatient", "outpatient": "spending_outpatient"},
-    ("resident", "income"): {"premium": "income_premium", "subsidy": "income_subsidy"},
-    ("resident", "spending"): {"inpatient": "spending_inpatient", "outpatient": "spending_outpatient",
-                               "critical_illness": "spending_critical_illness"},
-}
-NEGATIVE_LINES = {"to_personal_accounts"}
+def _lines() -> dict[tuple[str, str], dict[str, str]]:
+    """Lines of each scheme and flow, from the scheme declarations, and the column of
+    ``fund_history.csv`` each adds up to (a leading minus: the line is booked negative): income
+    by declared source, less what the fund credits to the scheme's other ledgers
+    (``to_<ledger>``), and spending by declared category."""
+    out = {}
+    for sch in SCHEMES:
+        out[(sch.name, "income")] = {**{src: f"income_{src}" for src in sch.source_names},
+                                     **{f"to_{lg.name}": f"-{lg.history_column}" for lg in sch.ledgers[1:]
+                                        if lg.history_column}}
+        out[(sch.name, "spending")] = {cat: f"spending_{cat}" for cat in sch.category_names}
+    return out
+
+
+#: {(scheme, flow): {line: fund_history column}}, e.g. ``("employee", "income")``:
+#: ``employer``, ``employee``, ``to_personal_accounts`` (-personal_account_credits)
+LINES: dict[tuple[str, str], dict[str, str]] = _lines()
+NEGATIVE_LINES = {line for lines in LINES.values() for line, col in lines.items() if col.startswith("-")}
 LEDGER_COLUMNS = ["region", "scheme", "fund_year", "month", "flow", "line", "amount"]
 BUDGET_COLUMNS = ["region", "scheme", "fund_year", "flow", "line", "budget"]
 #: amounts are rounded to the CNY; a fund year may differ from the annual accounts by this much
@@ -61,7 +69,8 @@ def _read(path, what: str, columns: list[str]) -> pd.DataFrame:
         known = LINES.get((row.scheme, row.flow))
         if known is None:
             raise AssumptionError(f"row {i + 2}: unknown scheme/flow '{row.scheme}'/'{row.flow}'", file=path,
-                                  field="scheme, flow", expected="employee or resident, income or spending")
+                                  field="scheme, flow",
+                                  expected=f"a scheme in {sorted({k[0] for k in LINES})}, income or spending")
         if row.line not in known:
             raise AssumptionError(f"row {i + 2}: unknown {row.scheme} {row.flow} line '{row.line}'", file=path,
                                   field="line", expected=f"one of {list(known)}")

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..schemes import SCHEME_NAMES
 from .execution import seasonal_share
 from .ledger import monthly_series
 from .nowcast import outturn
@@ -53,8 +54,8 @@ def monthly_indicators(ledger: pd.DataFrame, history: pd.DataFrame, budget: pd.D
     """The indicators of the module docstring for each month in ``months`` (YYYY-MM strings
     or Periods, in order) and each scheme; dims (scheme, period), ``period`` as YYYY-MM."""
     months = [pd.Period(m, freq="M") for m in months]
-    schemes = ["employee", "resident"]
-    data = {k: np.full((2, len(months)), np.nan) for k in ATTRS}
+    schemes = list(SCHEME_NAMES)
+    data = {k: np.full((len(schemes), len(months)), np.nan) for k in ATTRS}
     forecasts = {m: outturn(ledger, m, shock_years=shock_years) for m in months}
     for s, scheme in enumerate(schemes):
         inc = monthly_series(ledger, scheme, "income")
