@@ -14,6 +14,7 @@ def test_monitor_prints_execution_outturn_and_warnings(tmp_path, capsys):
     assert "Warnings in 2024-06" in text and "[SURPLUS]" in text
     for name in ["execution", "outturn", "warnings", "indicators"]:
         assert (tmp_path / f"{name}.csv").is_file()
+    assert (tmp_path / "execution.png").stat().st_size > 10_000
     sheets = pd.read_excel(tmp_path / "monthly-operations.xlsx", sheet_name=None)
     assert set(sheets) == {"execution", "outturn", "warnings", "indicators"}
     out = pd.read_csv(tmp_path / "outturn.csv")

@@ -4,7 +4,8 @@ FOLDER holds ``monthly_fund.csv`` (the ledger), ``fund_budget.csv`` (the annual 
 ``fund_history.csv`` (the annual accounts the ledger must add up to; its ``shock_year`` flags
 the years the nowcast leaves out), and optionally ``monthly_operations.csv`` (the hospital
 activity table). Prints the budget execution, the year-end outturn forecast with its interval
-and the warnings of the month, and writes them as CSV and one Excel workbook.
+and the warnings of the month, and writes them as CSV, one Excel workbook and the execution
+chart (PNG).
 """
 
 from __future__ import annotations
@@ -96,6 +97,17 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
         path = out / f"{name}.csv"
         t.to_csv(path, index=False)
         written.append(path)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .execution import plot_execution
+
+    ax = plot_execution(tables["execution"])
+    chart = out / "execution.png"
+    ax.figure.savefig(chart, dpi=100)
+    plt.close(ax.figure)
+    written.append(chart)
     xlsx = out / "monthly-operations.xlsx"
     with pd.ExcelWriter(xlsx) as writer:
         for name, t in tables.items():
