@@ -1,8 +1,7 @@
 """Early warning: warning lines (风险预警线) as data, evaluated over a projection.
 
 The pattern follows xclim: *indicators* (the registry in :mod:`actuarial.indicators`) compute a
-quantity from a projection and declare its
-units and name; *rules* judge an indicator against a line:
+quantity from a projection and declare its units and name; *rules* judge an indicator against a line:
 
     levels: [red, orange, yellow]          # most severe first; the names are settings
     rules:
@@ -21,31 +20,17 @@ is deterministic); it *fires* in a year when that probability reaches its trigge
 description is a template that is filled with the threshold actually used, so a message always
 states the line it was judged against.
 
-Compound conditions and persistence: a rule may list conditions that must all hold (A and B),
-each an indicator, a comparison (``below`` <, ``above`` >, ``at_least`` >=, ``at_most`` <=) and
-a threshold (a band is two conditions), and ``persistence: n`` makes it breach only after n
-consecutive periods on the wrong side::
-
-      - id: resident-deficit-low-reserves
-        scheme: resident                   # the conditions' default scheme
-        all_of:
-          - {indicator: surplus_rate, comparison: below, threshold: 0}
-          - {indicator: reserve_months, comparison: below, threshold: 6}
-        persistence: 1
-        level: red
-        applies_to: [projection, monthly]  # default: projection
-
-Rules run on projections (``year`` dim) and on monthly actuals (``period`` dim, YYYY-MM: the
-Dataset of :func:`actuarial.operations.monthly_indicators.monthly_indicators`); ``applies_to``
-says which a rule judges.
+Compound conditions and persistence: ``all_of: [{indicator, comparison, threshold}, ...]``
+must all hold (A and B; comparisons ``below`` <, ``above`` >, ``at_least`` >=, ``at_most`` <=,
+so a band is two conditions; each condition's scheme defaults to the rule's), and
+``persistence: n`` breaches only after n consecutive periods on the wrong side. Rules run on
+projections (``year`` dim) and on monthly actuals (``period`` dim, YYYY-MM: the Dataset of
+:func:`actuarial.operations.monthly_indicators.monthly_indicators`), as each rule's
+``applies_to`` says (default ``[projection]``).
 
 :func:`evaluate` returns an :class:`AlertReport` with a Dataset over (rule, year) and a tidy
 table, ordered by severity. :func:`default_rules` gives the documented graded defaults
-(``default_warning_lines.yaml``, sources in its comments and docs/operations.md): months of
-reserves in bands (<1, 1-3, 3-6, 9-15, >15 with its own ``surplus`` level), the resident fund's
-bands and its 25% balance and 15% surplus caps, deficits escalated when reserves are low and
-consecutive deficits, the spending-income growth gap, per-member growth, coverage, collection
-pace, spending ahead of time progress, depletion and a low active:retired ratio.
+(``default_warning_lines.yaml``; sources in its comments and docs/operations.md).
 """
 
 from __future__ import annotations
@@ -397,7 +382,7 @@ def _row(rule: Rule, rules: RuleSet, p: np.ndarray, years: np.ndarray, stochasti
         i = int(np.argmax(fires))
         where = f"from {label(first)}" if fires[i:].all() else f"first in {label(first)}"
         if monthly and fires[i:].all() and i == 0:
-            where = f"in every month from {label(first)}"
+            where = f"in every month judged, {label(first)} to {label(years[-1])}"
         chance = f" (probability {p[i]:.0%}, trigger {rule.probability:.0%})" if stochastic else ""
         message = (f"[{rule.level.upper()}] {text}: {where}{chance}; highest probability {p.max():.0%} in "
                    f"{label(years[np.argmax(p)])}" if stochastic else f"[{rule.level.upper()}] {text}: {where}")
