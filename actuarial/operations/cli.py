@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import alerts, monitoring
-from ..errors import AssumptionError
+from ..calibration import load_history
 from .execution import execution
 from .ledger import check_against_annual, load_budget, load_ledger
 from .monthly_indicators import monthly_indicators, months_to
@@ -34,12 +34,9 @@ def monthly_report(folder, month=None, *, coverage: float = 0.8, rules=None) -> 
     folder = Path(folder)
     ledger = load_ledger(folder / "monthly_fund.csv")
     budget = load_budget(folder / "fund_budget.csv")
-    history_path = folder / "fund_history.csv"
-    if not history_path.is_file():
-        raise AssumptionError("annual fund history not found", file=history_path)
-    history = pd.read_csv(history_path)
+    history = load_history(folder / "fund_history.csv")     # checked: columns, years, detail adding up
     check_against_annual(ledger, history)
-    shocks = tuple(int(y) for y in history.loc[history.get("shock_year", 0) == 1, "year"].unique())
+    shocks = tuple(int(y) for y in history.loc[history["shock_year"] == 1, "year"].unique())
     exe = execution(ledger, budget, month, shock_years=shocks)
     at = exe.attrs["month"]
     out = outturn(ledger, at, shock_years=shocks, coverage=coverage, budget=budget)
