@@ -252,3 +252,17 @@ def test_no_package_module_is_over_450_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450}
     assert not long, f"modules over 450 lines: {long}"
+
+
+def test_variants_priced_on_the_kept_population_equal_full_projections(example):
+    from actuarial.engine.reuse import Projector
+    proj = Projector(example, 6, draws=40, seed=11, keep_population=True)
+    money = apply_lever(example, {"lever": "resident_funding", "premium_change": 80, "from_year": 2026}, 6)
+    people = apply_lever(example, {"lever": "retirement_age", "target_ages": {"men": 65}, "from_year": 2025}, 6)
+    for variant, reused in ((money, 1), (people, 1)):
+        got = proj.project(variant)
+        want = actuarial.project(variant, 6, draws=40, seed=11)
+        assert proj.reused == reused
+        for var in ("balance", "reserve_months", "population", "income_by_source", "ledger_balance"):
+            np.testing.assert_allclose(got[var].values, want[var].values, rtol=1e-12, err_msg=var)
+        assert got.attrs["levers"] == want.attrs["levers"]

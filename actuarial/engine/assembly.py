@@ -82,39 +82,45 @@ def _fund_view(res: dict, opening: np.ndarray) -> dict:
 def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochastic_run: bool = False,
              sources=(), model=None) -> xr.Dataset:
     """Build the output Dataset over base .. base + ``years``."""
-    T = inp.flow_years.size
     D = res["trend"].shape[0]
     opening0 = np.array([inp.opening[name] for name in LEDGER_NAMES])
     res = dict(res, trend_index=res.pop("trend"),
                ledger_opening_balance=np.concatenate(
                    [np.broadcast_to(opening0, (D, 1, len(LEDGER_NAMES))), res["ledger_balance"][:, :-1]], axis=1))
     res.update(_fund_view(res, res["ledger_opening_balance"]))
-    if "population" in res:   # computed in place over every 1 January date: keep the flow years'
-        res["population"] = res["population"][:, :T]
     coords = {"draw": np.arange(D), "year": inp.flow_years, "status": list(STATUSES), "sex": list(SEXES),
               "age": AGES, "scheme": list(SCHEME_NAMES), "source": list(SOURCES), "category": list(CATEGORIES),
               "ledger": list(LEDGER_NAMES)}
     for o in OUTPUTS:
         coords.update(o.coords)
-    data = {name: (("draw", "year") + dims, res[name], attrs) for name, (dims, attrs) in VARIABLES.items() if name in res}
-    data.update({k: (("draw", "year"), res[k]) for k in ("aged_65_plus", "aged_15_64")})
+    n = years + 1
+    data = {name: (("draw", "year") + dims, res[name][:, :n], attrs)
+            for name, (dims, attrs) in VARIABLES.items() if name in res}
     if "population" not in res:
         coords.pop("age")
+    # indicators are computed over every flow year (next year's spending may be needed), on a
+    # Dataset without the population, then kept from the base year to the horizon
+    light = xr.Dataset({name: (("draw", "year") + dims, res[name], attrs)
+                        for name, (dims, attrs) in VARIABLES.items() if name in res and name != "population"}
+                       | {k: (("draw", "year"), res[k]) for k in ("aged_65_plus", "aged_15_64")},
+                       coords={k: v for k, v in coords.items() if k != "age"},
+                       attrs={"reserve_months_denominator": a.config.indicators.reserve_months_denominator})
+    for ind in indicators.INDICATORS.values():
+        if ind.stored and ind.over_years:
+            da = ind.compute(light).transpose("draw", "year", ...).isel(year=slice(0, n))
+            data[ind.identifier] = (da.dims, da.values, ind.attrs)
+    coords["year"] = inp.flow_years[:n]
     ds = xr.Dataset(data, coords=coords)
+    for ind in indicators.INDICATORS.values():
+        if ind.stored and not ind.over_years:
+            da = ind.compute(ds)
+            ds[ind.identifier] = (da.dims, da.values, ind.attrs)
     ds = ds.assign_coords(ledger_scheme=("ledger", list(LEDGER_SCHEME)))
     ds["ledger_scheme"].attrs = {"long_name": "scheme the ledger belongs to"}
     if "age" in ds.coords:
         ds["age"].attrs = {"units": "years", "long_name": "age in completed years", "description": "100 means 100 and over"}
     ds["year"].attrs = {"long_name": "calendar year", "description": "stocks at 1 January, flows during the year, "
                                                                       "balances at 31 December"}
-    ds.attrs["reserve_months_denominator"] = a.config.indicators.reserve_months_denominator
-    for ind in indicators.INDICATORS.values():
-        if ind.stored and ind.over_years:
-            ds[ind.identifier] = ind.compute(ds).transpose("draw", "year", ...).assign_attrs(ind.attrs)
-    ds = ds.isel(year=slice(0, years + 1)).drop_vars(["aged_65_plus", "aged_15_64"])
-    for ind in indicators.INDICATORS.values():
-        if ind.stored and not ind.over_years:
-            ds[ind.identifier] = ind.compute(ds).assign_attrs(ind.attrs)
     ds = ds.assign_coords(region=inp.region)
     ds["region"].attrs = {"long_name": "city or county the assumption set describes"}
     if not stochastic_run:

@@ -7,7 +7,7 @@ Demography and economy are the city's; each declared scheme resolves its own par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -60,6 +60,30 @@ def _frozen(x: np.ndarray) -> np.ndarray:
     x = np.array(x, dtype=float)
     x.setflags(write=False)
     return x
+
+
+def population_key(a: Assumptions) -> tuple:
+    """What the population of a projection depends on: the base year, the region, the
+    demography and uncertainty sections and the tables. Two sets with the same key have the
+    same population in every draw (policy levers on money leave it unchanged)."""
+    return (a.base_year, a.region, a.config.demography.model_dump_json(),
+            a.config.uncertainty.model_dump_json() if a.config.uncertainty is not None else None, id(a.tables))
+
+
+def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
+    """The inputs of ``a``, a set with the same :func:`population_key` as the one ``like``
+    was resolved from: the demography is taken from ``like``, the money is resolved anew."""
+    years = like.flow_years
+    s = lambda path: a.series(path, years).values  # noqa: E731
+    return replace(
+        like,
+        trend_components=_frozen(np.stack([s(p) for p in TREND_COMPONENTS])),
+        wage_growth=_frozen(s("economy.wage_growth")),
+        interest_rate=_frozen(s("economy.interest_rate")),
+        interest_on=a.config.economy.interest_on,
+        schemes=MappingProxyType({sch.name: MappingProxyType(sch.resolve(a, years)) for sch in SCHEMES}),
+        opening=MappingProxyType({ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS}),
+    )
 
 
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:

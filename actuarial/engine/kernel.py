@@ -40,8 +40,14 @@ class Realised:
 
 
 def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> Realised:
-    """Apply deviations (each (D, T), mortality (D, T, sex)) to the city's best estimate. With
-    every deviation zero the result equals the best estimate to the last bit."""
+    """Apply deviations (each (D, T), mortality (D, T, sex)) to the best estimate. With every
+    deviation zero the result equals the best estimate to the last bit."""
+    return Realised(*realise_population(inp, dev, bx), *realise_economy(inp, dev))
+
+
+def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> tuple:
+    """What the population needs by draw: survival ratios, the survival of births, the
+    employment scale and, when a cap of 1 binds, the scaled entry and exit rates."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
         sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., 0]))
@@ -51,19 +57,20 @@ def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> R
         np.exp(m, out=m)
         m *= inp.mx[None]
         sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., 0]))
-    inflation, utilisation, policy = inp.trend_components
-    trend = costs.growth_index(costs.trend_growth(inflation[None] + dev["medical_inflation"],
-                                                  utilisation[None] + dev["utilisation_growth"], policy[None]))
     scale = np.exp(dev["employment"])
     capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
     s4 = scale[..., None, None]
-    return Realised(
-        sx=sx, birth_survival=bs, employment_scale=scale,
-        entry=np.minimum(inp.entry * s4, 1.0) if capped else None,
-        exit=np.minimum(inp.exit / s4, 1.0) if capped else None,
-        trend=trend, wage_index=costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
-        interest_rate=inp.interest_rate[None] + dev["interest_rate"],
-    )
+    return (sx, bs, scale, np.minimum(inp.entry * s4, 1.0) if capped else None,
+            np.minimum(inp.exit / s4, 1.0) if capped else None)
+
+
+def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> tuple:
+    """What the money needs by draw: the cost trend index, the wage index and the interest rate."""
+    inflation, utilisation, policy = inp.trend_components
+    trend = costs.growth_index(costs.trend_growth(inflation[None] + dev["medical_inflation"],
+                                                  utilisation[None] + dev["utilisation_growth"], policy[None]))
+    return (trend, costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
+            inp.interest_rate[None] + dev["interest_rate"])
 
 
 def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -136,16 +143,10 @@ def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[s
     return out
 
 
-def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
-              out: dict | None = None) -> dict[str, np.ndarray]:
-    """Run draws ``start .. stop - 1``: deviations from the seed (zero without a model or with
-    no sources), population, money. Returns every result over the flow years (stocks at the
-    T first 1 January dates). Without ``keep_population`` only totals by status and sex and the
-    age sums the old-age ratio needs are kept, so memory does not grow with draws x ages.
-
-    ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
-    caller owns for these draws alone: the population is then computed in it (saving a copy of
-    the largest array) instead of in new memory; the numbers are the same."""
+def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, out: np.ndarray | None = None
+                     ) -> tuple[dict, dict]:
+    """The population part of a chunk: the draws' deviations (zero without a model or with no
+    sources) and the cohort-component projection. Returns (deviations, population results)."""
     T = inp.flow_years.size
     D = stop - start
     if model is None or not sources:
@@ -153,17 +154,40 @@ def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_pop
     else:
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start)
     bx = model.bx_single if model is not None and "mortality" in sources else None
-    real = realise(inp, dev, bx)
-    buffer = (out or {}).get("population") if keep_population else None
-    pop = run_population(inp, real, out=buffer)
+    pop = run_population(inp, Realised(*realise_population(inp, dev, bx), None, None, None), out=out)
+    return dev, pop
+
+
+def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True, kept: bool = False
+                ) -> dict[str, np.ndarray]:
+    """The money part of a chunk, from its deviations and population: every result over the
+    flow years (stocks at the T first 1 January dates). ``pop`` is not changed, so the same
+    population can price several variants of the money assumptions. Without
+    ``keep_population`` only totals by status and sex and the age sums the old-age ratio needs
+    are kept; ``kept`` says the caller already holds the population (computed in its buffer)."""
+    T = inp.flow_years.size
+    trend, wage_index, interest = realise_economy(inp, dev)
+    real = Realised(None, None, None, None, None, trend, wage_index, interest)
     money = run_money(inp, real, dev, pop["population"])
-    stocks = pop.pop("population")[:, :T]
+    stocks = pop["population"][:, :T]
     by_age = stocks.sum(axis=(2, 3))
-    results = {**pop, **money,
+    results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],
                "population_total": stocks.sum(axis=-1),
                "aged_65_plus": by_age[..., OLD].sum(axis=-1),
                "aged_15_64": by_age[..., WORKING].sum(axis=-1)}
-    results["net_migration"] = results.pop("migration")
-    if keep_population and buffer is None:
+    if keep_population and not kept:
         results["population"] = stocks
     return results
+
+
+def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
+              out: dict | None = None) -> dict[str, np.ndarray]:
+    """Run draws ``start .. stop - 1``: deviations from the seed, population, money
+    (:func:`chunk_population`, then :func:`chunk_money`).
+
+    ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
+    caller owns for these draws alone: the population is then computed in it (saving a copy of
+    the largest array) instead of in new memory; the numbers are the same."""
+    buffer = (out or {}).get("population") if keep_population else None
+    dev, pop = chunk_population(inp, model, start, stop, seed, sources, out=buffer)
+    return chunk_money(inp, dev, pop, keep_population, kept=buffer is not None)

@@ -2,7 +2,8 @@
 
 :func:`compare` projects the baseline and every scenario with the *same* random draws (common
 random numbers: one seed, one stream per source), stacked along a ``scenario`` dimension, so
-a difference between scenarios is the policy's effect and not noise. :func:`sensitivity` shifts
+a difference between scenarios is the policy's effect and not noise; a scenario that changes
+only money assumptions reuses the baseline's population (:class:`~actuarial.engine.reuse.Projector`). :func:`sensitivity` shifts
 one assumption at a time for a tornado table.
 """
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import read_yaml, validate_mapping
 from ..params import Assumptions
-from ..engine import project
+from ..engine.reuse import Projector
 from ..uncertainty import SOURCES
 from .levers import LeverSpec, ScenarioError, apply_lever
 
@@ -48,15 +49,15 @@ def compare(assumptions: Assumptions, scenarios: dict, years: int = 10, *, draws
     """Project the baseline and each scenario with the same random draws, stacked along a
     ``scenario`` dimension (baseline first). ``scenarios`` maps names to :class:`Scenario`
     (or dicts, or lists of lever specs)."""
-    kw = {"draws": draws, "seed": seed, "sources": sources, "keep_population": keep_population}
-    names, results = [baseline], [project(assumptions, years, **kw)]
+    proj = Projector(assumptions, years, draws=draws, seed=seed, sources=sources, keep_population=keep_population)
+    names, results = [baseline], [proj.project()]
     for name, sc in scenarios.items():
         if name == baseline:
             raise ScenarioError(f"scenario name '{baseline}' is reserved for the baseline")
         if isinstance(sc, list):
             sc = Scenario(levers=sc)
         names.append(name)
-        results.append(project(apply_scenario(assumptions, sc, years), years, **kw))
+        results.append(proj.project(apply_scenario(assumptions, sc, years)))
     out = xr.concat([r.drop_attrs() for r in results], dim=pd.Index(names, name="scenario"),
                     data_vars="all", coords="minimal", compat="override", combine_attrs="drop")
     for var in out.data_vars:
@@ -113,12 +114,13 @@ def sensitivity(assumptions: Assumptions, shifts: dict | None = None, *, years: 
     shifts = DEFAULT_SHIFTS if shifts is None else shifts
     year = assumptions.base_year + years if year is None else year
     from_year = assumptions.base_year + 1 if from_year is None else from_year
-    base = project(assumptions, years).sel(year=year)
+    proj = Projector(assumptions, years)
+    base = proj.project().sel(year=year)
     rows = []
     for label, (low, high) in shifts.items():
         row = {"assumption": label}
         for case, spec in (("low", low), ("high", high)):
-            ds = project(apply_lever(assumptions, {"from_year": from_year, **spec}, years), years).sel(year=year)
+            ds = proj.project(apply_lever(assumptions, {"from_year": from_year, **spec}, years)).sel(year=year)
             for scheme in ds["scheme"].values:
                 row[(scheme, "balance", case)] = float(ds["balance"].sel(scheme=scheme))
                 row[(scheme, "reserve_months", case)] = float(ds["reserve_months"].sel(scheme=scheme))

@@ -5,7 +5,8 @@ the resident premium or the resident subsidy), applied from a given year, such t
 probability at least ``probability`` the fund's months of reserves stay at or above ``line`` in
 every year from then to the end of the horizon. Every trial value is projected with the same
 random draws (common random numbers), so the share of safe draws can only rise with the
-instrument; the answer is found by bisection of that step function to ``tol``, keeping the
+instrument; the population of every draw is projected once and each trial value prices only
+the money (:class:`actuarial.engine.reuse.Projector`); the answer is found by bisection of that step function to ``tol``, keeping the
 side of the step that meets the condition.
 
 Monte Carlo uncertainty: draw d is safe from its own threshold value r_d on, so the share of
@@ -28,7 +29,8 @@ from scipy import optimize, stats  # brentq for break_even; binomial quantiles
 
 from ..params import Assumptions
 from ..errors import ActuarialError
-from ..engine import project
+from ..engine.reuse import Projector
+from ..uncertainty import SOURCES
 from .levers import apply_lever
 
 INSTRUMENTS = {
@@ -98,15 +100,13 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
         raise SolverError(f"bounds {bounds} must be increasing")
     from_year = assumptions.base_year + 1 if from_year is None else from_year
     tol = (hi - lo) * 1e-4 if tol is None else tol
-    kwargs = {"draws": draws, "seed": seed}
-    if sources is not None:
-        kwargs["sources"] = sources
+    proj = Projector(assumptions, years, draws=draws, seed=seed, sources=SOURCES if sources is None else sources)
     cache: dict[float, np.ndarray] = {}
 
     def safe(x: float) -> np.ndarray:
         if x not in cache:
             a = apply_lever(assumptions, {"from_year": from_year, **build(x)}, years)
-            rm = project(a, years, **kwargs)["reserve_months"].sel(scheme=scheme, year=slice(from_year, None))
+            rm = proj.project(a)["reserve_months"].sel(scheme=scheme, year=slice(from_year, None))
             cache[x] = (rm >= line).all("year").values
         return cache[x]
 
@@ -151,10 +151,11 @@ def break_even(assumptions: Assumptions, instrument: str = "employer_rate", *, y
     scheme, build, _ = _instrument(instrument)
     from_year = assumptions.base_year + 1 if from_year is None else from_year
     years = (year - assumptions.base_year) if years is None else years
+    proj = Projector(assumptions, years)
 
     def surplus(x: float) -> float:
         a = apply_lever(assumptions, {"from_year": from_year, **build(x)}, years)
-        ds = project(a, years).sel(scheme=scheme, year=year)
+        ds = proj.project(a).sel(scheme=scheme, year=year)
         return float(ds["income"] - ds["spending"])
 
     lo, hi = bounds
@@ -170,10 +171,11 @@ def safe_share(assumptions: Assumptions, instrument: str, values, *, line: float
     """Share of draws keeping months of reserves >= ``line`` from ``from_year`` on, for each of
     ``values`` of the instrument (a curve to plot next to the solved value)."""
     scheme, build, unit = _instrument(instrument)
+    proj = Projector(assumptions, years, draws=draws, seed=seed)
     out = []
     for x in values:
         a = apply_lever(assumptions, {"from_year": from_year, **build(float(x))}, years)
-        rm = project(a, years, draws=draws, seed=seed)["reserve_months"].sel(scheme=scheme, year=slice(from_year, None))
+        rm = proj.project(a)["reserve_months"].sel(scheme=scheme, year=slice(from_year, None))
         out.append(float((rm >= line).all("year").mean()))
     return xr.DataArray(out, coords={instrument: np.asarray(values, dtype=float)}, dims=instrument,
                         attrs={"units": "1", "long_name": f"probability {scheme} months of reserves stay >= {line:g}",
