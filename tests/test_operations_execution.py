@@ -123,3 +123,25 @@ def test_monthly_indicators_by_hand():
     assert float(emp["spending_progress_gap"]) == pytest.approx(3 * 240 / 2400 - 0.25)
     budget_income = 1200 + 1200 - 120
     assert float(emp["collection_pace"]) == pytest.approx(3 * 228 / (budget_income * 0.25))
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), month=st.integers(1, 12))
+def test_execution_identities_on_random_ledgers(seed, month):
+    rng = np.random.default_rng(seed)
+    led = small_ledger(last="2023-12", special=lambda s, line, m, a: a * float(rng.uniform(0.2, 3.0)))
+    budget = small_budget(amount=float(rng.uniform(500, 5000)))
+    t = execution(led, budget, f"2023-{month:02d}")
+    np.testing.assert_allclose(t["execution"] * t["budget"], t["ytd"], rtol=1e-12)
+    np.testing.assert_allclose(t["gap_cny"], t["ytd"] - t["budget"] * month / 12, rtol=1e-12, atol=1e-9)
+    for (scheme, flow), part in t.groupby(["scheme", "flow"]):
+        lines = part[part["line"] != "total"]
+        total = part[part["line"] == "total"].iloc[0]
+        assert total["ytd"] == pytest.approx(lines["ytd"].sum())
+        assert total["budget"] == pytest.approx(lines["budget"].sum())
+        sel = led[(led.scheme == scheme) & (led.flow == flow) & (led.fund_year == 2023)
+                  & (led.month <= pd.Period(f"2023-{month:02d}", "M"))]
+        assert total["ytd"] == pytest.approx(sel["amount"].sum())

@@ -93,3 +93,21 @@ def test_budget_loads_with_every_line():
     for (scheme, flow), lines in LINES.items():
         got = set(b.loc[(b["scheme"] == scheme) & (b["flow"] == flow), "line"])
         assert got == set(lines)
+
+
+def test_two_regions_must_be_told_apart(ledger):
+    from actuarial.operations import execution, select_region
+
+    other = ledger.assign(region="other-city")
+    both = pd.concat([ledger, other], ignore_index=True)
+    both.attrs = dict(ledger.attrs)
+    with pytest.raises(AssumptionError, match="name one"):
+        monthly_series(both, "employee", "income")
+    one = select_region(both, "other-city")
+    pd.testing.assert_frame_equal(monthly_series(one, "employee", "income"), monthly_series(ledger, "employee", "income"))
+    with pytest.raises(AssumptionError, match="not in the table"):
+        select_region(both, "nowhere")
+    budget = load_budget(EXAMPLE / "fund_budget.csv")
+    two_budgets = pd.concat([budget, budget.assign(region="other-city", budget=budget["budget"] * 2)])
+    t = execution(one, two_budgets, "2024-06")
+    assert t["budget"].iloc[0] == 2 * budget.loc[(budget.fund_year == 2024) & (budget.line == "employer"), "budget"].iloc[0]

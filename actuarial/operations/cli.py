@@ -17,7 +17,7 @@ import pandas as pd
 from .. import alerts, monitoring
 from ..calibration import load_history
 from .execution import execution
-from .ledger import check_against_annual, load_budget, load_ledger
+from .ledger import check_against_annual, load_budget, load_ledger, select_region
 from .monthly_indicators import monthly_indicators, months_to
 from .nowcast import outturn
 
@@ -28,12 +28,13 @@ def _m(x: float) -> str:
     return f"{x / 1e6:,.1f}"
 
 
-def monthly_report(folder, month=None, *, coverage: float = 0.8, rules=None) -> dict[str, pd.DataFrame]:
+def monthly_report(folder, month=None, *, coverage: float = 0.8, rules=None,
+                   region: str | None = None) -> dict[str, pd.DataFrame]:
     """The month's tables: ``execution``, ``outturn``, ``warnings`` (graded rules on the monthly
     indicators, and the activity monitor when the folder has its table), ``indicators``."""
     folder = Path(folder)
-    ledger = load_ledger(folder / "monthly_fund.csv")
-    budget = load_budget(folder / "fund_budget.csv")
+    ledger = select_region(load_ledger(folder / "monthly_fund.csv"), region)
+    budget = select_region(load_budget(folder / "fund_budget.csv"), region or str(ledger["region"].iloc[0]))
     history = load_history(folder / "fund_history.csv")     # checked: columns, years, detail adding up
     check_against_annual(ledger, history)
     shocks = tuple(int(y) for y in history.loc[history["shock_year"] == 1, "year"].unique())
@@ -115,7 +116,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
 
 def cmd_monitor(args) -> int:
     rules = alerts.load_rules(args.rules) if args.rules else None
-    tables = monthly_report(args.folder, args.month, coverage=args.coverage, rules=rules)
+    tables = monthly_report(args.folder, args.month, coverage=args.coverage, rules=rules, region=args.region)
     print(format_report(tables))
     out = Path(args.out) if args.out else Path(f"monitor-{tables['execution'].attrs['month']}")
     print()
@@ -131,5 +132,6 @@ def add_parser(subparsers) -> None:
     p.add_argument("--month", help="report month YYYY-MM (default: the ledger's last month)")
     p.add_argument("--out", help="output folder (default: monitor-YYYY-MM)")
     p.add_argument("--rules", help="warning-rules YAML (default: the package's graded lines, actuarial/default_warning_lines.yaml)")
+    p.add_argument("--region", help="region of the ledger to report (needed when it holds several)")
     p.add_argument("--coverage", type=float, default=0.8, help="outturn interval coverage (default 0.8)")
     p.set_defaults(func=cmd_monitor)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AssumptionError
-from .ledger import LINES, monthly_series
+from .ledger import LINES, monthly_series, select_region
 
 
 def _month(ledger: pd.DataFrame, month) -> pd.Period:
@@ -50,6 +50,8 @@ def execution(ledger: pd.DataFrame, budget: pd.DataFrame, month=None, shock_year
     """Budget execution of every line, and of each flow's total, as at the end of ``month``
     (``YYYY-MM``; default the ledger's last month). One row per scheme, flow and line; columns
     as in the module docstring plus ``budget`` (CNY); the month's fund year must have a budget."""
+    if budget["region"].nunique() > 1:
+        budget = select_region(budget, str(ledger["region"].iloc[0]) if ledger["region"].nunique() == 1 else None)
     at = _month(ledger, month)
     year, m = at.year, at.month
     rows = []

@@ -188,12 +188,31 @@ def check_against_annual(ledger: pd.DataFrame, history, region: str | None = Non
     return out
 
 
+def select_region(table: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
+    """The rows of one region of a ledger or budget (``region`` may be left out when the table
+    holds one); the monthly functions work on one region at a time."""
+    regions = list(dict.fromkeys(table["region"]))
+    source = table.attrs.get("source")
+    if region is None:
+        if len(regions) > 1:
+            raise AssumptionError(f"the table holds regions {regions}; name one", file=source, field="region")
+        return table
+    if region not in regions:
+        raise AssumptionError(f"region '{region}' is not in the table", file=source, field="region",
+                              expected=f"one of {regions}")
+    out = table[table["region"] == region].reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def monthly_series(ledger: pd.DataFrame, scheme: str, flow: str, line: str | None = None) -> pd.DataFrame:
     """A fund-year by fund-month table of one line (or the flow's total when ``line`` is None).
 
     Rows are fund years; columns 1..12 hold the amount counted by the *end* of each calendar
     month of the fund year (money received before the year, in the collection season, is in
     month 1's amount); CNY. Missing months are NaN (an incomplete year)."""
+    if ledger["region"].nunique() > 1:
+        select_region(ledger)          # raises: one region at a time
     part = ledger[(ledger["scheme"] == scheme) & (ledger["flow"] == flow)]
     if line is not None:
         part = part[part["line"] == line]

@@ -29,7 +29,7 @@ import xarray as xr
 
 from ..schemes import SCHEME_NAMES
 from .execution import seasonal_share
-from .ledger import monthly_series
+from .ledger import monthly_series, select_region
 from .nowcast import outturn
 
 ATTRS = {
@@ -54,6 +54,8 @@ def monthly_indicators(ledger: pd.DataFrame, history: pd.DataFrame, budget: pd.D
     """The indicators of the module docstring for each month in ``months`` (YYYY-MM strings
     or Periods, in order) and each scheme; dims (scheme, period), ``period`` as YYYY-MM."""
     months = [pd.Period(m, freq="M") for m in months]
+    if budget["region"].nunique() > 1:
+        budget = select_region(budget, str(ledger["region"].iloc[0]))
     schemes = list(SCHEME_NAMES)
     data = {k: np.full((len(schemes), len(months)), np.nan) for k in ATTRS}
     forecasts = {m: outturn(ledger, m, shock_years=shock_years) for m in months}
