@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 import yaml
-from scipy import optimize, stats
+from scipy import optimize
 
 from .costs import TREND_COMPONENTS
 from .params import Assumptions, Overlay, load_assumptions
@@ -80,11 +80,31 @@ def load_history(path) -> pd.DataFrame:
     (``income_employer``, ``income_employee`` gross and ``personal_account_credits``;
     ``income_premium``, ``income_subsidy``), spending by category (``spending_inpatient``,
     ``spending_outpatient``, ``spending_critical_illness``) and ``interest``. Where a row fills
-    in a group it must add up to the row's total (to 0.1%)."""
+    in a group it must add up to the row's total (to 0.1%).
+
+    The table may also be written as bulletins publish it (:mod:`actuarial.bulletin`): units
+    declared in the file (``# money_unit: 亿元``, ``# members_unit: 万人``), blank cells,
+    year-end insured counts (``insured_year_end``) instead of member-years, preliminary and
+    final rows for one year (``status``), totals including personal accounts (``scope``,
+    ``personal_account_income``, ``personal_account_spending``) and a ``source``. Blank
+    figures stay missing (NaN); a year with no figure at all (only a year-end count, say) is
+    dropped once it has served. ``attrs`` record the units and each scheme's scope."""
+    from .bulletin import BULLETIN_COLUMNS, normalise
     path = Path(path)
-    df = read_csv(path, HISTORY_COLUMNS, optional={c: "float" for c in DETAIL_COLUMNS})
-    _check_detail(df, path)
+    required = {"year": "int", "scheme": "str", "shock_year": "int"}
+    optional = {**{c: k for c, k in HISTORY_COLUMNS.items() if c not in required},
+                **{c: "float" for c in DETAIL_COLUMNS}, **BULLETIN_COLUMNS}
+    df = read_csv(path, required, optional=optional)
+    for col in ("income", "spending"):
+        if col not in df:
+            raise AssumptionError(f"missing column(s) ['{col}']", file=path, expected=f"columns {list(HISTORY_COLUMNS)}")
     check_labels(df, "scheme", SCHEME_NAMES, path)
+    df = normalise(df, path)
+    if "balance" not in df:
+        df["balance"] = np.nan
+    figures = df[["member_years", "income", "spending"]].notna().any(axis=1)
+    df = df[figures].reset_index(drop=True)
+    _check_detail(df, path)
     for col in ("member_years", "income", "spending"):
         check_range(df, col, 1e-9, 1e15, path, "a positive amount")
     check_range(df, "shock_year", 0, 1, path, "1 for a shock year, else 0")
@@ -98,7 +118,9 @@ def load_history(path) -> pd.DataFrame:
     if len(years) < 5:
         raise AssumptionError(f"{len(years)} years of history", file=path, field="year",
                               expected="at least 5 years")
-    return df.sort_values(["year", "scheme"]).reset_index(drop=True)
+    out = df.sort_values(["year", "scheme"]).reset_index(drop=True)
+    out.attrs = df.attrs
+    return out
 
 
 def _check_detail(df: pd.DataFrame, path: Path) -> None:
@@ -276,106 +298,5 @@ def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
     return dest
 
 
-# --------------------------------------------------------------------------------------------
-# Back-test
-# --------------------------------------------------------------------------------------------
-
-
-def _clean_growth(years: np.ndarray, values: np.ndarray, shock: np.ndarray) -> np.ndarray:
-    """Yearly log growth over consecutive pairs of ordinary (non-shock) years."""
-    g = np.diff(np.log(values))
-    ok = (shock[1:] == 0) & (shock[:-1] == 0) & (np.diff(years) == 1)
-    return g[ok]
-
-
-def _forecast(values, shock, horizon, growth, drift, drift_se):
-    """Log mean and sd of a random walk with drift from the last ordinary year (a shock year
-    is a departure for that year only, so it is neither the start nor part of the drift):
-    sd^2 = n s^2 + n^2 se(drift)^2 for n years from the start, s the sd of the ordinary yearly
-    growth around the drift."""
-    last = int(np.flatnonzero(shock == 0)[-1])
-    gap = values.size - 1 - last
-    n = np.arange(1, horizon + 1, dtype=float) + gap
-    s2 = float(np.mean((growth - drift) ** 2)) if growth.size > 1 else 0.0
-    return np.log(values[last]) + drift * n, np.sqrt(n * s2 + n ** 2 * drift_se ** 2)
-
-
-NAIVE = ("last value", "last growth", "average growth")
-
-
-def _naive(values: np.ndarray, shock: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
-    """The three naive forecasts: the last value held, the last year's growth continued, the
-    average growth of all years continued (each from the last value, shocks and all)."""
-    last = values[-1]
-    g_last = values[-1] / values[-2] - 1
-    g_avg = (values[-1] / values[0]) ** (1 / (values.size - 1)) - 1
-    h = np.arange(1, horizon + 1)
-    return {"last value": np.full(horizon, last), "last growth": last * (1 + g_last) ** h,
-            "average growth": last * (1 + g_avg) ** h}
-
-
-def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, ageing: dict | None = None,
-             variables=("spending_per_member", "spending", "income")) -> pd.DataFrame:
-    """Rolling-origin back-test of the calibration model against naive forecasts.
-
-    For every origin t with at least ``min_train`` years up to t, each method is fitted on the
-    years up to t and forecasts t+1..t+horizon; shock years are neither anchors nor targets.
-    The model forecasts spending per member with the calibrated cost trend (pooled over both
-    schemes, plus each scheme's ageing drift), spending as that times members growing at their
-    average rate, and income at its average ordinary growth; all as random walks with drift
-    from the last ordinary year (a shock year is a one-year departure, as in the calibration),
-    with intervals from the spread of ordinary yearly growth around the drift and the drift's
-    standard error. Returns one row per variable, scheme, method and horizon:
-    MAPE, bias (mean of forecast / actual - 1), the number of forecasts, and for the model the
-    coverage of its P10-P90 and P5-P95 intervals."""
-    ageing = ageing or {s: 0.0 for s in SCHEME_NAMES}
-    z80, z90 = stats.norm.ppf(0.9), stats.norm.ppf(0.95)
-    hist = history.sort_values(["scheme", "year"])
-    years_all = np.sort(hist["year"].unique())
-    rows = []
-    for origin in years_all[min_train - 1:-1]:
-        train = hist[hist["year"] <= origin]
-        # pooled cost trend at a fixed age mix: per-member growth less each scheme's ageing drift
-        pooled = np.concatenate([
-            _clean_growth(p["year"].to_numpy(), (p["spending"] / p["member_years"]).to_numpy(),
-                          p["shock_year"].to_numpy()) - np.log1p(ageing[s])
-            for s, p in train.groupby("scheme")])
-        trend, trend_se = pooled.mean(), pooled.std(ddof=1) / np.sqrt(pooled.size)
-        for scheme, part in hist.groupby("scheme"):
-            tr = part[part["year"] <= origin]
-            future = part[(part["year"] > origin) & (part["year"] <= origin + horizon)]
-            y, shock = tr["year"].to_numpy(), tr["shock_year"].to_numpy()
-            members = tr["member_years"].to_numpy()
-            m_growth = _clean_growth(y, members, np.zeros_like(shock))
-            series = {"spending_per_member": (tr["spending"] / tr["member_years"]).to_numpy(),
-                      "spending": tr["spending"].to_numpy(), "income": tr["income"].to_numpy()}
-            actual = {"spending_per_member": (future["spending"] / future["member_years"]).to_numpy(),
-                      "spending": future["spending"].to_numpy(), "income": future["income"].to_numpy()}
-            h_max = len(future)
-            for var in variables:
-                values = series[var]
-                growth = _clean_growth(y, values, shock)
-                if var == "income":
-                    drift, se = growth.mean(), growth.std(ddof=1) / np.sqrt(growth.size)
-                else:
-                    drift = trend + np.log1p(ageing[scheme]) + (m_growth.mean() if var == "spending" else 0.0)
-                    se = np.hypot(trend_se, m_growth.std(ddof=1) / np.sqrt(m_growth.size) if var == "spending" else 0.0)
-                mean, sd = _forecast(values, shock, h_max, growth, drift, se)
-                forecasts = {"model": np.exp(mean), **_naive(values, shock, h_max)}
-                for h in range(h_max):
-                    if future["shock_year"].to_numpy()[h]:
-                        continue   # a shock year is not a fair target for any forecast
-                    a_h = actual[var][h]
-                    for method, f in forecasts.items():
-                        row = {"variable": var, "scheme": scheme, "method": method, "horizon": h + 1,
-                               "origin": int(origin), "error": f[h] / a_h - 1}
-                        if method == "model":
-                            row["in_80"] = abs(np.log(a_h) - mean[h]) <= z80 * sd[h]
-                            row["in_90"] = abs(np.log(a_h) - mean[h]) <= z90 * sd[h]
-                        rows.append(row)
-    raw = pd.DataFrame(rows)
-    out = raw.groupby(["variable", "scheme", "method", "horizon"]).agg(
-        mape=("error", lambda e: float(np.mean(np.abs(e)))), bias=("error", "mean"), forecasts=("error", "size"),
-        coverage_p10_p90=("in_80", "mean"), coverage_p5_p95=("in_90", "mean")).reset_index()
-    out.attrs["nominal_coverage"] = {"coverage_p10_p90": 0.8, "coverage_p5_p95": 0.9}
-    return out
+# The rolling-origin back-test lives in actuarial.backtest (re-exported here).
+from .backtest import NAIVE, backtest  # noqa: E402,F401

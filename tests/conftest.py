@@ -8,7 +8,18 @@ import actuarial
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assumptions" / "example-city"
-REFERENCE = ROOT.parent / "shared" / "data" / "reference"
+REFERENCE = ROOT / "tests" / "data"   # vendored public reference data (see its README)
+
+
+_NORWAY = {}
+
+
+def norway() -> "pd.DataFrame":
+    """The vendored HMD Norway table (Year, Age, OpenInterval, Sex, Population, Deaths, Mortality)."""
+    import pandas as pd
+    if "df" not in _NORWAY:
+        _NORWAY["df"] = pd.read_csv(REFERENCE / "norway_mortality.csv.gz")
+    return _NORWAY["df"]
 
 
 @pytest.fixture(scope="session")

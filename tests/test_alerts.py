@@ -39,9 +39,13 @@ def test_fires_in_the_crossing_year_and_not_before():
     assert report.table.loc[0, "fired"] and report.table.loc[0, "first_year"] == 2028
 
 
-def test_deterministic_probability_is_zero_or_one(example_projection):
-    report = evaluate(example_projection)
-    assert set(np.unique(report.dataset["probability"].values)) <= {0.0, 1.0}
+def test_deterministic_probability_is_the_breach_itself():
+    # without draws the probability is the breach indicator: 1 strictly below the line, 0 at it
+    # or above (a check that a set of 0s and 1s is a subset of {0, 1} could not fail)
+    months = [7.0, 6.0, 5.9, 4.0, 6.0001, 3.0, 8.0]
+    report = evaluate(fake_projection(months), one_rule(threshold=6.0))
+    np.testing.assert_array_equal(report.dataset["probability"].sel(rule="r").values, [0, 0, 1, 1, 0, 1, 0])
+    assert float(report.dataset["first_year"].sel(rule="r")) == 2026
 
 
 def test_resident_depletion_year_matches_the_projection(example_projection):

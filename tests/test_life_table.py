@@ -1,4 +1,7 @@
-"""Life tables: hand-computed values, invariants, real data (Norway, UN WPP China)."""
+"""Life tables: hand-computed values, invariants, real data (Norway, UN WPP China), R vital's
+published tables, conventions by name."""
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -9,8 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from actuarial.demography import single_year_mx
-from actuarial.lifetable import a0_andreev_kingkade, life_table, survival_ratios
-from conftest import EXAMPLE, REFERENCE
+from actuarial import AssumptionError
+from actuarial.lifetable import a0_andreev_kingkade, a0_coale_demeny, life_table, survival_ratios
+from conftest import EXAMPLE, REFERENCE, norway
 
 
 def test_three_age_table_by_hand():
@@ -78,7 +82,7 @@ def test_invariants_on_random_abridged_rates(m):
 
 
 def _norway_mx(year, sex):
-    df = pd.read_csv(REFERENCE / "norway_mortality.csv")
+    df = norway()
     d = df[(df.Year == year) & (df.Sex == sex)].sort_values("Age")
     m = d["Mortality"].to_numpy()[:101].copy()
     old = d[d.Age >= 100]
@@ -87,7 +91,6 @@ def _norway_mx(year, sex):
     return m
 
 
-@pytest.mark.skipif(not (REFERENCE / "norway_mortality.csv").is_file(), reason="shared reference data absent")
 @pytest.mark.parametrize("year,sex,published", [
     # Statistics Norway, life expectancy at birth 2019 (table 05375): women 84.5, men 81.2
     (2019, "Female", 84.5),
@@ -120,3 +123,79 @@ def test_single_year_graduation_keeps_abridged_survival():
     np.testing.assert_allclose(single.sel(age=abridged.age.values).values, abridged.values, rtol=1e-10)
     # the open group keeps its rate
     np.testing.assert_allclose(single_year_mx(da).sel(age=100), da.sel(age=100))
+
+
+# ------------------------------------------------- conventions by name; R vital's published tables
+
+VITAL_LT = json.loads((REFERENCE / "published" / "vital_norway_life_tables.json").read_text())
+
+
+def _vital_rates(year, sex, top=None):
+    """vital's 'Mortality' column for one year and sex; with ``top``, ages >= top collapsed into
+    an open group (deaths and population summed, the open rate recomputed)."""
+    df = norway()
+    d = df[(df.Year == year) & (df.Sex == sex)].sort_values("Age")
+    if top is None:
+        return d["Mortality"].to_numpy(), d["Age"].to_numpy()
+    old = d[d.Age >= top]
+    m = np.r_[d.loc[d.Age < top, "Mortality"].to_numpy(), old.Deaths.sum() / old.Population.sum()]
+    return m, np.arange(top + 1)
+
+
+def _signif(x, digits=3):
+    return np.array([float(f"{v:.{digits}g}") for v in np.atleast_1d(x)])
+
+
+def test_vital_unit_test_male_1950():
+    # vital's data labels sexes 'Male'/'Female', which its a0 rule does not recognise: the
+    # unisex Coale-Demeny rule applies, and the open group (no one observed, m = 0) lives no years
+    m, ages = _vital_rates(1950, "Male")
+    assert m[-1] == 0
+    lt = life_table(m, ages, a0_rule="coale-demeny")
+    pub = VITAL_LT["A_unit_test_male_1950_ages0_110"]
+    assert float(lt["ex"][9]) == pytest.approx(pub["expected"]["ex_age9"], abs=1e-3)
+
+
+def test_vital_readme_male_2000_collapsed():
+    m, ages = _vital_rates(2000, "Male", top=100)
+    lt = life_table(m, ages, a0_rule="coale-demeny")
+    pub = VITAL_LT["B_readme_male_2000_collapsed100"]["age0_9"]
+    for col in ("qx", "lx", "dx", "Lx", "Tx", "ex", "ax"):
+        np.testing.assert_array_equal(_signif(lt[col].values[:10]), _signif(pub[col]), err_msg=col)
+
+
+def test_vital_reference_page_female_2003():
+    m, ages = _vital_rates(2003, "Female")
+    lt = life_table(m, ages, a0_rule="coale-demeny")
+    pub = VITAL_LT["C_refman_female_2003_ages0_110"]["age0_9"]
+    np.testing.assert_array_equal(_signif(lt["qx"].values[:10]), _signif(pub["qx"]))
+    np.testing.assert_array_equal(_signif(lt["ex"].values[:10]), _signif(pub["ex"]))
+    assert float(f"{float(lt['Lx'][0]):.3g}") == pub["Lx0"]
+
+
+def test_a0_rules_by_name():
+    m0 = np.array([0.004, 0.05, 0.2])
+    assert life_table(np.r_[m0[0], 0.01, 0.5], [0, 1, 2], a0_rule="half")["ax"].values[0] == 0.5
+    np.testing.assert_allclose(a0_coale_demeny(m0, "male"), [0.045 + 2.684 * 0.004, 0.045 + 2.684 * 0.05, 0.330])
+    np.testing.assert_allclose(a0_coale_demeny(m0, "female"), [0.053 + 2.8 * 0.004, 0.053 + 2.8 * 0.05, 0.350])
+    np.testing.assert_allclose(a0_coale_demeny(m0), [0.049 + 2.742 * 0.004, 0.049 + 2.742 * 0.05, 0.340])
+    # user values override the rule
+    assert float(life_table([0.01, 0.5], [0, 1], a0=0.2, a0_rule="coale-demeny")["ax"][0]) == 0.2
+    with pytest.raises(AssumptionError, match="unknown a0 rule"):
+        life_table([0.01, 0.5], [0, 1], a0_rule="Keyfitz")
+
+
+def test_unknown_sex_label_is_an_error():
+    with pytest.raises(AssumptionError, match="unknown sex label 'Female'"):
+        life_table([0.01, 0.5], [0, 1], sex="Female")
+    m = xr.DataArray(np.full((2, 3), 0.02), coords={"sex": ["F", "M"], "age": [0, 1, 2]}, dims=("sex", "age"))
+    with pytest.raises(AssumptionError, match="unknown sex label"):
+        life_table(m)
+
+
+def test_open_group_with_no_survivors():
+    # a closed age where everyone dies (q = 1) leaves no survivors for the open group
+    lt = life_table([0.01, 100.0, 0.0], [0, 1, 2], a0=0.1)
+    assert float(lt["lx"][2]) == pytest.approx(0.0, abs=1e-3)
+    assert float(lt["Lx"][2]) == 0.0 and float(lt["ex"][2]) == 0.0
+    assert np.isfinite(lt["ex"]).all()

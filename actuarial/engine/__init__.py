@@ -28,7 +28,7 @@ from ..dims import MAX_HORIZON
 from ..errors import ProjectionError
 from ..params import Assumptions, RegionSet
 from .assembly import assemble, provenance
-from .executors import EXECUTORS, run_chunks
+from .executors import EXECUTORS, run_chunks, run_on_client
 from .inputs import Inputs, resolve_inputs
 from .kernel import run_chunk
 
@@ -53,7 +53,8 @@ def _check(years, chunk, draws) -> None:
 
 def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int | None = None,
             sources=uncertainty.SOURCES, chunk: int = DEFAULT_CHUNK, keep_population: bool = True,
-            model=None, executor: str = "threads", workers: int | None = None) -> xr.Dataset:
+            model=None, executor: str = "threads", workers: int | None = None, client=None,
+            progress: bool | None = None) -> xr.Dataset:
     """Project every declared scheme of an assumption set (one region, or every region of a set).
 
     Parameters
@@ -81,7 +82,12 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         A fitted model (:func:`actuarial.uncertainty.fit`) to reuse; default: fitted from the
         assumption set (fits are cached by the data they read, so levers never refit).
     executor : {'threads', 'serial'}
-        Where chunks run.
+        Where chunks run in this process (``workers`` threads).
+    client : dask.distributed.Client, optional
+        Run the chunks as tasks on this client's workers instead (a ``LocalCluster`` or an
+        existing cluster); the numbers are the same as a local run with the same seed.
+    progress : bool, optional
+        Show a progress bar (default: on a terminal or in a notebook, not under ``CI``).
 
     Returns
     -------
@@ -98,7 +104,8 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         if model is not None:
             raise ProjectionError("a region set fits one model per region: leave model out")
         parts = [project(a, years, draws=draws, seed=seed, sources=sources, chunk=chunk,
-                         keep_population=keep_population, executor=executor, workers=workers)
+                         keep_population=keep_population, executor=executor, workers=workers, client=client,
+                         progress=progress)
                  for a in assumptions.regions]
         out = xr.concat(parts, dim="region", combine_attrs="drop_conflicts")
         out.attrs.update(assumption_set=assumptions.name, assumption_hash=assumptions.digest,
@@ -112,8 +119,12 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
     model = uncertainty.fit(assumptions) if model is None else model
     kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population)
-    buffers = {"population": (fy.size + 1,) + inp.pop0.shape} if keep_population else None
-    res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers)
+    if client is not None:
+        res = run_on_client(client, kernel, draws, chunk, progress_bar=progress)
+    else:
+        buffers = {"population": (fy.size + 1,) + inp.pop0.shape} if keep_population else None
+        res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers,
+                         progress_bar=progress)
     return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
 
 

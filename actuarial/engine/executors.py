@@ -4,12 +4,19 @@ The kernel is pure, so where a chunk runs cannot change its numbers: :func:`gath
 chunk's arrays into their slice of the full arrays in draw order.
 
 * ``serial``: one chunk after the other, in this process;
-* ``threads``: chunks on a thread pool (numpy releases the GIL in its loops).
+* ``threads``: chunks on a thread pool (numpy releases the GIL in its loops);
+* a ``dask.distributed.Client``: chunks as tasks on its workers (a ``LocalCluster`` or an
+  existing cluster reached by its scheduler address); the kernel and its inputs are sent to
+  every worker once.
+
+A progress bar (tqdm) appears on runs that last more than a moment, on a terminal or in a
+notebook, and never when the environment variable ``CI`` is set or output is not interactive.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
@@ -42,8 +49,47 @@ def gather(results: Iterable[tuple[tuple[int, int], dict]], draws: int, out: dic
     return out
 
 
+def interactive() -> bool:
+    """Whether progress bars may show: not under CI, and on a terminal or in a notebook."""
+    if os.environ.get("CI"):
+        return False
+    if getattr(sys.stderr, "isatty", lambda: False)():
+        return True
+    return "ipykernel" in sys.modules
+
+
+def progress(iterable, total: int, desc: str, enabled: bool | None = None):
+    """``iterable`` with a tqdm bar that shows only after a second and a half (short runs stay
+    quiet) and only when :func:`interactive` (or ``enabled``) says so."""
+    if enabled is False or (enabled is None and not interactive()) or total <= 1:
+        return iterable
+    from tqdm import tqdm
+    return tqdm(iterable, total=total, desc=desc, unit="chunk", delay=1.5, leave=False)
+
+
+def _call(kernel, lo: int, hi: int) -> dict:
+    return kernel(lo, hi)
+
+
+def run_on_client(client, kernel: Callable[..., dict], draws: int, chunk: int, *, progress_bar=None
+                  ) -> dict[str, np.ndarray]:
+    """Run ``kernel(start, stop)`` for every chunk as a task on a dask.distributed ``client``
+    and gather the results in draw order (each chunk's result is released once copied)."""
+    bounds = chunk_bounds(draws, chunk)
+    remote = client.scatter(kernel, broadcast=True, hash=False)
+    futures = [client.submit(_call, remote, lo, hi, pure=False) for lo, hi in bounds]
+
+    def results():
+        for b, fut in zip(bounds, futures):
+            part = fut.result()
+            fut.release()
+            yield b, part
+    return gather(progress(results(), len(bounds), "draws (cluster)", progress_bar), draws)
+
+
 def run_chunks(kernel: Callable[..., dict], draws: int, chunk: int, *, executor: str = "threads",
-               workers: int | None = None, buffers: dict | None = None) -> dict[str, np.ndarray]:
+               workers: int | None = None, buffers: dict | None = None, progress_bar: bool | None = None
+               ) -> dict[str, np.ndarray]:
     """Run ``kernel(start, stop)`` over every chunk of draws and gather the results.
 
     ``buffers`` maps a result name to its shape per draw: those arrays are allocated once for
@@ -55,7 +101,8 @@ def run_chunks(kernel: Callable[..., dict], draws: int, chunk: int, *, executor:
     workers = default_workers() if workers is None else workers
     full = {name: np.empty((draws,) + tuple(shape)) for name, shape in (buffers or {}).items()}
     task = lambda b: (b, kernel(*b, out={k: v[b[0]:b[1]] for k, v in full.items()}))  # noqa: E731
+    bar = lambda it: progress(it, len(bounds), "draws", progress_bar)  # noqa: E731
     if executor == "serial" or workers <= 1 or len(bounds) <= 1:
-        return gather(map(task, bounds), draws, full)
+        return gather(bar(map(task, bounds)), draws, full)
     with ThreadPoolExecutor(max_workers=workers) as pool:   # results are written as they come, in order
-        return gather(pool.map(task, bounds), draws, full)
+        return gather(bar(pool.map(task, bounds)), draws, full)

@@ -8,7 +8,6 @@ Demography and economy are the city's; each declared scheme resolves its own par
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 
 import numpy as np
 
@@ -52,8 +51,8 @@ class Inputs:
     wage_growth: np.ndarray
     interest_rate: np.ndarray
     interest_on: str
-    schemes: MappingProxyType = field(repr=False)
-    opening: MappingProxyType = field(repr=False)
+    schemes: dict = field(repr=False)     # read only, like every array here (plain dicts pickle,
+    opening: dict = field(repr=False)     # so inputs can be sent to other processes)
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
@@ -81,8 +80,8 @@ def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
         wage_growth=_frozen(s("economy.wage_growth")),
         interest_rate=_frozen(s("economy.interest_rate")),
         interest_on=a.config.economy.interest_on,
-        schemes=MappingProxyType({sch.name: MappingProxyType(sch.resolve(a, years)) for sch in SCHEMES}),
-        opening=MappingProxyType({ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS}),
+        schemes={sch.name: sch.resolve(a, years) for sch in SCHEMES},
+        opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
     )
 
 
@@ -114,6 +113,6 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         wage_growth=_frozen(s("economy.wage_growth")),
         interest_rate=_frozen(s("economy.interest_rate")),
         interest_on=a.config.economy.interest_on,
-        schemes=MappingProxyType({sch.name: MappingProxyType(sch.resolve(a, flow_years)) for sch in SCHEMES}),
-        opening=MappingProxyType({ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS}),
+        schemes={sch.name: sch.resolve(a, flow_years) for sch in SCHEMES},
+        opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
     )

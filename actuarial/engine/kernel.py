@@ -22,6 +22,7 @@ from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
 from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
+AGE0 = index(AGES.tolist(), 0)
 OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
 
 
@@ -50,13 +51,13 @@ def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray |
     employment scale and, when a cap of 1 binds, the scaled entry and exit rates."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
-        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., 0]))
+        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0]))
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
     else:
         m = np.multiply(bx[None, None], dev["mortality"][..., None])
         np.exp(m, out=m)
         m *= inp.mx[None]
-        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., 0]))
+        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., AGE0]))
     scale = np.exp(dev["employment"])
     capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
     s4 = scale[..., None, None]
@@ -79,14 +80,14 @@ def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -
     ``migration`` (D, T, sex) of each year."""
     D, T = real.sx.shape[:2]
     pop = np.empty((D, T + 1) + inp.pop0.shape) if out is None else out
-    pop[:, 0] = inp.pop0
+    pop[:, 0] = inp.pop0                  # the first date: 1 January of the base year
     born, died, moved = (np.empty((D, T, inp.pop0.shape[1])) for _ in range(3))
     for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
         start, end = pop[:, t], pop[:, t + 1]
         demography.survive_and_age(start, real.sx[:, t], out=end)
         women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731  women of every status
         b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
-        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
+        end[:, NEWBORN, :, AGE0] = b * real.birth_survival[:, t]
         died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
         born[:, t] = b
         if real.entry is None:   # no cap binds: scale the base rates step by step
@@ -109,7 +110,7 @@ def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[s
     for i, status in enumerate(STATUSES):
         cost = inp.claim_cost[i]
         claims[status] = costs.stock_claims(pop[:, :, i], cost)
-        claims0[status] = pop[:, :, i, :, 0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, 0, :]], axis=-1)
+        claims0[status] = pop[:, :, i, :, AGE0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, AGE0, :]], axis=-1)
     members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev)
     D, T = real.trend.shape
     n_sch = len(SCHEMES)

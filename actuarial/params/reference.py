@@ -35,6 +35,8 @@ def parameter_reference() -> str:
         "|---|---|---|---|---|",
     ]
 
+    ar1_options_written = []
+
     def walk(model_cls, prefix):
         for name, info in model_cls.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
@@ -49,6 +51,11 @@ def parameter_reference() -> str:
                 if info.default is None:
                     kind += ", optional"
                 lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {sp.description} |")
+                if ann is AR1 and not ar1_options_written:   # the options every AR(1) component takes
+                    ar1_options_written.append(True)
+                    for fname, finfo in AR1.model_fields.items():
+                        if finfo.description:
+                            lines.append(f"| `{prefix}<component>.{fname}` | setting | | | {finfo.description} |")
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, path + ".")
             elif path.endswith("groups"):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import AssumptionError
 
@@ -201,6 +201,11 @@ class Demography(_Strict):
         "extra yearly fall in every death rate, applied on top of the mortality table "
         "(0 when the table already carries the improvement)")
     retirement: Retirement
+    a0_rule: Literal["andreev-kingkade", "coale-demeny", "half"] = Field(
+        "andreev-kingkade",
+        description="rule for a0, the years lived in the first year of life by infants who die: "
+                    "Andreev-Kingkade (HMD protocol v6), Coale-Demeny (Preston et al. 2001, table 3.3) "
+                    "or one half (see actuarial.lifetable); default andreev-kingkade")
 
 
 class PersonalAccounts(_Strict):
@@ -301,6 +306,21 @@ class AR1(_Strict):
     fit_to_history: bool = False
     phi: float | None = Field(None, ge=-0.99, le=0.99)
     sigma: float | None = None
+    order: list[int] | None = Field(
+        None, min_length=3, max_length=3,
+        description="ARIMA order [p, d, q] fitted to the cost history instead of AR(1) (with fit_to_history; "
+                    "trend: a mean for d = 0, a drift for d = 1; see actuarial.uncertainty.arima); default none: AR(1)")
+    select_order: bool = Field(
+        False, description="select the ARIMA order by AIC among p, q in 0..2, d by the KPSS test "
+                           "(with fit_to_history; overrides order); default false")
+
+    @model_validator(mode="after")
+    def _order_needs_history(self):
+        if (self.order is not None or self.select_order) and not self.fit_to_history:
+            raise ValueError("order and select_order apply to a fit to the cost history: set fit_to_history: true")
+        if self.order is not None and (min(self.order) < 0 or self.order[1] > 2):
+            raise ValueError(f"order {self.order} must be [p, d, q] with p, q >= 0 and d in 0..2")
+        return self
 
 
 class LeeCarterSpec(_Strict):
@@ -311,6 +331,27 @@ class LeeCarterSpec(_Strict):
     fit_from: float = Field(description="first time point of the mortality history used")
     fit_to: float = Field(description="last time point of the mortality history used")
     drift_uncertainty: bool = True
+    method: Literal["svd", "poisson", "logit"] = Field(
+        "svd", description="estimation: SVD of the log rates (Lee & Carter 1992), Poisson maximum likelihood "
+                           "(Brouhns et al. 2002) or binomial-logit; the likelihood methods need deaths_history; default svd")
+    adjust: Literal["dt", "dxt", "e0"] | None = Field(
+        None, description="re-estimate k_t after the SVD to match total deaths (dt), deaths by age (dxt) or "
+                          "life expectancy (e0); dt and dxt need deaths_history; default none: the SVD index")
+    zeros: Literal["error", "log_zero_as_zero", "geometric_mean"] = Field(
+        "error", description="rule for zero death rates in an SVD fit: error, log_zero_as_zero (as R vital) or "
+                            "geometric_mean (see actuarial.lee_carter_fit.log_rates); default error")
+    deaths_history: str | None = Field(
+        None, description="table of past deaths and exposures: time, sex, age, deaths, exposure (person-years; "
+                          "initial exposure for logit); default none")
+
+    @model_validator(mode="after")
+    def _deaths_when_needed(self):
+        if self.method != "svd" and self.adjust is not None:
+            raise ValueError("adjust applies to method svd only")
+        if (self.method != "svd" or self.adjust in ("dt", "dxt")) and self.deaths_history is None:
+            raise ValueError(f"method {self.method} with adjust {self.adjust} needs deaths_history "
+                             "(a table of deaths and exposures)")
+        return self
 
 
 class Correlation(_Strict):

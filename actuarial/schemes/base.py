@@ -29,6 +29,10 @@ from typing import Callable
 import numpy as np
 
 
+PERSONS = 0
+"""Column of a claims array (the persons, then base-year cost by claim category) holding persons."""
+
+
 @dataclass(frozen=True)
 class Ledger:
     """An account that rolls forward: ``closing = opening + income - spending + interest``.
@@ -169,7 +173,7 @@ def claims_spending(claims: np.ndarray, trend: np.ndarray, fund_share: dict, cat
 
         spending[c] = claims[..., 1 + c] * trend * fund_share[c]
     """
-    return {c: claims[..., 1 + i] * trend * fund_share[c] for i, c in enumerate(categories)}
+    return {c: claims[..., PERSONS + 1 + i] * trend * fund_share[c] for i, c in enumerate(categories)}
 
 
 def fund_shares(a, scheme: str, categories, years) -> dict:

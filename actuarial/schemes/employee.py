@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import CLAIM_CATEGORIES
-from .base import Flows, Ledger, Line, Members, Output, Scheme, claims_spending, fund_shares
+from .base import PERSONS, Flows, Ledger, Line, Members, Output, Scheme, claims_spending, fund_shares
 
 PA = "employee.personal_accounts."
 
@@ -71,7 +71,7 @@ def money(p: dict, m: Members) -> Flows:
     """One chunk's money of the employee scheme (see the module docstring)."""
     act = m.member_years(m.claims["active"])
     ret = m.member_years(m.claims["retired"])
-    active, retired = act[..., 0], ret[..., 0]
+    active, retired = act[..., PERSONS], ret[..., PERSONS]
     base = p["base0"] * m.wage_index * p["base_factor"]
     employer, employee = employee_contributions(active, base, p["employer_rate"], p["employee_rate"],
                                                 p["collection"])
@@ -80,7 +80,7 @@ def money(p: dict, m: Members) -> Flows:
         employee_to_account=p["employee_to_account"], employer_share_before=p["employer_share_before"],
         retiree_credit_before=p["retiree_credit_before"], retiree_credit_after=p["retiree_credit_after"])
     spending = claims_spending(act + ret, m.trend, p["fund_share"], CLAIM_CATEGORIES)
-    insured = m.claims["active"][:, :-1, 0] + m.claims["retired"][:, :-1, 0]
+    insured = m.claims["active"][:, :-1, PERSONS] + m.claims["retired"][:, :-1, PERSONS]   # 1 January of each year
     return Flows(
         income={"employer": employer, "employee": employee},
         spending=spending,

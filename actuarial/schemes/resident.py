@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import AGES, CLAIM_CATEGORIES
-from .base import Flows, Ledger, Line, Members, Scheme, claims_spending, fund_shares
+from .base import PERSONS, Flows, Ledger, Line, Members, Scheme, claims_spending, fund_shares
 
 STATUS = "resident"
 
@@ -41,7 +41,7 @@ def enrolled_share(rate, newborn_rate) -> np.ndarray:
     """Enrolled share of the resident group by age (..., age): the newborn rate at age 0 and the
     general rate at ages 1+."""
     out = np.repeat(np.asarray(rate, dtype=float)[..., None], AGES.size, axis=-1)
-    out[..., 0] = newborn_rate
+    out[..., AGES == 0] = np.asarray(newborn_rate)[..., None]
     return out
 
 
@@ -67,7 +67,7 @@ def money(p: dict, m: Members) -> Flows:
     at_start = rate1 * (stock[:, :T] - age0[:, :T]) + rate0 * age0[:, :T]
     at_end = rate1 * (stock[:, 1:] - age0[:, 1:]) + rate0 * age0[:, 1:]
     enrolled = 0.5 * (at_start + at_end)                      # (D, T, 1 + C) member-years
-    years = enrolled[..., 0]
+    years = enrolled[..., PERSONS]
     premiums, subsidies = resident_income(years, p["premium"], p["subsidy"], p["collection"])
     spending = claims_spending(enrolled, m.trend, p["fund_share"], CLAIM_CATEGORIES)
     spending["critical_illness"] = years * p["critical_illness"]
@@ -77,7 +77,7 @@ def money(p: dict, m: Members) -> Flows:
         ledger_income={"resident_fund": premiums + subsidies},
         ledger_spending={"resident_fund": sum(spending.values())},
         member_years={STATUS: years},
-        insured=at_start[..., 0],
+        insured=at_start[..., PERSONS],
     )
 
 

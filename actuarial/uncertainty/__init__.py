@@ -7,10 +7,10 @@ therefore equals the deterministic best estimate, draw by draw.
 
 | source | model | parameters |
 |---|---|---|
-| medical_inflation, utilisation_growth | AR(1) on the yearly growth rate | fitted with statsmodels to the cost history (shock years get their own dummy, so they do not bend the fit), or given |
+| medical_inflation, utilisation_growth | AR(1) on the yearly growth rate, or ARIMA(p, d, q) of a chosen or AIC-selected order (:mod:`.arima`) | fitted with statsmodels to the cost history (shock years get their own dummy, so they do not bend the fit), or given |
 | wage_growth, interest_rate | AR(1) | given |
 | (the four above) | correlated yearly innovations | correlation matrix |
-| mortality | Lee-Carter k_t random walk (with drift uncertainty), by sex, common shocks | fitted to the mortality history |
+| mortality | Lee-Carter k_t random walk (with drift uncertainty), by sex, common shocks | fitted to the mortality history (SVD, k_t adjusted to deaths or e0, or Poisson / logit maximum likelihood) |
 | enrolment | AR(1) added to the resident enrolment rate | given |
 | employment | AR(1) on log entry rates (exits move the other way) | given |
 

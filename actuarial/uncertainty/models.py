@@ -1,5 +1,6 @@
 """Fitted stochastic models: the AR(1) components (fitted with statsmodels to the cost history,
-or given), the correlation of the economic innovations, and Lee-Carter mortality by sex.
+or given; or an ARIMA of a chosen or selected order, :mod:`.arima`), the correlation of the
+economic innovations, and Lee-Carter mortality by sex (SVD, adjusted or likelihood fit).
 
 :func:`fit` returns a :class:`StochasticModel`: an explicit object, fitted once and reused.
 """
@@ -18,6 +19,7 @@ from ..dims import SEXES
 from ..errors import AssumptionError
 from ..mortality import LeeCarter
 from ..params import ECONOMIC_COMPONENTS, Assumptions
+from .arima import ArimaFit, NearUnitRootWarning, fit_arima
 
 MIN_HISTORY = 8
 
@@ -41,7 +43,7 @@ class StochasticModel:
     """Everything needed to draw deviations: AR(1) parameters, the innovation correlation's
     factor, and the Lee-Carter models by sex."""
 
-    ar1: dict[str, AR1Params]
+    ar1: dict[str, AR1Params | ArimaFit]
     correlation: np.ndarray          # (4, 4) over ECONOMIC_COMPONENTS
     factor: np.ndarray               # L with L @ L.T = correlation
     lee_carter: dict[str, LeeCarter]
@@ -70,6 +72,9 @@ def fit_ar1(series: np.ndarray, shock: np.ndarray, *, name: str, file=None) -> A
     names = list(res.model.param_names)
     params = dict(zip(names, np.asarray(res.params)))
     phi = float(np.clip(params["ar.L1"], -0.99, 0.99))
+    if phi != params["ar.L1"]:
+        warnings.warn(f"{name}: fitted AR(1) coefficient {params['ar.L1']:.4f} is at the unit root; kept at "
+                      f"{phi} (set an ARIMA order with d = 1 to model it)", NearUnitRootWarning, stacklevel=2)
     return AR1Params(phi=phi, sigma=float(np.sqrt(params["sigma2"])), fitted=True,
                      mean=float(params["const"]), nobs=int(y.size), aic=float(res.aic),
                      shock_effects={int(i): float(params[n]) for i, n in zip(idx, names[1:1 + idx.size])})
@@ -100,6 +105,9 @@ def data_hash(a: Assumptions) -> str:
                 h.update(np.ascontiguousarray(arr.values).tobytes())
                 for dim in arr.dims:
                     h.update(repr(arr[dim].values.tolist()).encode())
+    deaths = unc.mortality.deaths_history if unc is not None else None
+    if deaths is not None and (a.path / deaths).is_file():   # the likelihood / adjusted Lee-Carter reads it
+        h.update((a.path / deaths).read_bytes())
     return h.hexdigest()
 
 
@@ -132,7 +140,11 @@ def _fit(a: Assumptions) -> StochasticModel:
     ar1 = {}
     for name in ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate", "enrolment", "employment"):
         spec = getattr(unc, name)
-        if spec.fit_to_history:
+        if spec.fit_to_history and (spec.order is not None or spec.select_order):
+            hist = a.tables["cost_history"]
+            ar1[name] = fit_arima(hist[name].values, None if spec.select_order else spec.order,
+                                  shock=hist["shock_year"].values, name=name, file=a.path / unc.cost_history)
+        elif spec.fit_to_history:
             hist = a.tables["cost_history"]
             ar1[name] = fit_ar1(hist[name].values, hist["shock_year"].values, name=name,
                                 file=a.path / unc.cost_history)
@@ -142,15 +154,49 @@ def _fit(a: Assumptions) -> StochasticModel:
     pos = [ECONOMIC_COMPONENTS.index(c) for c in unc.correlation.components]
     corr[np.ix_(pos, pos)] = np.asarray(unc.correlation.matrix, dtype=float)
 
+    spec = unc.mortality
     history = a.tables["mortality_history"]
-    history = history.sel(time=(history.time >= unc.mortality.fit_from) & (history.time <= unc.mortality.fit_to))
+    window = (history.time >= spec.fit_from) & (history.time <= spec.fit_to)
+    history = history.sel(time=window)
+    counts = None
+    if spec.deaths_history is not None:
+        counts = load_deaths_history(a.path / spec.deaths_history)
+        counts = counts.sel(time=(counts.time >= spec.fit_from) & (counts.time <= spec.fit_to))
     ages = history["age"].values
     lcs, bx = {}, []
     for sex in SEXES:
         mx = history.sel(sex=sex).rename(time="year").transpose("age", "year")
-        lc = LeeCarter(include_drift_uncertainty=unc.mortality.drift_uncertainty).fit(mx)
+        lc = LeeCarter(include_drift_uncertainty=spec.drift_uncertainty, method=spec.method, adjust=spec.adjust,
+                       zeros=spec.zeros, sex=sex)
+        if counts is None:
+            lc.fit(mx)
+        else:
+            part = counts.sel(sex=sex).rename(time="year").reindex_like(mx)
+            if part["deaths"].isnull().any():
+                raise AssumptionError("the deaths history does not cover every age and time point of the "
+                                      "mortality history used", file=a.path / spec.deaths_history, field="time")
+            lc.fit(mx, deaths=part["deaths"], exposure=part["exposure"])
         lcs[sex] = lc
         group = np.searchsorted(ages, np.arange(101), side="right") - 1
         bx.append(lc.bx.values[group])
     return StochasticModel(ar1=ar1, correlation=corr, factor=_factor(corr), lee_carter=lcs,
                            bx_single=np.array(bx))
+
+
+def load_deaths_history(path) -> "xr.Dataset":
+    """Deaths and exposures (time, sex, age): ``deaths`` (persons) and ``exposure``
+    (person-years; initial exposure for the logit model), for the likelihood and adjusted
+    Lee-Carter fits."""
+    import xarray as xr
+
+    from ..params.tables import check_labels, check_range, read_csv
+    df = read_csv(path, {"time": "float", "sex": "str", "age": "int", "deaths": "float", "exposure": "float"})
+    check_labels(df, "sex", SEXES, path)
+    check_range(df, "deaths", 0, 1e9, path, "a number of deaths")
+    check_range(df, "exposure", 0, 1e10, path, "person-years")
+    if df.duplicated(["time", "sex", "age"]).any():
+        raise AssumptionError("a (time, sex, age) appears more than once", file=path, field="time")
+    ds = xr.Dataset.from_dataframe(df.set_index(["time", "sex", "age"]))
+    ds["deaths"].attrs.update(units="persons", long_name="deaths")
+    ds["exposure"].attrs.update(units="person-years", long_name="exposure to risk")
+    return ds

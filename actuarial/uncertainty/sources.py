@@ -18,6 +18,7 @@ import numpy as np
 from ..dims import SEXES
 from ..errors import ProjectionError
 from ..params import ECONOMIC_COMPONENTS
+from .arima import simulate_deviation
 from .models import AR1Params, StochasticModel
 
 SOURCES = ECONOMIC_COMPONENTS + ("mortality", "enrolment", "employment")
@@ -26,10 +27,7 @@ STREAM_KEYS = {"economy": 1, "mortality": 2, "enrolment": 3, "employment": 4}
 
 def _ar1_path(innovations: np.ndarray, p: AR1Params) -> np.ndarray:
     """(draws, years) deviations with dev[:, 0] = 0 and dev_t = phi dev_{t-1} + sigma z_t."""
-    dev = np.zeros(innovations.shape)
-    for t in range(1, innovations.shape[1]):   # a recurrence over years, vectorised over draws
-        dev[:, t] = p.phi * dev[:, t - 1] + p.sigma * innovations[:, t]
-    return dev
+    return simulate_deviation(innovations, p)   # AR(1) as before; ARIMA(p, d, q) when fitted so
 
 
 SKIP_BLOCK = 4096   # draws of normals generated at once when skipping to a chunk's first draw
