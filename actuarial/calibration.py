@@ -226,8 +226,10 @@ def _fit(X, y):
 
 
 def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float] | None = None) -> Calibration:
-    """Fit the calibration model to ``history`` (see the module docstring)."""
+    """Fit the calibration model to ``history`` (see the module docstring). Years whose
+    spending or member-years are blank (a bulletin that does not give them) are left out."""
     ageing = ageing_drift(a) if ageing is None else ageing
+    history = history.dropna(subset=["spending", "member_years"]).reset_index(drop=True)
     per = np.log(history["spending"].to_numpy() / history["member_years"].to_numpy())
     X, offset, names, shocks = _design(history, a.base_year, ageing)
     beta, cov, resid, sigma2, dof = _fit(X, per - offset)

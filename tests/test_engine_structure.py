@@ -266,3 +266,14 @@ def test_variants_priced_on_the_kept_population_equal_full_projections(example):
         for var in ("balance", "reserve_months", "population", "income_by_source", "ledger_balance"):
             np.testing.assert_allclose(got[var].values, want[var].values, rtol=1e-12, err_msg=var)
         assert got.attrs["levers"] == want.attrs["levers"]
+
+
+def test_the_a0_rule_of_the_assumption_file_reaches_the_engine(copy):
+    from conftest import edit_yaml
+    base = actuarial.project(actuarial.load_assumptions(copy), years=2)
+    edit_yaml(copy, lambda d: d["demography"].update(a0_rule="half"))
+    half = actuarial.project(actuarial.load_assumptions(copy), years=2)
+    # a0 sets how long infants who die live in their first year, so it moves the share of the
+    # year's births alive at 1 January (L0 / l0) and the deaths, never the births
+    assert float(half["deaths"].isel(year=0).sum()) != pytest.approx(float(base["deaths"].isel(year=0).sum()), rel=1e-9)
+    np.testing.assert_allclose(half["births"].isel(year=0), base["births"].isel(year=0), rtol=1e-12)

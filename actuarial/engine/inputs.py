@@ -23,7 +23,8 @@ class Inputs:
     """Best-estimate arrays of one region over ``T`` flow years (stocks over ``T + 1`` dates).
 
     Demography: ``pop0`` (status, sex, age) persons at 1 January of the base year; ``mx`` (T,
-    sex, age) death rates; ``fertility`` (T, age) births per woman-year; ``srb`` (T,) males
+    sex, age) death rates; ``a0_rule`` the life-table rule for a0; ``fertility`` (T, age)
+    births per woman-year; ``srb`` (T,) males
     per female; ``entry``, ``exit`` (sex, age) yearly rates between resident and active;
     ``retire`` (T, sex, age) the retirement hazard of the step out of year t; ``eligible`` (T,)
     share of retirees meeting the contribution-years rule; ``migration`` (status, sex, age)
@@ -39,6 +40,7 @@ class Inputs:
     flow_years: np.ndarray
     pop0: np.ndarray
     mx: np.ndarray
+    a0_rule: str
     fertility: np.ndarray
     srb: np.ndarray
     entry: np.ndarray
@@ -100,6 +102,7 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         flow_years=np.asarray(flow_years),
         pop0=_frozen(a.tables["population"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
         mx=_frozen(mx.transpose("year", "sex", "age").values),
+        a0_rule=a.config.demography.a0_rule,
         fertility=_frozen(fert.transpose("year", "age").values),
         srb=_frozen(s("demography.sex_ratio_at_birth")),
         entry=_frozen(trans["entry"].transpose("sex", "age").values),

@@ -51,13 +51,13 @@ def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray |
     employment scale and, when a cap of 1 binds, the scaled entry and exit rates."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
-        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0]))
+        sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
     else:
         m = np.multiply(bx[None, None], dev["mortality"][..., None])
         np.exp(m, out=m)
         m *= inp.mx[None]
-        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., AGE0]))
+        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., AGE0], inp.a0_rule))
     scale = np.exp(dev["employment"])
     capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
     s4 = scale[..., None, None]
