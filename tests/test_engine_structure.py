@@ -277,3 +277,33 @@ def test_the_a0_rule_of_the_assumption_file_reaches_the_engine(copy):
     # year's births alive at 1 January (L0 / l0) and the deaths, never the births
     assert float(half["deaths"].isel(year=0).sum()) != pytest.approx(float(base["deaths"].isel(year=0).sum()), rel=1e-9)
     np.testing.assert_allclose(half["births"].isel(year=0), base["births"].isel(year=0), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Scale-out: a dask cluster and per-draw summaries in Zarr give the local numbers
+# --------------------------------------------------------------------------------------------
+
+def test_a_local_dask_cluster_gives_the_local_numbers(example):
+    distributed = pytest.importorskip("distributed")
+    kw = dict(years=10, draws=2000, seed=20241122, keep_population=False, chunk=500)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = actuarial.project(example, client=client, **kw)
+    local = actuarial.project(example, **kw)
+    for var in ("balance", "reserve_months", "population_total", "ledger_balance", "depletion_year"):
+        np.testing.assert_array_equal(remote[var].values, local[var].values, err_msg=var)
+
+
+def test_per_draw_summaries_in_zarr_equal_the_projection(example, tmp_path):
+    from actuarial.engine.store import open_summary, project_to_zarr
+    store = project_to_zarr(example, tmp_path / "draws.zarr", 6, draws=45, seed=3, chunk=20)
+    assert not (tmp_path / "draws.zarr.partial").exists()
+    s = open_summary(store)
+    assert s["balance"].chunks is not None and "age" not in s.dims
+    local = actuarial.project(example, 6, draws=45, seed=3, keep_population=False)
+    for var in s.data_vars:
+        np.testing.assert_allclose(s[var].values, local[var].values, rtol=1e-12, err_msg=var)
+    q = uncertainty.quantiles(s["reserve_months"])
+    np.testing.assert_allclose(q.values, uncertainty.quantiles(local["reserve_months"]).values, rtol=1e-12)
+    with pytest.raises(actuarial.ProjectionError, match="already exists"):
+        project_to_zarr(example, store, 6, draws=5, seed=3)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from actuarial.engine.inputs import resolve_inputs
-from actuarial.engine.kernel import realise, run_population
+from actuarial.engine.kernel import realise_population, run_population
 from actuarial.uncertainty import zero_deviations
 
 from conftest import EXAMPLE, ROOT
@@ -39,7 +39,7 @@ def test_income_and_spending_totals(base):
 def test_retiree_share_of_employee_costs(example, base):
     """Retirees' share of employee-scheme medical costs before fund share (national 2024: 49.8%)."""
     inp = resolve_inputs(example, np.array([2024]))
-    pop = run_population(inp, realise(inp, zero_deviations(1, 1), None))["population"][0]
+    pop = run_population(inp, realise_population(inp, zero_deviations(1, 1), None))["population"][0]
     member_years = 0.5 * (pop[0] + pop[1])                          # (status, sex, age)
     cost = example.tables["claim_costs"].sum("category").transpose("status", "sex", "age").values
     active_cost, retired_cost = ((member_years[i] * cost[i]).sum() for i in (0, 1))

@@ -20,35 +20,17 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
 import xarray as xr
 
 from .. import uncertainty
-from ..dims import MAX_HORIZON
 from ..errors import ProjectionError
-from ..params import Assumptions, RegionSet
+from ..params import RegionSet
 from .assembly import assemble, provenance
 from .executors import EXECUTORS, run_chunks, run_on_client
-from .inputs import Inputs, resolve_inputs
+from .inputs import Inputs, check_run, flow_years, resolve_inputs
 from .kernel import run_chunk
 
 DEFAULT_CHUNK = 250
-
-
-def flow_years(a: Assumptions, years: int) -> np.ndarray:
-    """The years the engine computes: the horizon plus the one or two years that member-years
-    and next year's spending need."""
-    extra = 2 if a.config.indicators.reserve_months_denominator == "next_year" else 1
-    return a.base_year + np.arange(years + extra)
-
-
-def _check(years, chunk, draws) -> None:
-    if not isinstance(years, (int, np.integer)) or isinstance(years, bool) or not 0 <= years <= MAX_HORIZON:
-        raise ProjectionError(f"years must be a whole number from 0 to {MAX_HORIZON} (got {years!r})")
-    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
-        raise ProjectionError(f"chunk must be a whole number of at least 1 (got {chunk!r})")
-    if draws is not None and (not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1):
-        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
 
 
 def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int | None = None,
@@ -99,7 +81,7 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         (a dimension for a set of several regions); a leading ``draw`` dim when ``draws`` is
         given; provenance (version, assumption hash, seed, levers) in attrs.
     """
-    _check(years, chunk, draws)
+    check_run(years, chunk, draws)
     if isinstance(assumptions, RegionSet):
         if model is not None:
             raise ProjectionError("a region set fits one model per region: leave model out")

@@ -21,7 +21,7 @@ from .. import indicators
 from .._version import __version__
 from ..dims import AGES, SEXES, STATUSES
 from ..params import Assumptions
-from ..schemes import CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, LEDGERS, OUTPUTS, SCHEME_NAMES, SCHEMES, SOURCES
+from ..schemes import CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, OUTPUTS, SCHEME_NAMES, SCHEMES, SOURCES
 
 
 def _attrs(units: str, long_name: str, description: str = "") -> dict:

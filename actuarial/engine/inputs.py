@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import demography
 from ..costs import TREND_COMPONENTS
-from ..dims import STATUSES
+from ..dims import MAX_HORIZON, STATUSES
+from ..errors import ProjectionError
 from ..params import Assumptions
 from ..schemes import LEDGERS, SCHEMES
 
@@ -61,6 +62,23 @@ def _frozen(x: np.ndarray) -> np.ndarray:
     x = np.array(x, dtype=float)
     x.setflags(write=False)
     return x
+
+
+def flow_years(a: Assumptions, years: int) -> np.ndarray:
+    """The years the engine computes: the horizon plus the one or two years that member-years
+    and next year's spending need."""
+    extra = 2 if a.config.indicators.reserve_months_denominator == "next_year" else 1
+    return a.base_year + np.arange(years + extra)
+
+
+def check_run(years, chunk, draws) -> None:
+    """A :class:`ProjectionError` for a horizon, chunk or draw count the engine cannot run."""
+    if not isinstance(years, (int, np.integer)) or isinstance(years, bool) or not 0 <= years <= MAX_HORIZON:
+        raise ProjectionError(f"years must be a whole number from 0 to {MAX_HORIZON} (got {years!r})")
+    if not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1:
+        raise ProjectionError(f"chunk must be a whole number of at least 1 (got {chunk!r})")
+    if draws is not None and (not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1):
+        raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
 
 
 def population_key(a: Assumptions) -> tuple:

@@ -27,28 +27,30 @@ OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
 
 
 @dataclass
-class Realised:
-    """The inputs that vary by draw, for one chunk of ``D`` draws."""
+class PopulationDraws:
+    """What the population needs by draw, for one chunk of ``D`` draws."""
 
     sx: np.ndarray                  # (D, T, sex, age) survival ratios
     birth_survival: np.ndarray      # (D, T, sex)
     employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale
     entry: np.ndarray | None        # (D, T, sex, age) scaled and capped at 1, when a cap binds
     exit: np.ndarray | None
-    trend: np.ndarray               # (D, T) cost trend index
-    wage_index: np.ndarray          # (D, T) wage index
-    interest_rate: np.ndarray       # (D, T)
 
 
-def realise(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> Realised:
-    """Apply deviations (each (D, T), mortality (D, T, sex)) to the best estimate. With every
-    deviation zero the result equals the best estimate to the last bit."""
-    return Realised(*realise_population(inp, dev, bx), *realise_economy(inp, dev))
+@dataclass
+class EconomyDraws:
+    """What the money needs by draw, for one chunk of ``D`` draws: (D, T) each."""
+
+    trend: np.ndarray               # cost trend index (base year = 1)
+    wage_index: np.ndarray          # wage index (base year = 1)
+    interest_rate: np.ndarray       # fraction a year
 
 
-def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> tuple:
-    """What the population needs by draw: survival ratios, the survival of births, the
-    employment scale and, when a cap of 1 binds, the scaled entry and exit rates."""
+def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> PopulationDraws:
+    """Apply the mortality and employment deviations (mortality (D, T, sex), employment (D, T))
+    to the best estimate: survival ratios, the survival of births, the employment scale and,
+    when a cap of 1 binds, the scaled entry and exit rates. With every deviation zero the
+    result equals the best estimate to the last bit."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
         sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
@@ -61,20 +63,21 @@ def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray |
     scale = np.exp(dev["employment"])
     capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
     s4 = scale[..., None, None]
-    return (sx, bs, scale, np.minimum(inp.entry * s4, 1.0) if capped else None,
-            np.minimum(inp.exit / s4, 1.0) if capped else None)
+    return PopulationDraws(sx, bs, scale, np.minimum(inp.entry * s4, 1.0) if capped else None,
+                           np.minimum(inp.exit / s4, 1.0) if capped else None)
 
 
-def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> tuple:
-    """What the money needs by draw: the cost trend index, the wage index and the interest rate."""
+def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
+    """Apply the economic deviations (each (D, T)) to the best estimate: the cost trend index
+    (:func:`actuarial.costs.trend_growth`), the wage index and the interest rate."""
     inflation, utilisation, policy = inp.trend_components
     trend = costs.growth_index(costs.trend_growth(inflation[None] + dev["medical_inflation"],
                                                   utilisation[None] + dev["utilisation_growth"], policy[None]))
-    return (trend, costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
-            inp.interest_rate[None] + dev["interest_rate"])
+    return EconomyDraws(trend, costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
+                        inp.interest_rate[None] + dev["interest_rate"])
 
 
-def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
     each 1 January (computed in ``out`` when given) and the flows ``births``, ``deaths``,
     ``migration`` (D, T, sex) of each year."""
@@ -100,7 +103,7 @@ def run_population(inp: Inputs, real: Realised, out: np.ndarray | None = None) -
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
-def run_money(inp: Inputs, real: Realised, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
+def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
     """Money of every declared scheme and ledger, (D, T, ...) in CNY.
 
     The claims of each status's stocks are summed once per date (one matrix product each:
@@ -155,7 +158,7 @@ def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, o
     else:
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start)
     bx = model.bx_single if model is not None and "mortality" in sources else None
-    pop = run_population(inp, Realised(*realise_population(inp, dev, bx), None, None, None), out=out)
+    pop = run_population(inp, realise_population(inp, dev, bx), out=out)
     return dev, pop
 
 
@@ -167,9 +170,7 @@ def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True,
     ``keep_population`` only totals by status and sex and the age sums the old-age ratio needs
     are kept; ``kept`` says the caller already holds the population (computed in its buffer)."""
     T = inp.flow_years.size
-    trend, wage_index, interest = realise_economy(inp, dev)
-    real = Realised(None, None, None, None, None, trend, wage_index, interest)
-    money = run_money(inp, real, dev, pop["population"])
+    money = run_money(inp, realise_economy(inp, dev), dev, pop["population"])
     stocks = pop["population"][:, :T]
     by_age = stocks.sum(axis=(2, 3))
     results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],

@@ -12,14 +12,14 @@ arguments (tested).
 
 from __future__ import annotations
 
-import numpy as np
 import xarray as xr
 
 from .. import uncertainty
 from ..params import Assumptions
+from . import project
 from .assembly import assemble
 from .executors import chunk_bounds, gather
-from .inputs import money_inputs, population_key, resolve_inputs
+from .inputs import check_run, flow_years, money_inputs, population_key, resolve_inputs
 from .kernel import chunk_money, chunk_population
 
 
@@ -33,8 +33,7 @@ class Projector:
 
     def __init__(self, base: Assumptions, years: int, *, draws: int | None = None, seed=None,
                  sources=uncertainty.SOURCES, chunk: int = 250, keep_population: bool = False, model=None):
-        from . import _check, flow_years
-        _check(years, chunk, draws)
+        check_run(years, chunk, draws)
         self.base, self.years, self.draws, self.seed = base, years, draws, seed
         self.sources = uncertainty.sources.check_sources(sources) if draws is not None else ()
         self.chunk, self.keep_population = chunk, keep_population
@@ -53,7 +52,7 @@ class Projector:
 
     def project(self, variant: Assumptions | None = None) -> xr.Dataset:
         """The projection of ``variant`` (default: the base set)."""
-        from . import project
+
         a = self.base if variant is None else variant
         if population_key(a) != self.key or a.config.indicators != self.base.config.indicators:
             return project(a, self.years, draws=self.draws, seed=self.seed, sources=self.sources or (),

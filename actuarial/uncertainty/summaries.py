@@ -15,6 +15,8 @@ def quantiles(obj, q=DEFAULT_QUANTILES):
     """Percentiles over ``draw`` as a ``quantile`` dimension (P5 .. P95 by default), attrs kept."""
     if "draw" not in obj.dims:
         raise ProjectionError("quantiles need a projection with a 'draw' dimension (run with draws=N)")
+    if obj.chunks:   # stored draws (dask): a quantile needs every draw of a cell in one chunk
+        obj = obj.chunk({"draw": -1})
     return obj.quantile(list(q), dim="draw", keep_attrs=True)
 
 

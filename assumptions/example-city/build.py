@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 from actuarial import demography, lifetable, load_assumptions  # noqa: E402
 from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
 from actuarial.engine.inputs import resolve_inputs  # noqa: E402
-from actuarial.engine.kernel import realise, run_population  # noqa: E402
+from actuarial.engine.kernel import realise_population, run_population  # noqa: E402
 from actuarial.schemes import resident  # noqa: E402
 from actuarial.uncertainty import zero_deviations  # noqa: E402
 
@@ -461,7 +461,7 @@ def build(folder: Path) -> dict:
     # pass 1: member-years of the base year from the engine
     a = load_assumptions(folder)
     inp = resolve_inputs(a, np.array([BASE_YEAR]))
-    real = realise(inp, zero_deviations(1, 1), None)
+    real = realise_population(inp, zero_deviations(1, 1), None)
     pop = run_population(inp, real)["population"][0]
     py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
     rates = resident.enrolment_rates(inp.schemes["resident"], np.zeros((1, 1)))
