@@ -51,3 +51,6 @@ def index(labels, label: str) -> int:
 STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 SEX_INDEX = {s: i for i, s in enumerate(SEXES)}
 FEMALE = SEX_INDEX["female"]
+ACTIVE, RETIRED, OUTSIDE = STATUS_INDEX["active"], STATUS_INDEX["retired"], STATUS_INDEX["resident"]
+"""Positions of the statuses the cohort-component step moves people between (employment
+entry and exit, retirement), derived from the labels."""

@@ -307,3 +307,36 @@ def test_per_draw_summaries_in_zarr_equal_the_projection(example, tmp_path):
     np.testing.assert_allclose(q.values, uncertainty.quantiles(local["reserve_months"]).values, rtol=1e-12)
     with pytest.raises(actuarial.ProjectionError, match="already exists"):
         project_to_zarr(example, store, 6, draws=5, seed=3)
+
+
+def test_the_compiled_recurrence_equals_the_numpy_steps(example):
+    """The fused kernel against the reference: the steps of actuarial.demography composed in
+    numpy, year by year, on draws with mortality and employment shocks (caps binding)."""
+    from actuarial import demography
+    from actuarial.dims import FEMALE, STATUS_INDEX
+    from actuarial.engine.kernel import NEWBORN, realise_population, run_population
+    fy = flow_years(example, 6)
+    inp = resolve_inputs(example, fy)
+    dev = uncertainty.draw_deviations(uncertainty.fit(example), 7, fy.size, 5)
+    dev["employment"] = dev["employment"] * 40          # large enough for the cap of 1 to bind
+    real = realise_population(inp, dev, uncertainty.fit(example).bx_single)
+    got = run_population(inp, real)
+    D, T = real.sx.shape[:2]
+    pop = np.empty_like(got["population"])
+    pop[:, 0] = inp.pop0
+    for t in range(T):
+        start, end = pop[:, t], pop[:, t + 1]
+        demography.survive_and_age(start, real.sx[:, t], out=end)
+        women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731
+        b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
+        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
+        deaths = demography.deaths_among(start, real.sx[:, t]) + b * (1 - real.birth_survival[:, t])
+        k = real.employment_scale[:, t, None, None]
+        demography.transitions(end, np.minimum(inp.entry * k, 1), np.minimum(inp.exit / k, 1), inp.retire[t],
+                               inp.eligible[t], inplace=True)
+        _, moved = demography.migrate(end, inp.migration, inplace=True)
+        np.testing.assert_allclose(got["births"][:, t], b, rtol=1e-13)
+        np.testing.assert_allclose(got["deaths"][:, t], deaths, rtol=1e-12)
+        np.testing.assert_allclose(got["migration"][:, t], moved, rtol=1e-12, atol=1e-9)
+    assert STATUS_INDEX["resident"] == NEWBORN
+    np.testing.assert_allclose(got["population"], pop, rtol=1e-12, atol=1e-9)

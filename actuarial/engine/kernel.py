@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import costs, demography, fund, lifetable, uncertainty
-from ..dims import AGES, FEMALE, NEWBORN_STATUS, STATUSES, index
+from .. import costs, fund, lifetable, uncertainty
+from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
+from . import fused
 from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
@@ -32,9 +33,7 @@ class PopulationDraws:
 
     sx: np.ndarray                  # (D, T, sex, age) survival ratios
     birth_survival: np.ndarray      # (D, T, sex)
-    employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale
-    entry: np.ndarray | None        # (D, T, sex, age) scaled and capped at 1, when a cap binds
-    exit: np.ndarray | None
+    employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale (each at most 1)
 
 
 @dataclass
@@ -48,9 +47,8 @@ class EconomyDraws:
 
 def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> PopulationDraws:
     """Apply the mortality and employment deviations (mortality (D, T, sex), employment (D, T))
-    to the best estimate: survival ratios, the survival of births, the employment scale and,
-    when a cap of 1 binds, the scaled entry and exit rates. With every deviation zero the
-    result equals the best estimate to the last bit."""
+    to the best estimate: survival ratios, the survival of births and the employment scale.
+    With every deviation zero the result equals the best estimate to the last bit."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
         sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
@@ -60,11 +58,7 @@ def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray |
         np.exp(m, out=m)
         m *= inp.mx[None]
         sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., AGE0], inp.a0_rule))
-    scale = np.exp(dev["employment"])
-    capped = inp.entry.max() * scale.max() > 1.0 or inp.exit.max() / scale.min() > 1.0
-    s4 = scale[..., None, None]
-    return PopulationDraws(sx, bs, scale, np.minimum(inp.entry * s4, 1.0) if capped else None,
-                           np.minimum(inp.exit / s4, 1.0) if capped else None)
+    return PopulationDraws(sx, bs, np.exp(dev["employment"]))
 
 
 def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
@@ -78,28 +72,17 @@ def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
 
 
 def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The cohort-component projection. Returns ``population`` (D, T+1, status, sex, age) at
-    each 1 January (computed in ``out`` when given) and the flows ``births``, ``deaths``,
-    ``migration`` (D, T, sex) of each year."""
+    """The cohort-component projection (:func:`actuarial.engine.fused.population_recurrence`,
+    the steps of :mod:`actuarial.demography` compiled into one pass per draw and year).
+    Returns ``population`` (D, T+1, status, sex, age) at each 1 January (computed in ``out``
+    when given) and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
     D, T = real.sx.shape[:2]
     pop = np.empty((D, T + 1) + inp.pop0.shape) if out is None else out
     pop[:, 0] = inp.pop0                  # the first date: 1 January of the base year
-    born, died, moved = (np.empty((D, T, inp.pop0.shape[1])) for _ in range(3))
-    for t in range(T):  # a recurrence over years; everything inside broadcasts over draws
-        start, end = pop[:, t], pop[:, t + 1]
-        demography.survive_and_age(start, real.sx[:, t], out=end)
-        women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731  women of every status
-        b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
-        end[:, NEWBORN, :, AGE0] = b * real.birth_survival[:, t]
-        died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1.0 - real.birth_survival[:, t])
-        born[:, t] = b
-        if real.entry is None:   # no cap binds: scale the base rates step by step
-            scale = real.employment_scale[:, t, None, None]
-            entry, exit_ = inp.entry * scale, inp.exit / scale
-        else:
-            entry, exit_ = real.entry[:, t], real.exit[:, t]
-        demography.transitions(end, entry, exit_, inp.retire[t], inp.eligible[t], inplace=True)
-        _, moved[:, t] = demography.migrate(end, inp.migration, inplace=True)
+    born, died, moved = fused.run(
+        pop, real.sx, real.birth_survival, inp.fertility, inp.srb, inp.entry, inp.exit,
+        real.employment_scale, inp.retire, inp.eligible, inp.migration,
+        newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE)
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
