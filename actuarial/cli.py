@@ -266,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--dir", default=str(DOCS_DIR))
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
+    from .operations.cli import add_parser as add_monitor
+    add_monitor(sub)
     return parser
 
 

@@ -18,6 +18,7 @@ one abnormal month does not bend the next months' ranges (and is not followed by
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -223,3 +224,137 @@ def precision_recall(flags: pd.DataFrame, injected: pd.DataFrame, keys=("indicat
     return {"flagged": len(flagged), "injected": len(truth), "true_positives": hits,
             "precision": hits / len(flagged) if flagged else 1.0,
             "recall": hits / len(truth) if truth else 1.0}
+
+
+# --------------------------------------------------------------------------------------------
+# Levels: thresholds, peer comparison and the statistical bands, as graded warnings
+# --------------------------------------------------------------------------------------------
+
+MEASURES = ("value", "yoy_growth", "peer_ratio", "band")
+
+
+@dataclass(frozen=True)
+class ActivityRule:
+    """A graded line on an activity indicator.
+
+    measure : ``value`` (the indicator itself), ``yoy_growth`` (on the same month a year
+        before, fraction), ``peer_ratio`` (value / median of the other groups in the month) or
+        ``band`` (outside the statistical range of :func:`monitor`; threshold unused)
+    persistence : fires only after this many consecutive months on the wrong side
+    """
+
+    id: str
+    indicator: str
+    measure: str
+    comparison: str
+    threshold: float
+    level: str
+    description: str
+    persistence: int = 1
+
+
+#: Default activity lines (docs/operations.md gives the sources): the 30% drug-share target of
+#: the public-hospital reform (国办发〔2015〕38号, excluding herbal pieces), growth lines of the
+#: kind provincial monitoring uses (illustrative values), peers at +20% / +50%, and the bands.
+DEFAULT_ACTIVITY_RULES = (
+    ActivityRule("activity-band", "*", "band", "outside", 0, "orange",
+                 "{indicator} outside its expected range ({coverage:.1%} band)"),
+    ActivityRule("drug-share-target", "drug_share", "value", "above", 0.30, "yellow",
+                 "drug share above the {threshold:.0%} target"),
+    ActivityRule("cost-growth-high", "cost_per_admission", "yoy_growth", "above", 0.10, "orange",
+                 "cost per admission up more than {threshold:.0%} on a year before for {persistence} months",
+                 persistence=3),
+    ActivityRule("admissions-growth-high", "admissions", "yoy_growth", "above", 0.15, "yellow",
+                 "admissions up more than {threshold:.0%} on a year before for {persistence} months",
+                 persistence=3),
+    ActivityRule("cost-above-peers", "cost_per_admission", "peer_ratio", "above", 1.2, "yellow",
+                 "cost per admission more than {threshold:.2f} x the peer median for {persistence} months",
+                 persistence=2),
+    ActivityRule("cost-far-above-peers", "cost_per_admission", "peer_ratio", "above", 1.5, "orange",
+                 "cost per admission more than {threshold:.2f} x the peer median"),
+    ActivityRule("drug-share-above-peers", "drug_share", "peer_ratio", "above", 1.2, "yellow",
+                 "drug share more than {threshold:.2f} x the peer median for {persistence} months",
+                 persistence=2),
+)
+ACTIVITY_LEVELS = ("red", "orange", "yellow")
+
+
+def _run_length(breach: pd.Series) -> pd.Series:
+    """Number of consecutive True values ending at each position."""
+    b = breach.astype(bool).to_numpy()
+    out = np.zeros(b.size, dtype=int)
+    for i, v in enumerate(b):
+        out[i] = out[i - 1] + 1 if v and i else int(v)
+    return pd.Series(out, index=breach.index)
+
+
+def activity_measures(table: pd.DataFrame, flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Tidy table of every group, indicator and month with ``value``, ``yoy_growth`` (fraction),
+    ``peer_ratio`` (value / median of the other groups that month; NaN with one group) and
+    ``band`` (True when :func:`monitor` flagged the month; False where it did not judge)."""
+    groups = table.attrs.get("groups", [c for c in table.columns
+                                        if c != "month" and not pd.api.types.is_numeric_dtype(table[c])])
+    inds = [c for c in INDICATORS if c in table.columns]
+    long = table.melt(id_vars=groups + ["month"], value_vars=inds, var_name="indicator", value_name="value")
+    long = long.sort_values(groups + ["indicator", "month"]).reset_index(drop=True)
+    keys = groups + ["indicator"]
+    prior = long.groupby(keys)["value"].shift(12) if keys else long["value"].shift(12)
+    long["yoy_growth"] = long["value"] / prior - 1
+    if groups:
+        def loo_median(part):
+            v = part["value"].to_numpy()
+            return pd.Series([np.median(np.delete(v, i)) if v.size > 1 else np.nan for i in range(v.size)],
+                             index=part.index)
+        peers = long.groupby(["indicator", "month"], group_keys=False)[["value"]].apply(loo_median)
+        long["peer_ratio"] = long["value"] / peers
+    else:
+        long["peer_ratio"] = np.nan
+    long["band"] = False
+    if flags is not None and len(flags):
+        f = flags[groups + ["indicator", "month", "flagged"]]
+        long = long.merge(f, on=groups + ["indicator", "month"], how="left")
+        long["band"] = long["flagged"].fillna(False).astype(bool)
+        long = long.drop(columns="flagged")
+    long.attrs["groups"] = groups
+    return long
+
+
+def activity_warnings(table: pd.DataFrame, flags: pd.DataFrame | None = None, month=None,
+                      rules=DEFAULT_ACTIVITY_RULES) -> pd.DataFrame:
+    """Judge the activity lines in ``month`` (default the last): one row per rule and group
+    with ``source`` (activity), ``rule``, ``level``, ``scope`` (the group), ``period``,
+    ``indicator``, ``value`` (of the rule's measure), ``threshold``, ``run`` (consecutive
+    months on the wrong side), ``fired`` and ``message``."""
+    m = measures = activity_measures(table, flags)
+    groups = m.attrs["groups"]
+    at = m["month"].max() if month is None else pd.Period(month, freq="M")
+    coverage = float(flags.attrs.get("coverage", 0.999)) if flags is not None else 0.999
+    rows = []
+    for rule in rules:
+        if rule.measure not in MEASURES or rule.level not in ACTIVITY_LEVELS:
+            raise AssumptionError(f"activity rule '{rule.id}': measure '{rule.measure}', level '{rule.level}'",
+                                  field="rules", expected=f"a measure in {MEASURES} and a level in {ACTIVITY_LEVELS}")
+        sel = measures if rule.indicator == "*" else measures[measures["indicator"] == rule.indicator]
+        for key, part in sel.groupby(groups + ["indicator"]) if groups else sel.groupby(["indicator"]):
+            part = part.sort_values("month")
+            x = part[rule.measure]
+            breach = x.astype(bool) if rule.measure == "band" else (
+                x > rule.threshold if rule.comparison == "above" else x < rule.threshold)
+            run = _run_length(breach.fillna(False))
+            now = part["month"] == at
+            if not now.any():
+                continue
+            i = part.index[now.to_numpy()][0]
+            fired = bool(run.loc[i] >= rule.persistence)
+            scope = "/".join(str(k) for k in np.atleast_1d(key)[:len(groups)]) or "city"
+            text = rule.description.format(threshold=rule.threshold, persistence=rule.persistence,
+                                           indicator=part["indicator"].iloc[0], coverage=coverage)
+            rows.append({"source": "activity", "rule": rule.id, "level": rule.level,
+                         "severity": ACTIVITY_LEVELS.index(rule.level), "scope": scope, "period": str(at),
+                         "indicator": part["indicator"].iloc[0], "value": float(x.loc[i]),
+                         "threshold": rule.threshold, "run": int(run.loc[i]), "fired": fired,
+                         "message": f"[{rule.level.upper() if fired else 'ok'}] {scope}: {text}"
+                                    + ("" if rule.measure == "band" else f" (now {float(x.loc[i]):.3g}")
+                                    + (f"{'' if rule.measure == 'band' else ', '}{int(run.loc[i])} month(s) running"
+                                       if run.loc[i] else "") + ("" if rule.measure == "band" else ")")})
+    return pd.DataFrame(rows)

@@ -76,18 +76,19 @@ def test_stochastic_projection_and_order_of_severity(example):
     report = evaluate(mc)
     severities = report.table.loc[report.table["fired"], "severity"].tolist()
     assert severities == sorted(severities)
-    p = report.dataset["probability"].sel(rule="resident-reserves-red")
-    direct = (mc["reserve_months"].sel(scheme="resident") < 3).mean("draw")
+    p = report.dataset["probability"].sel(rule="resident-reserves-1-3")      # a band: two conditions
+    rm = mc["reserve_months"].sel(scheme="resident")
+    direct = ((rm >= 1) & (rm < 3)).mean("draw")
     np.testing.assert_array_equal(p.values, direct.values)
 
 
 def test_default_rules_state_their_lines():
     rules = alerts.default_rules()
     ids = {r.id for r in rules.rules}
-    assert {"employee-reserves-red", "employee-reserves-yellow", "employee-reserves-excess",
+    assert {"employee-reserves-below-1", "employee-reserves-1-3", "employee-reserves-3-6", "employee-reserves-excess",
             "resident-deficit", "resident-depletion", "dependency-ratio-low", "resident-surplus-cap"} <= ids
-    red = next(r for r in rules.rules if r.id == "employee-reserves-red")
-    assert "3 months" in alerts.describe(red)
+    band = next(r for r in rules.rules if r.id == "employee-reserves-1-3")
+    assert "1-3 months" in alerts.describe(band)
 
 
 @pytest.mark.parametrize("change,fragment", [

@@ -26,7 +26,7 @@ from .. import uncertainty
 from ..errors import ProjectionError
 from ..params import RegionSet
 from .assembly import assemble, provenance
-from .executors import EXECUTORS, run_chunks, run_on_client
+from .executors import EXECUTORS, chunk_bounds, run_chunks, run_on_client
 from .inputs import Inputs, check_run, flow_years, resolve_inputs
 from .kernel import run_chunk
 
@@ -100,7 +100,9 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         res = run_chunk(inp, None, 0, 1, seed=seed, sources=(), keep_population=keep_population)
         return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
     model = uncertainty.fit(assumptions) if model is None else model
-    kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population)
+    states = uncertainty.sources.stream_states(seed, [lo for lo, _ in chunk_bounds(draws, chunk)], fy.size)
+    kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population,
+                     states=states)
     if client is not None:
         res = run_on_client(client, kernel, draws, chunk, progress_bar=progress)
     else:

@@ -130,16 +130,19 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> di
     return out
 
 
-def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, out: np.ndarray | None = None
-                     ) -> tuple[dict, dict]:
+def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, out: np.ndarray | None = None,
+                     states: dict | None = None) -> tuple[dict, dict]:
     """The population part of a chunk: the draws' deviations (zero without a model or with no
-    sources) and the cohort-component projection. Returns (deviations, population results)."""
+    sources) and the cohort-component projection. Returns (deviations, population results).
+    ``states`` may give the random streams' states at each chunk start
+    (:func:`actuarial.uncertainty.sources.stream_states`): the same numbers, found faster."""
     T = inp.flow_years.size
     D = stop - start
     if model is None or not sources:
         dev = uncertainty.zero_deviations(D, T)
     else:
-        dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start)
+        dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start,
+                                          states=(states or {}).get(start))
     bx = model.bx_single if model is not None and "mortality" in sources else None
     pop = run_population(inp, realise_population(inp, dev, bx), out=out)
     return dev, pop
@@ -166,13 +169,14 @@ def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True,
 
 
 def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
-              out: dict | None = None) -> dict[str, np.ndarray]:
+              out: dict | None = None, states: dict | None = None) -> dict[str, np.ndarray]:
     """Run draws ``start .. stop - 1``: deviations from the seed, population, money
     (:func:`chunk_population`, then :func:`chunk_money`).
 
     ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
     caller owns for these draws alone: the population is then computed in it (saving a copy of
-    the largest array) instead of in new memory; the numbers are the same."""
+    the largest array) instead of in new memory; ``states`` as in :func:`chunk_population`.
+    Neither changes the numbers."""
     buffer = (out or {}).get("population") if keep_population else None
-    dev, pop = chunk_population(inp, model, start, stop, seed, sources, out=buffer)
+    dev, pop = chunk_population(inp, model, start, stop, seed, sources, out=buffer, states=states)
     return chunk_money(inp, dev, pop, keep_population, kept=buffer is not None)

@@ -36,15 +36,16 @@ SUMMARY = ("income", "spending", "balance", "ledger_balance", "insured", "popula
 """Variables kept per draw besides the stored indicators of the registry."""
 
 
-def _chunk_summary(a: Assumptions, inp: Inputs, model, lo: int, hi: int, seed, sources, years: int) -> xr.Dataset:
-    res = run_chunk(inp, model, lo, hi, seed, sources, keep_population=False)
+def _chunk_summary(a: Assumptions, inp: Inputs, model, lo: int, hi: int, seed, sources, years: int,
+                   states: dict | None = None) -> xr.Dataset:
+    res = run_chunk(inp, model, lo, hi, seed, sources, keep_population=False, states=states)
     ds = assemble(a, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
     keep = list(SUMMARY) + [i.identifier for i in indicators.INDICATORS.values() if i.stored]
     return ds[keep].assign_coords(draw=np.arange(lo, hi))
 
 
-def _write_chunk(a, inp, model, lo, hi, seed, sources, years, path: str) -> int:
-    ds = _chunk_summary(a, inp, model, lo, hi, seed, sources, years)
+def _write_chunk(a, inp, model, lo, hi, seed, sources, years, path: str, state: dict | None = None) -> int:
+    ds = _chunk_summary(a, inp, model, lo, hi, seed, sources, years, {lo: state} if state else None)
     ds.drop_vars([c for c in ds.coords if "draw" not in ds[c].dims]).to_zarr(
         path, region={"draw": slice(lo, hi)}, mode="r+", consolidated=False, zarr_format=2)
     return hi - lo
@@ -73,16 +74,17 @@ def project_to_zarr(a: Assumptions, path, years: int = 10, *, draws: int, seed: 
         attrs=dict(first.attrs, draws=draws))
     template.to_zarr(tmp, compute=False, mode="w", consolidated=False, zarr_format=2)
     bounds = chunk_bounds(draws, chunk)
+    states = uncertainty.sources.stream_states(seed, [lo for lo, _ in bounds], inp.flow_years.size)
     if client is not None:
         parts = client.scatter([a, inp, model], broadcast=True, hash=False)
-        futures = [client.submit(_write_chunk, *parts, lo, hi, seed, sources, years, str(tmp), pure=False)
+        futures = [client.submit(_write_chunk, *parts, lo, hi, seed, sources, years, str(tmp), states[lo], pure=False)
                    for lo, hi in bounds]
         for fut in progress(futures, len(futures), "draws to Zarr (cluster)", progress_bar):
             fut.result()
             fut.release()
     else:
         for lo, hi in progress(bounds, len(bounds), "draws to Zarr", progress_bar):
-            _write_chunk(a, inp, model, lo, hi, seed, sources, years, str(tmp))
+            _write_chunk(a, inp, model, lo, hi, seed, sources, years, str(tmp), states[lo])
     import zarr
     zarr.consolidate_metadata(str(tmp), zarr_format=2)
     tmp.rename(path)

@@ -37,18 +37,49 @@ def _stream(seed, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM_KEYS[name],)))
 
 
-def _normals(seed, name: str, start: int, count: int, shape: tuple) -> np.ndarray:
+def _shapes(n_years: int) -> dict[str, tuple]:
+    """The normals each stream draws per draw."""
+    return {"economy": (n_years, len(ECONOMIC_COMPONENTS)), "mortality": (n_years,),
+            "enrolment": (n_years,), "employment": (n_years,)}
+
+
+def _normals(seed, name: str, start: int, count: int, shape: tuple, state: dict | None = None) -> np.ndarray:
     """Standard normals of draws ``start .. start + count - 1`` of stream ``name``, each draw
     ``shape``: exactly the rows a single ``(draws,) + shape`` array of the stream would hold
-    there (the generator fills arrays in order, so the draws before ``start`` are generated in
-    blocks of :data:`SKIP_BLOCK` and discarded; memory stays bounded by the chunk)."""
+    there. The generator fills arrays in order, so the draws before ``start`` are generated in
+    blocks of :data:`SKIP_BLOCK` and discarded (memory stays bounded by the chunk), unless
+    ``state`` gives the generator's state at ``start`` (see :func:`stream_states`)."""
     rng = _stream(seed, name)
-    skip = int(start)
-    while skip > 0:
-        n = min(skip, SKIP_BLOCK)
-        rng.standard_normal((n,) + shape)
-        skip -= n
+    if state is not None:
+        rng.bit_generator.state = state
+    else:
+        skip = int(start)
+        while skip > 0:
+            n = min(skip, SKIP_BLOCK)
+            rng.standard_normal((n,) + shape)
+            skip -= n
     return rng.standard_normal((count,) + shape)
+
+
+def stream_states(seed, starts, n_years: int) -> dict[int, dict[str, dict]]:
+    """The state of every stream's generator at each of ``starts`` (increasing draw numbers),
+    from one pass that generates and discards the normals in between. A chunk handed its
+    states starts its streams there instead of skipping from draw 0: the same numbers, without
+    the cost of skipping, which grows with the square of the number of draws."""
+    out: dict[int, dict[str, dict]] = {}
+    rngs = {name: _stream(seed, name) for name in STREAM_KEYS}
+    shapes = _shapes(n_years)
+    at = 0
+    for start in starts:
+        for name, rng in rngs.items():
+            skip = start - at
+            while skip > 0:
+                n = min(skip, SKIP_BLOCK)
+                rng.standard_normal((n,) + shapes[name])
+                skip -= n
+        at = start
+        out[int(start)] = {name: rng.bit_generator.state for name, rng in rngs.items()}
+    return out
 
 
 def zero_deviations(draws: int, n_years: int) -> dict[str, np.ndarray]:
@@ -68,27 +99,30 @@ def check_sources(sources) -> tuple[str, ...]:
 
 
 def draw_deviations(model: StochasticModel, draws: int, n_years: int, seed,
-                    sources=SOURCES, *, start: int = 0) -> dict[str, np.ndarray]:
+                    sources=SOURCES, *, start: int = 0, states: dict | None = None) -> dict[str, np.ndarray]:
     """Deviations from the best estimate for draws ``start .. start + draws - 1`` of every
     source, each (draws, n_years) except ``mortality`` (draws, n_years, sex); year 0 (the base
     year) is always 0. Sources not in ``sources`` are zero. Draw d gets the same numbers
-    whatever ``start`` and ``draws`` of the call that computes it."""
+    whatever ``start`` and ``draws`` of the call that computes it. ``states``: the streams'
+    states at ``start`` from :func:`stream_states` (saves skipping; same numbers)."""
+    states = states or {}
     if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
         raise ProjectionError(f"draws must be a whole number of at least 1 (got {draws!r})")
     sources = check_sources(sources)
     dev = zero_deviations(draws, n_years)
-    z = _normals(seed, "economy", start, draws, (n_years, len(ECONOMIC_COMPONENTS)))
+    shapes = _shapes(n_years)
+    z = _normals(seed, "economy", start, draws, shapes["economy"], states.get("economy"))
     correlated = z @ model.factor.T
     for j, name in enumerate(ECONOMIC_COMPONENTS):
         if name in sources:
             dev[name] = _ar1_path(correlated[..., j], model.ar1[name])
-    zm = _normals(seed, "mortality", start, draws, (n_years,))   # column 0: drift error
+    zm = _normals(seed, "mortality", start, draws, shapes["mortality"], states.get("mortality"))  # column 0: drift error
     zk, zd = zm[:, 1:], zm[:, 0]
     if "mortality" in sources and n_years > 1:
         for i, sex in enumerate(SEXES):   # common shocks for both sexes
             dev["mortality"][:, 1:, i] = model.lee_carter[sex].kt_deviation(zk, zd)
     for name in ("enrolment", "employment"):
-        zz = _normals(seed, name, start, draws, (n_years,))
+        zz = _normals(seed, name, start, draws, shapes[name], states.get(name))
         if name in sources:
             dev[name] = _ar1_path(zz, model.ar1[name])
     return dev
