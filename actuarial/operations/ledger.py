@@ -58,7 +58,15 @@ def _read(path, what: str, columns: list[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise AssumptionError(f"{what} not found", file=path)
-    df = pd.read_csv(path, dtype={"region": str, "scheme": str, "flow": str, "line": str, "month": str})
+    import io
+
+    from ..errors import one_line, read_text
+    text = read_text(path, AssumptionError, what)          # UTF-8, UTF-8 with BOM or GBK
+    try:
+        df = pd.read_csv(io.StringIO(text), comment="#",
+                         dtype={"region": str, "scheme": str, "flow": str, "line": str, "month": str})
+    except Exception as exc:  # pandas raises many types for a malformed file
+        raise AssumptionError(f"cannot be read as CSV: {one_line(exc)}", file=path) from None
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise AssumptionError(f"missing column(s) {missing}", file=path, expected=f"columns {columns}")
