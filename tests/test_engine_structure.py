@@ -340,3 +340,11 @@ def test_the_compiled_recurrence_equals_the_numpy_steps(example):
         np.testing.assert_allclose(got["migration"][:, t], moved, rtol=1e-12, atol=1e-9)
     assert STATUS_INDEX["resident"] == NEWBORN
     np.testing.assert_allclose(got["population"], pop, rtol=1e-12, atol=1e-9)
+
+
+def test_draws_without_a_seed_pick_one_and_record_it(example):
+    ds = actuarial.project(example, years=2, draws=6)
+    assert ds.attrs["seed_picked"] == "yes" and ds.attrs["seed"] != "none"
+    again = actuarial.project(example, years=2, draws=6, seed=int(ds.attrs["seed"]))
+    xr.testing.assert_equal(ds["balance"], again["balance"])
+    assert again.attrs["seed_picked"] == "no"

@@ -33,6 +33,17 @@ def test_monitor_with_rules_for_projections_only_is_one_line(tmp_path, capsys):
     rules = tmp_path / "old.yaml"
     rules.write_text("levels: [red]\nrules:\n  - {id: r, indicator: reserve_months, scheme: resident, "
                      "comparison: below, threshold: 4, level: red, description: low}\n")
-    assert main(["monitor", str(EXAMPLE), "--month", "2024-03", "--out", str(tmp_path), "--rules", str(rules)]) == 2
+    assert main(["monitor", str(EXAMPLE), "--month", "2024-03", "--out", str(tmp_path / "out"), "--rules", str(rules)]) == 2
     err = capsys.readouterr().err
     assert "applies_to" in err and err.count("\n") == 1
+
+
+def test_monitor_never_overwrites_a_previous_run_silently(tmp_path, capsys):
+    out = tmp_path / "june"
+    args = ["monitor", str(EXAMPLE), "--month", "2024-06", "--out", str(out)]
+    assert main(args) == 0
+    assert main(args) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(args + ["--force"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["june"]     # no temporary folder left behind
+    assert (out / "run.yaml").is_file() and (out / "execution.csv").is_file()

@@ -51,7 +51,8 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
     seed : int, optional
         Seed of the random streams; the same seed gives the same numbers whatever ``chunk``,
         the executor or the number of workers. Every region of a set uses the same streams
-        (common shocks across regions).
+        (common shocks across regions). With draws and no seed, one is picked and recorded in
+        the ``seed`` attribute (``seed_picked`` says so), so the run can be repeated.
     sources : iterable of str
         Sources of uncertainty switched on (default all: ``actuarial.uncertainty.SOURCES``);
         an empty tuple gives every draw equal to the best estimate.
@@ -82,6 +83,8 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         given; provenance (version, assumption hash, seed, levers) in attrs.
     """
     check_run(years, chunk, draws)
+    picked = draws is not None and seed is None
+    seed = pick_seed() if picked else seed
     if isinstance(assumptions, RegionSet):
         if model is not None:
             raise ProjectionError("a region set fits one model per region: leave model out")
@@ -91,7 +94,7 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
                  for a in assumptions.regions]
         out = xr.concat(parts, dim="region", combine_attrs="drop_conflicts")
         out.attrs.update(assumption_set=assumptions.name, assumption_hash=assumptions.digest,
-                         region=",".join(assumptions.region_names))
+                         region=",".join(assumptions.region_names), seed_picked="yes" if picked else "no")
         return out
     sources = uncertainty.sources.check_sources(sources)
     fy = flow_years(assumptions, years)
@@ -109,7 +112,15 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         buffers = {"population": (fy.size + 1,) + inp.pop0.shape} if keep_population else None
         res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers,
                          progress_bar=progress)
-    return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
+    ds = assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
+    ds.attrs["seed_picked"] = "yes" if picked else "no"
+    return ds
+
+
+def pick_seed() -> int:
+    """A fresh seed for a run with draws and none given (recorded in its outputs)."""
+    import secrets
+    return secrets.randbits(32)
 
 
 __all__ = ["DEFAULT_CHUNK", "EXECUTORS", "Inputs", "assemble", "flow_years", "project", "provenance",

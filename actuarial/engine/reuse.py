@@ -16,7 +16,7 @@ import xarray as xr
 
 from .. import uncertainty
 from ..params import Assumptions
-from . import project
+from . import pick_seed, project
 from .assembly import assemble
 from .executors import chunk_bounds, gather
 from .inputs import check_run, flow_years, money_inputs, population_key, resolve_inputs
@@ -34,6 +34,8 @@ class Projector:
     def __init__(self, base: Assumptions, years: int, *, draws: int | None = None, seed=None,
                  sources=uncertainty.SOURCES, chunk: int = 250, keep_population: bool = False, model=None):
         check_run(years, chunk, draws)
+        if draws is not None and seed is None:
+            seed = pick_seed()   # one seed for every variant: common random numbers
         self.base, self.years, self.draws, self.seed = base, years, draws, seed
         self.sources = uncertainty.sources.check_sources(sources) if draws is not None else ()
         self.chunk, self.keep_population = chunk, keep_population

@@ -20,6 +20,7 @@ from .execution import execution
 from .ledger import check_against_annual, load_budget, load_ledger, select_region
 from .monthly_indicators import monthly_indicators, months_to
 from .nowcast import outturn
+from ..report.export import RunFolder, write_manifest
 
 HISTORY_MONTHS = 12      # months of indicators judged before the report month (persistence)
 
@@ -89,6 +90,7 @@ def format_report(tables: dict[str, pd.DataFrame]) -> str:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Write every table as CSV, the execution chart and one Excel workbook into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, t in tables.items():
@@ -116,12 +118,24 @@ def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
 
 def cmd_monitor(args) -> int:
     rules = alerts.load_rules(args.rules) if args.rules else None
-    tables = monthly_report(args.folder, args.month, coverage=args.coverage, rules=rules, region=args.region)
-    print(format_report(tables))
-    out = Path(args.out) if args.out else Path(f"monitor-{tables['execution'].attrs['month']}")
+    folder = RunFolder(args.out, args.force).prepare() if args.out else None   # checked before any work
+    try:
+        tables = monthly_report(args.folder, args.month, coverage=args.coverage, rules=rules, region=args.region)
+        if folder is None:
+            folder = RunFolder(Path(f"monitor-{tables['execution'].attrs['month']}"), args.force).prepare()
+        print(format_report(tables))
+        written = write_tables(tables, folder.tmp)
+        write_manifest(folder.path("run.yaml"), {
+            "command": "actuarial monitor", "folder": str(args.folder), "month": tables["execution"].attrs["month"],
+            "files": [p.name for p in written]})
+        target = folder.commit()
+    except BaseException:
+        if folder is not None:
+            folder.discard()
+        raise
     print()
-    for path in write_tables(tables, out):
-        print(f"wrote {path}")
+    for path in written:
+        print(f"wrote {target / path.name}")
     return 0
 
 
@@ -130,7 +144,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("monitor", help="the month's budget execution, outturn forecast and warnings")
     p.add_argument("folder", help="folder with monthly_fund.csv, fund_budget.csv and fund_history.csv")
     p.add_argument("--month", help="report month YYYY-MM (default: the ledger's last month)")
-    p.add_argument("--out", help="output folder (default: monitor-YYYY-MM)")
+    p.add_argument("--out", help="output folder (default: monitor-YYYY-MM); written whole at the end")
+    p.add_argument("--force", action="store_true", help="replace a previous monitor run in the output folder")
     p.add_argument("--rules", help="warning-rules YAML (default: the package's graded lines, actuarial/default_warning_lines.yaml)")
     p.add_argument("--region", help="region of the ledger to report (needed when it holds several)")
     p.add_argument("--coverage", type=float, default=0.8, help="outturn interval coverage (default 0.8)")
