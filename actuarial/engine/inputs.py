@@ -89,13 +89,11 @@ def population_key(a: Assumptions) -> tuple:
             a.config.uncertainty.model_dump_json() if a.config.uncertainty is not None else None, id(a.tables))
 
 
-def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
-    """The inputs of ``a``, a set with the same :func:`population_key` as the one ``like``
-    was resolved from: the demography is taken from ``like``, the money is resolved anew."""
-    years = like.flow_years
+def _money(a: Assumptions, years: np.ndarray) -> dict:
+    """The fields of :class:`Inputs` that only money depends on: the cost trend, the economy,
+    each scheme's parameters and each ledger's opening balance."""
     s = lambda path: a.series(path, years).values  # noqa: E731
-    return replace(
-        like,
+    return dict(
         trend_components=_frozen(np.stack([s(p) for p in TREND_COMPONENTS])),
         wage_growth=_frozen(s("economy.wage_growth")),
         interest_rate=_frozen(s("economy.interest_rate")),
@@ -103,6 +101,12 @@ def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
         schemes={sch.name: sch.resolve(a, years) for sch in SCHEMES},
         opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
     )
+
+
+def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
+    """The inputs of ``a``, a set with the same :func:`population_key` as the one ``like``
+    was resolved from: the demography is taken from ``like``, the money is resolved anew."""
+    return replace(like, **_money(a, like.flow_years))
 
 
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
@@ -130,10 +134,5 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         migration=_frozen(a.tables["migration"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
         claim_cost=_frozen(a.tables["claim_costs"].transpose("status", "sex", "age", "category")
                            .sel(status=list(STATUSES)).values),
-        trend_components=_frozen(np.stack([s(p) for p in TREND_COMPONENTS])),
-        wage_growth=_frozen(s("economy.wage_growth")),
-        interest_rate=_frozen(s("economy.interest_rate")),
-        interest_on=a.config.economy.interest_on,
-        schemes={sch.name: sch.resolve(a, flow_years) for sch in SCHEMES},
-        opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
+        **_money(a, np.asarray(flow_years)),
     )
