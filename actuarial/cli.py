@@ -41,6 +41,7 @@ def cmd_run(args) -> int:
 
     plan = plan_run(args)
     job, a, years, draws, seed, rules = plan["job"], plan["assumptions"], plan["years"], plan["draws"], plan["seed"], plan["rules"]
+    client = _connect(args.scheduler, job) if args.scheduler else None
     folder = RunFolder(plan["out"], force=args.force).prepare()
     if draws and seed is None:
         seed = secrets.randbits(32)
@@ -52,7 +53,8 @@ def cmd_run(args) -> int:
             ds = comparison.sel(scenario="baseline", drop=True)
             ds.attrs = comparison.attrs
         else:
-            comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population)
+            comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population,
+                                           client=client, chunk=5_000 if client is not None else 250)
         table = summary_table(ds)
         report = alerts.evaluate(ds, rules)
         names = []
@@ -109,6 +111,20 @@ def cmd_run(args) -> int:
             print(f"{len(hits)} alert(s) at level {args.fail_on} or above: exit status {EXIT_ALERT}", file=sys.stderr)
             return EXIT_ALERT
     return 0
+
+
+def _connect(address: str, job):
+    """A dask.distributed client of the cluster whose scheduler is at ``address``, or a
+    one-line error."""
+    if job.scenarios:
+        raise UsageError(f"--scheduler {address}: a job with scenarios runs here; expected a job without "
+                         f"scenarios for a cluster")
+    try:
+        from distributed import Client
+        return Client(address, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"--scheduler {address}: no dask scheduler answered ({exc}); expected the address of a "
+                         f"running scheduler, such as tcp://host:8786") from None
 
 
 def plan_run(args) -> dict:
@@ -256,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--alerts", help="warning-rules YAML (default: the job's, else the package defaults)")
     run.add_argument("--fail-on", metavar="LEVEL",
                      help=f"exit with status {EXIT_ALERT} when an alert at LEVEL or a more severe level fires")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the draws on a dask cluster whose scheduler is at ADDRESS (e.g. tcp://host:8786); "
+                          "same numbers as a local run (docs/scale-out.md)")
     run.add_argument("--accept-unusual", **accept)
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate", help="validate an assumption set")

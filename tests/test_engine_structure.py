@@ -348,3 +348,18 @@ def test_draws_without_a_seed_pick_one_and_record_it(example):
     again = actuarial.project(example, years=2, draws=6, seed=int(ds.attrs["seed"]))
     xr.testing.assert_equal(ds["balance"], again["balance"])
     assert again.attrs["seed_picked"] == "no"
+
+
+def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    from actuarial import cli
+    job = tmp_path / "job.yaml"
+    job.write_text(yaml.safe_dump({"name": "cluster", "assumptions": str(EXAMPLE), "years": 3, "draws": 300,
+                                   "seed": 7, "keep_population": False, "outputs": ["netcdf"]}), encoding="utf-8")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        assert cli.main(["run", str(job), "--out", str(tmp_path / "out"), "--scheduler", c.scheduler_address]) == 0
+    remote = xr.load_dataset(tmp_path / "out" / "cluster.nc")
+    local = actuarial.project(actuarial.load_assumptions(EXAMPLE), 3, draws=300, seed=7, keep_population=False)
+    np.testing.assert_array_equal(remote["balance"].values, local["balance"].values)
+    assert cli.main(["run", str(job), "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "no dask scheduler answered" in capsys.readouterr().err
