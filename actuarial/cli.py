@@ -78,6 +78,9 @@ def cmd_run(args) -> int:
     except BaseException:
         folder.discard()
         raise
+    finally:
+        if client is not None:
+            client.close()
     for path in folder.cleaned:
         print(f"removed the leftovers of an interrupted run: {path}")
     print(f"{ds.attrs['title']}")
@@ -121,7 +124,7 @@ def _connect(address: str, job):
                          f"scenarios for a cluster")
     try:
         from distributed import Client
-        return Client(address, timeout=10)
+        return Client(address, timeout=10, set_as_default=False)   # used explicitly, never as dask's default
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"--scheduler {address}: no dask scheduler answered ({exc}); expected the address of a "
                          f"running scheduler, such as tcp://host:8786") from None
