@@ -47,7 +47,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .errors import ActuarialError, read_yaml, validate_mapping
 from .indicators import INDICATORS, value
-from .operations import fund_indicators
 from .schemes import SCHEME_NAMES
 
 Comparison = Literal["below", "above", "at_least", "at_most"]
@@ -186,10 +185,11 @@ def _check_condition(c: Condition, rule: Rule, where: str) -> None:
     if not ind.over_years:
         raise AlertError(f"{where}: field 'indicator': '{c.indicator}' summarises the horizon and has no "
                          f"value by year; warning lines judge indicators by year")
-    if "monthly" in rule.applies_to and c.indicator not in fund_indicators.MONTHLY:
+    if "monthly" in rule.applies_to and "monthly" not in ind.applies_to:
+        monthly = sorted(i.identifier for i in INDICATORS.values() if "monthly" in i.applies_to)
         raise AlertError(f"{where}: field 'indicator': '{c.indicator}' is not computed on monthly actuals; "
-                         f"expected one of {sorted(fund_indicators.MONTHLY)} or applies_to: [projection]")
-    if "projection" in rule.applies_to and c.indicator in fund_indicators.MONTHLY_ONLY:
+                         f"expected one of {monthly} or applies_to: [projection]")
+    if "projection" in rule.applies_to and "projection" not in ind.applies_to:
         raise AlertError(f"{where}: field 'indicator': '{c.indicator}' exists on monthly actuals only; "
                          f"expected applies_to: [monthly]")
     lo, hi = ind.line_range

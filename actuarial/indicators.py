@@ -44,6 +44,8 @@ class Indicator:
     stored : the engine writes it into every projection
     line_range : (low, high) of a meaningful warning line
     over_years : False for indicators that summarise the horizon (no ``year`` dim)
+    applies_to : where a warning rule can judge it: ``projection`` (by year, over draws) and/or
+        ``monthly`` (on the monthly fund ledger, :mod:`actuarial.operations.monthly_indicators`)
     """
 
     identifier: str
@@ -55,6 +57,7 @@ class Indicator:
     stored: bool = False
     line_range: tuple[float, float] = (-np.inf, np.inf)
     over_years: bool = True
+    applies_to: tuple[str, ...] = ("projection",)
 
     @property
     def attrs(self) -> dict:
@@ -88,6 +91,23 @@ def _ratio(num: xr.DataArray, den: xr.DataArray) -> xr.DataArray:
     return num / den.where(den != 0)
 
 
+def _growth(da: xr.DataArray) -> xr.DataArray:
+    return da / da.shift(year=1) - 1
+
+
+def _per_member_growth(ds: xr.Dataset, var: str) -> xr.DataArray:
+    return _growth(ds[var] / ds["insured"].where(ds["insured"] > 0))
+
+
+def _monthly_only(name: str):
+    def compute(ds: xr.Dataset) -> xr.DataArray:
+        if name in ds:
+            return ds[name]
+        raise KeyError(f"indicator '{name}' is computed from the monthly ledger "
+                       "(actuarial.operations.monthly_indicators), not from a projection")
+    return compute
+
+
 def _reserve_months(ds: xr.Dataset) -> xr.DataArray:
     spending = ds["spending"]
     if ds.attrs.get("reserve_months_denominator") == "next_year":
@@ -110,19 +130,40 @@ for _ind in (
     Indicator("reserve_months", "months", "months of reserves (累计结余可支付月数)",
               "closing balance / (spending / 12), spending of this year or of the next as the assumption "
               "set's reserve_months_denominator says; the fund ledger of each scheme (pooled fund for the "
-              "employee scheme)", "scheme", _reserve_months, stored=True, line_range=(-12, 240)),
+              "employee scheme)", "scheme", _reserve_months, stored=True, line_range=(-12, 240), applies_to=("projection", "monthly")),
     Indicator("surplus_rate", "1", "current-year surplus rate (当期结余率)",
               "(income - spending) / income of the fund ledger, interest excluded", "scheme",
               lambda ds: xr.apply_ufunc(fund.surplus_rate, ds["income"], ds["spending"]),
-              stored=True, line_range=(-1, 1)),
+              stored=True, line_range=(-1, 1), applies_to=("projection", "monthly")),
     Indicator("balance", "CNY", "closing balance (累计结余)", "fund ledger balance at 31 December", "scheme",
-              lambda ds: ds["balance"], line_range=(-1e14, 1e14)),
+              lambda ds: ds["balance"], line_range=(-1e14, 1e14), applies_to=("projection", "monthly")),
     Indicator("balance_to_income", "1", "closing balance as a share of the year's income",
               "closing balance / the year's income of the fund ledger", "scheme",
-              lambda ds: _ratio(ds["balance"], ds["income"]), line_range=(-5, 10)),
+              lambda ds: _ratio(ds["balance"], ds["income"]), line_range=(-5, 10), applies_to=("projection", "monthly")),
     Indicator("spending_growth", "1", "growth of fund spending on the year before",
               "spending / last year's spending - 1", "scheme",
-              lambda ds: ds["spending"] / ds["spending"].shift(year=1) - 1, line_range=(-1, 1)),
+              lambda ds: _growth(ds["spending"]), line_range=(-1, 1), applies_to=("projection", "monthly")),
+    # fund operations (收支增幅差, per-member growth; on monthly actuals: year-to-date against the
+    # same months a year before, see actuarial.operations.monthly_indicators)
+    Indicator("income_growth", "1", "growth of fund income on the year before",
+              "income / last year's income - 1 (monthly: ytd on the same months a year before)", "scheme",
+              lambda ds: _growth(ds["income"]), line_range=(-1, 1), applies_to=("projection", "monthly")),
+    Indicator("growth_gap", "1", "spending growth minus income growth (收支增幅差)",
+              "(spending / last year's - 1) - (income / last year's - 1)", "scheme",
+              lambda ds: _growth(ds["spending"]) - _growth(ds["income"]), line_range=(-1, 1), applies_to=("projection", "monthly")),
+    Indicator("spending_per_member_growth", "1", "growth of spending per insured member",
+              "(spending / insured) / last year's - 1", "scheme",
+              lambda ds: _per_member_growth(ds, "spending"), line_range=(-1, 1), applies_to=("projection", "monthly")),
+    Indicator("income_per_member_growth", "1", "growth of income (funding) per insured member",
+              "(income / insured) / last year's - 1", "scheme",
+              lambda ds: _per_member_growth(ds, "income"), line_range=(-1, 1), applies_to=("projection", "monthly")),
+    Indicator("spending_progress_gap", "1", "spending ahead of time progress (序时进度)",
+              "ytd spending / annual budget - month / 12 (monthly actuals only)", "scheme",
+              _monthly_only("spending_progress_gap"), line_range=(-1, 1), applies_to=("monthly",)),
+    Indicator("collection_pace", "1", "income collected against the budget's usual pace",
+              "ytd income / (budget x mean share of the year reached by the month in past ordinary years) "
+              "(monthly actuals only)", "scheme", _monthly_only("collection_pace"), line_range=(0, 5),
+              applies_to=("monthly",)),
     Indicator("dependency_ratio", "active members per retiree", "employee-scheme active:retired ratio (在职退休比)",
               "active members / retirees at 1 January", None,
               lambda ds: ds["population_total"].sel(status="active").sum("sex")
