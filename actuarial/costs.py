@@ -48,9 +48,3 @@ def stock_claims(pop: np.ndarray, claim_cost: np.ndarray) -> np.ndarray:
     """
     weights = np.concatenate([np.ones(claim_cost.shape[:-1] + (1,)), claim_cost], axis=-1)
     return pop.reshape(pop.shape[:2] + (-1,)) @ weights.reshape(-1, 1 + claim_cost.shape[-1])
-
-
-def fund_spending(claims: np.ndarray, trend: np.ndarray, fund_share: np.ndarray) -> np.ndarray:
-    """Fund spending by category, CNY: claims at base-year cost (…, category) x trend index (…)
-    x the fund's share (…, category)."""
-    return claims * trend[..., None] * fund_share

@@ -27,7 +27,6 @@ STATUS, SEX, AGE, CATEGORY, SOURCE = "status", "sex", "age", "category", "source
 
 AGES = np.arange(101)
 """Single ages 0..100; 100 stands for 100 and over."""
-OPEN_AGE = int(AGES[-1])
 SEXES = ("female", "male")
 STATUSES = ("active", "retired", "resident")
 """Population status: active and retired members of the employee scheme; ``resident`` is
@@ -36,7 +35,6 @@ NEWBORN_STATUS = "resident"
 """The status births join: everyone outside the employee scheme."""
 CLAIM_CATEGORIES = ("inpatient", "outpatient")
 """Categories of the claim-cost table (per member, before the fund's share)."""
-CATEGORIES = CLAIM_CATEGORIES
 
 MAX_HORIZON = 60
 """The longest projection horizon, in years after the base year."""

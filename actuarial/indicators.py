@@ -30,6 +30,9 @@ from . import fund
 from .dims import AGES
 
 OLD_AGE, WORKING_AGES = 65, (15, 64)
+"""Ages of the old-age ratio (UN convention: 65+ over 15-64); the engine sums these ages."""
+AGE_SUMS = (f"aged_{OLD_AGE}_plus", f"aged_{WORKING_AGES[0]}_{WORKING_AGES[1]}")
+"""Names of the engine's population sums over those ages (kept while a projection is assembled)."""
 
 
 @dataclass(frozen=True)

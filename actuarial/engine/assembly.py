@@ -102,7 +102,7 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
     # Dataset without the population, then kept from the base year to the horizon
     light = xr.Dataset({name: (("draw", "year") + dims, res[name], attrs)
                         for name, (dims, attrs) in VARIABLES.items() if name in res and name != "population"}
-                       | {k: (("draw", "year"), res[k]) for k in ("aged_65_plus", "aged_15_64")},
+                       | {k: (("draw", "year"), res[k]) for k in indicators.AGE_SUMS},
                        coords={k: v for k, v in coords.items() if k != "age"},
                        attrs={"reserve_months_denominator": a.config.indicators.reserve_months_denominator})
     for ind in indicators.INDICATORS.values():

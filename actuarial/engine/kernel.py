@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import costs, fund, lifetable, uncertainty
+from ..indicators import AGE_SUMS, OLD_AGE, WORKING_AGES
 from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
 from . import fused
@@ -24,7 +25,8 @@ from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
 AGE0 = index(AGES.tolist(), 0)
-OLD, WORKING = AGES >= 65, (AGES >= 15) & (AGES <= 64)
+OLD = AGES >= OLD_AGE                                   # the old-age ratio's ages (the registry's)
+WORKING = (AGES >= WORKING_AGES[0]) & (AGES <= WORKING_AGES[1])
 
 
 @dataclass
@@ -161,8 +163,8 @@ def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True,
     by_age = stocks.sum(axis=(2, 3))
     results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],
                "population_total": stocks.sum(axis=-1),
-               "aged_65_plus": by_age[..., OLD].sum(axis=-1),
-               "aged_15_64": by_age[..., WORKING].sum(axis=-1)}
+               AGE_SUMS[0]: by_age[..., OLD].sum(axis=-1),
+               AGE_SUMS[1]: by_age[..., WORKING].sum(axis=-1)}
     if keep_population and not kept:
         results["population"] = stocks
     return results

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..dims import AGES, CATEGORIES, SEXES, STATUSES
+from ..dims import AGES, CLAIM_CATEGORIES, SEXES, STATUSES
 from ..errors import AssumptionError, one_line, read_text
 
 def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None) -> pd.DataFrame:
@@ -193,10 +193,10 @@ def _load_claim_costs(path: Path) -> xr.DataArray:
     check_labels(df, "sex", SEXES, path)
     keys = {"status": STATUSES, "sex": SEXES, "age": AGES}
     parts = []
-    for cat in CATEGORIES:
+    for cat in CLAIM_CATEGORIES:
         check_range(df, cat, 0, 1e6, path, "a non-negative cost in CNY per person-year")
         parts.append(to_grid(df, keys, cat, path))
-    da = xr.concat(parts, dim=pd.Index(list(CATEGORIES), name="category"))
+    da = xr.concat(parts, dim=pd.Index(list(CLAIM_CATEGORIES), name="category"))
     da = da.transpose("status", "sex", "age", "category")
     da.attrs.update(units="CNY per person-year",
                     long_name="base-year claim cost per member (policy-range medical spending before fund share)")
