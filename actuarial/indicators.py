@@ -118,6 +118,15 @@ def _reserve_months(ds: xr.Dataset) -> xr.DataArray:
     return xr.apply_ufunc(fund.reserve_months, ds["balance"], spending)
 
 
+def _own_insured(ds: xr.Dataset) -> xr.DataArray:
+    """Insured members summed over the schemes with members of their own (a scheme covering
+    another scheme's members, such as long-term care, would count them twice)."""
+    insured = ds["insured"]
+    if "scheme_own_members" in insured.coords:
+        insured = insured.where(insured["scheme_own_members"], 0.0)
+    return insured.sum("scheme")
+
+
 def _by_age(ds: xr.Dataset, lo: int, hi: int | None = None) -> xr.DataArray:
     """Population at 1 January aged lo..hi (inclusive; hi None: lo and over): the engine's
     age sums while it assembles a projection, else summed from ``population``."""
@@ -177,7 +186,7 @@ for _ind in (
               lambda ds: _by_age(ds, OLD_AGE) / _by_age(ds, *WORKING_AGES), stored=True, line_range=(0, 3)),
     Indicator("coverage", "1", "insured share of the city population at 1 January",
               "insured members of every scheme / whole population at 1 January", None,
-              lambda ds: ds["insured"].sum("scheme") / ds["population_total"].sum(("status", "sex")),
+              lambda ds: _own_insured(ds) / ds["population_total"].sum(("status", "sex")),
               stored=True, line_range=(0, 1)),
     Indicator("depletion_year", "year", "first year with a closing balance below zero",
               "NaN when the fund balance stays at or above zero over the horizon", "scheme",

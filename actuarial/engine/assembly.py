@@ -21,7 +21,8 @@ from .. import indicators
 from .._version import __version__
 from ..dims import AGES, SEXES, STATUSES
 from ..params import Assumptions
-from ..schemes import CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, OUTPUTS, SCHEME_NAMES, SCHEMES, SOURCES
+from ..schemes import (CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, OUTPUTS, SCHEME_NAMES, SCHEMES, SOURCES, TRANSFER_NAMES,
+                       TRANSFERS)
 
 
 def _attrs(units: str, long_name: str, description: str = "") -> dict:
@@ -67,6 +68,11 @@ VARIABLES = {
     "opening_balance": (("scheme",), _attrs("CNY", "fund balance at 1 January")),
     "balance": (("scheme",), _attrs("CNY", "fund balance at 31 December", "opening + income - spending + interest")),
     "trend_index": ((), _attrs("1", "medical cost trend index (base year = 1)")),
+    "transfer_amount": (("transfer",), _attrs("CNY", "money moved between ledgers",
+                                       "paid by the ledger transfer_payer to the ledger transfer_receiver; included "
+                                       "in the payer's ledger_spending and the receiver's ledger_income")),
+    "ledger_transfer": (("ledger",), _attrs("CNY", "net transfers received by the ledger",
+                                            "transfers received less transfers paid (sums to zero over ledgers)")),
     **{o.name: (o.dims, dict(o.attrs)) for o in OUTPUTS},
 }
 
@@ -88,9 +94,17 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
                ledger_opening_balance=np.concatenate(
                    [np.broadcast_to(opening0, (D, 1, len(LEDGER_NAMES))), res["ledger_balance"][:, :-1]], axis=1))
     res.update(_fund_view(res, res["ledger_opening_balance"]))
+    sign = np.zeros((len(TRANSFERS), len(LEDGER_NAMES)))
+    for i, tr in enumerate(TRANSFERS):
+        sign[i, LEDGER_NAMES.index(tr.receiver)] += 1.0
+        sign[i, LEDGER_NAMES.index(tr.payer)] -= 1.0
+    res["ledger_transfer"] = res["transfer_amount"] @ sign
     coords = {"draw": np.arange(D), "year": inp.flow_years, "status": list(STATUSES), "sex": list(SEXES),
               "age": AGES, "scheme": list(SCHEME_NAMES), "source": list(SOURCES), "category": list(CATEGORIES),
-              "ledger": list(LEDGER_NAMES)}
+              "ledger": list(LEDGER_NAMES), "transfer": list(TRANSFER_NAMES),
+              "transfer_payer": ("transfer", [t.payer for t in TRANSFERS]),
+              "transfer_receiver": ("transfer", [t.receiver for t in TRANSFERS]),
+              "scheme_own_members": ("scheme", [bool(s.statuses) for s in SCHEMES])}
     for o in OUTPUTS:
         coords.update(o.coords)
     n = years + 1
@@ -117,6 +131,11 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
             ds[ind.identifier] = (da.dims, da.values, ind.attrs)
     ds = ds.assign_coords(ledger_scheme=("ledger", list(LEDGER_SCHEME)))
     ds["ledger_scheme"].attrs = {"long_name": "scheme the ledger belongs to"}
+    ds["transfer_payer"].attrs = {"long_name": "ledger paying the transfer"}
+    ds["transfer_receiver"].attrs = {"long_name": "ledger receiving the transfer"}
+    ds["scheme_own_members"].attrs = {"long_name": "the scheme has member statuses of its own",
+                                      "description": "false for a scheme covering another scheme's members "
+                                                     "(its insured are not added to the city's coverage)"}
     if "age" in ds.coords:
         ds["age"].attrs = {"units": "years", "long_name": "age in completed years", "description": "100 means 100 and over"}
     ds["year"].attrs = {"long_name": "calendar year", "description": "stocks at 1 January, flows during the year, "

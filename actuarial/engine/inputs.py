@@ -16,7 +16,8 @@ from ..costs import TREND_COMPONENTS
 from ..dims import MAX_HORIZON, STATUSES
 from ..errors import ProjectionError
 from ..params import Assumptions
-from ..schemes import LEDGERS, SCHEMES
+from ..dims import AGES, SEXES
+from ..schemes import LEDGERS, PROFILES, SCHEMES
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Inputs:
     prices; ``trend_components`` (3, T) the parts of the cost trend (fractions a year).
     Economy: ``wage_growth``, ``interest_rate`` (T,) fractions a year; ``interest_on``.
     Schemes: ``schemes`` name -> that scheme's resolved parameters; ``opening`` ledger ->
-    opening balance (CNY, 1 January of the base year).
+    opening balance (CNY, 1 January of the base year); ``profiles`` (status, sex, age, P) the
+    declared age profiles (:data:`actuarial.schemes.PROFILES`), a value per person.
     """
 
     region: str
@@ -56,6 +58,7 @@ class Inputs:
     interest_on: str
     schemes: dict = field(repr=False)     # read only, like every array here (plain dicts pickle,
     opening: dict = field(repr=False)     # so inputs can be sent to other processes)
+    profiles: np.ndarray = field(default=None, repr=False)
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
@@ -98,9 +101,22 @@ def _money(a: Assumptions, years: np.ndarray) -> dict:
         wage_growth=_frozen(s("economy.wage_growth")),
         interest_rate=_frozen(s("economy.interest_rate")),
         interest_on=a.config.economy.interest_on,
-        schemes={sch.name: sch.resolve(a, years) for sch in SCHEMES},
-        opening={ledger.name: a.scalar(ledger.opening) for ledger in LEDGERS},
+        schemes=(resolved := {sch.name: sch.resolve(a, years) for sch in SCHEMES}),
+        opening={ledger.name: a.scalar(ledger.opening) if not ledger.optional or a.has(ledger.opening) else 0.0
+                 for ledger in LEDGERS},
+        profiles=_profiles(resolved),
     )
+
+
+def _profiles(resolved: dict) -> np.ndarray:
+    """The declared age profiles of every scheme stacked as (status, sex, age, P); a profile
+    given by (sex, age) applies to every status."""
+    shape = (len(STATUSES), len(SEXES), AGES.size)
+    cols = [np.broadcast_to(np.asarray(p["profiles"][name], dtype=float), shape)
+            for p in resolved.values() for name in p.get("profiles", {})]
+    if [name for p in resolved.values() for name in p.get("profiles", {})] != list(PROFILES):
+        raise ProjectionError("the schemes' resolved profiles differ from the declared ones")
+    return _frozen(np.stack(cols, axis=-1) if cols else np.zeros(shape + (0,)))
 
 
 def money_inputs(a: Assumptions, like: Inputs) -> Inputs:

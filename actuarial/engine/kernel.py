@@ -19,7 +19,7 @@ import numpy as np
 from .. import costs, fund, lifetable, uncertainty
 from ..indicators import AGE_SUMS, OLD_AGE, WORKING_AGES
 from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
-from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
+from ..schemes import CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, PROFILES, SCHEME_NAMES, SCHEMES, SOURCES, TRANSFERS, Members
 from . import fused
 from .inputs import Inputs
 
@@ -27,6 +27,8 @@ NEWBORN = index(STATUSES, NEWBORN_STATUS)
 AGE0 = index(AGES.tolist(), 0)
 OLD = AGES >= OLD_AGE                                   # the old-age ratio's ages (the registry's)
 WORKING = (AGES >= WORKING_AGES[0]) & (AGES <= WORKING_AGES[1])
+LEDGER_SCHEME_INDEX = {name: SCHEME_NAMES.index(s) for name, s in zip(LEDGER_NAMES, LEDGER_SCHEME)}
+"""Position along ``scheme`` of the scheme each ledger belongs to."""
 
 
 @dataclass
@@ -88,18 +90,34 @@ def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = 
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
+def stock_sums(inp: Inputs, pop: np.ndarray) -> tuple[dict, dict, dict, dict]:
+    """Each status's stocks summed once per date against its claim costs and the declared age
+    profiles (one matrix product per status): returns claims (D, T + 1, 1 + C: persons, then
+    base-year cost by claim category), the same at age 0, and the profile sums (D, T + 1, P),
+    all ages and age 0. Without profiles the product is the claim costs' alone."""
+    claims, claims0, prof, prof0 = {}, {}, {}, {}
+    n = 1 + inp.claim_cost.shape[-1]
+    for i, status in enumerate(STATUSES):
+        cost = inp.claim_cost[i]
+        if inp.profiles.shape[-1]:
+            cost = np.concatenate([cost, inp.profiles[i]], axis=-1)
+        both = costs.stock_claims(pop[:, :, i], cost)
+        both0 = pop[:, :, i, :, AGE0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, AGE0, :]], axis=-1)
+        claims[status], prof[status] = both[..., :n], both[..., n:]
+        claims0[status], prof0[status] = both0[..., :n], both0[..., n:]
+    return claims, claims0, prof, prof0
+
+
 def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
     """Money of every declared scheme and ledger, (D, T, ...) in CNY.
 
-    The claims of each status's stocks are summed once per date (one matrix product each:
-    persons, then base-year cost by claim category); each scheme turns them into member-years,
-    income and spending (``scheme.money``); each ledger rolls forward."""
-    claims, claims0 = {}, {}
-    for i, status in enumerate(STATUSES):
-        cost = inp.claim_cost[i]
-        claims[status] = costs.stock_claims(pop[:, :, i], cost)
-        claims0[status] = pop[:, :, i, :, AGE0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, AGE0, :]], axis=-1)
-    members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev)
+    The claims of each status's stocks are summed once per date (:func:`stock_sums`); each
+    scheme turns them into member-years, income and spending (``scheme.money``, in declared
+    order, seeing the flows of the schemes before it); then every declared transfer is added
+    to its payer's spending and its receiver's income; then each ledger rolls forward."""
+    claims, claims0, prof, prof0 = stock_sums(inp, pop)
+    members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev,
+                      prof, prof0, {name: j for j, name in enumerate(PROFILES)}, {})
     D, T = real.trend.shape
     n_sch = len(SCHEMES)
     out = {
@@ -109,8 +127,10 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> di
         "insured": np.zeros((D, T, n_sch)),
     }
     ledger = {k: np.zeros((D, T, len(LEDGER_NAMES))) for k in ("income", "spending", "interest", "balance")}
+    spend_rate, transfers = {}, {}
     for k, sch in enumerate(SCHEMES):
         flows = sch.money(inp.schemes[sch.name], members)
+        members.earlier[sch.name] = flows
         for name, v in flows.income.items():
             out["income_by_source"][..., k, SOURCES.index(name)] = v
         for name, v in flows.spending.items():
@@ -120,14 +140,27 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> di
         out["insured"][..., k] = flows.insured
         for led in sch.ledgers:
             j = LEDGER_NAMES.index(led.name)
-            closing, interest, spent = fund.roll_forward(
-                inp.opening[led.name], flows.ledger_income[led.name], flows.ledger_spending[led.name],
-                real.interest_rate, inp.interest_on,
-                spend_rate=flows.spend_rate[led.name][None] if led.spend_rate else None)
             ledger["income"][..., j] = flows.ledger_income[led.name]
-            ledger["spending"][..., j], ledger["interest"][..., j], ledger["balance"][..., j] = spent, interest, closing
+            if led.spend_rate:
+                spend_rate[j] = flows.spend_rate[led.name][None]
+            else:
+                ledger["spending"][..., j] = flows.ledger_spending[led.name]
+        transfers.update(flows.transfers)
         out.update(flows.extras)
+    moved = np.zeros((D, T, len(TRANSFERS)))
+    for i, tr in enumerate(TRANSFERS):     # after every scheme's flows, before any roll-forward
+        moved[..., i] = amount = transfers[tr.name]
+        ledger["spending"][..., LEDGER_NAMES.index(tr.payer)] += amount
+        ledger["income"][..., LEDGER_NAMES.index(tr.receiver)] += amount
+        out["spending_by_category"][..., LEDGER_SCHEME_INDEX[tr.payer], CATEGORIES.index(tr.name)] = amount
+        out["income_by_source"][..., LEDGER_SCHEME_INDEX[tr.receiver], SOURCES.index(tr.name)] = amount
+    for j, name in enumerate(LEDGER_NAMES):
+        closing, interest, spent = fund.roll_forward(
+            inp.opening[name], ledger["income"][..., j], None if j in spend_rate else ledger["spending"][..., j],
+            real.interest_rate, inp.interest_on, spend_rate=spend_rate.get(j))
+        ledger["spending"][..., j], ledger["interest"][..., j], ledger["balance"][..., j] = spent, interest, closing
     out.update({f"ledger_{k}": v for k, v in ledger.items()})
+    out["transfer_amount"] = moved
     out["trend"] = real.trend
     return out
 

@@ -69,6 +69,15 @@ class Assumptions:
                                       field=dotted)
         return obj
 
+    def has(self, dotted: str) -> bool:
+        """Whether the file gives the parameter at ``dotted`` (an optional section or field may be absent)."""
+        obj: Any = self.config
+        for part in dotted.split("."):
+            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+            if obj is None:
+                return False
+        return True
+
     def series(self, dotted: str, years) -> xr.DataArray:
         """A dated parameter resolved over ``years`` as a DataArray with a ``year`` dim and the
         parameter's unit in its attrs."""

@@ -6,7 +6,7 @@ schema, and tests: see ``docs/ARCHITECTURE.md``, "Adding a scheme".
 
 from __future__ import annotations
 
-from .base import Flows, Ledger, Line, Members, Output, Scheme
+from .base import Flows, Ledger, Line, Members, Output, Scheme, Transfer
 from .employee import SCHEME as EMPLOYEE
 from .resident import SCHEME as RESIDENT
 
@@ -17,6 +17,11 @@ BY_NAME = {s.name: s for s in SCHEMES}
 LEDGERS = tuple(ledger for s in SCHEMES for ledger in s.ledgers)
 LEDGER_NAMES = tuple(ledger.name for ledger in LEDGERS)
 LEDGER_SCHEME = tuple(s.name for s in SCHEMES for _ in s.ledgers)
+TRANSFERS = tuple(t for s in SCHEMES for t in s.transfers)
+"""Every declared transfer between ledgers (the ``transfer`` coordinate)."""
+TRANSFER_NAMES = tuple(t.name for t in TRANSFERS)
+PROFILES = tuple(name for s in SCHEMES for name in s.profiles)
+"""Every declared age profile, in the order of the columns the engine appends to the claim costs."""
 OUTPUTS = tuple(out for s in SCHEMES for out in s.outputs)
 """Every scheme's own output variables."""
 SOURCES = tuple(dict.fromkeys(line.name for s in SCHEMES for line in s.sources))
@@ -37,4 +42,4 @@ def member_years(ds, name: str):
 
 
 __all__ = ["BY_NAME", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
-           "Line", "Members", "Output", "RESIDENT", "SCHEMES", "SCHEME_NAMES", "SOURCES", "Scheme", "member_years", "scheme"]
+           "Line", "Members", "Output", "RESIDENT", "SCHEMES", "SCHEME_NAMES", "PROFILES", "SOURCES", "Scheme", "TRANSFERS", "TRANSFER_NAMES", "Transfer", "member_years", "scheme"]

@@ -49,6 +49,26 @@ class Ledger:
     opening: str
     spend_rate: bool = False
     history_column: str | None = None
+    optional: bool = False
+    """``optional``: the opening balance is 0 when its section is absent (a scheme an older
+    assumption set does not have)."""
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Money moved between two ledgers (of the same or of different schemes), (D, T) CNY a year.
+
+    The scheme declaring it computes the amount (``Flows.transfers[name]``); the engine adds it
+    to the spending of ``payer`` and to the income of ``receiver`` after every scheme's flows are
+    known, and before any ledger rolls forward. The payer's scheme declares a spending category
+    and the receiver's scheme an income source named ``name``, so budgets and exports show it as
+    a line of each; ``ledger_transfer`` reports it by ledger (received positive, paid negative;
+    it sums to zero over ledgers)."""
+
+    name: str
+    payer: str
+    receiver: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,10 @@ class Members:
     wage_index : (D, T) wage index (base year = 1)
     interest_rate : (D, T) fraction a year
     deviations : dict source -> (D, T) deviations from the best estimate of this chunk
+    profiles, profiles_age0 : dict status -> (D, T + 1, P) the stocks summed against the declared
+        age profiles (all ages, and age 0 only): column ``profile_index[name]`` holds
+        sum_{sex, age} persons x profile[status, sex, age]
+    earlier : dict scheme -> Flows of the schemes computed before this one (``SCHEMES`` order)
     """
 
     claims: dict
@@ -85,6 +109,17 @@ class Members:
     wage_index: np.ndarray
     interest_rate: np.ndarray
     deviations: dict
+    profiles: dict = field(default_factory=dict)
+    profiles_age0: dict = field(default_factory=dict)
+    profile_index: dict = field(default_factory=dict)
+    earlier: dict = field(default_factory=dict)
+
+    def profile(self, name: str, statuses, age0: bool = False) -> np.ndarray:
+        """(D, T + 1) stock sums of the profile ``name`` over ``statuses`` at each 1 January
+        (``age0``: persons aged 0 only)."""
+        src = self.profiles_age0 if age0 else self.profiles
+        j = self.profile_index[name]
+        return sum(src[s][..., j] for s in statuses)
 
     @staticmethod
     def member_years(stocks: np.ndarray) -> np.ndarray:
@@ -103,6 +138,8 @@ class Flows:
         ledgers included: the fund's income is net of what it credits to other ledgers) and what
         it spends (None for a ``spend_rate`` ledger: the roll-forward computes it)
     spend_rate : dict ledger -> (T,) share spent, for ``spend_rate`` ledgers
+    transfers : dict transfer -> amount moved between ledgers (declared in ``Scheme.transfers``);
+        not included in ``ledger_income``/``ledger_spending``: the engine adds them
     member_years : dict status -> person-years of members
     insured : (D, T + 1) members at each 1 January
     extras : dict variable -> array (D, T, ...): the scheme's own outputs, declared in
@@ -117,6 +154,7 @@ class Flows:
     insured: np.ndarray
     spend_rate: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
+    transfers: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -135,6 +173,12 @@ class Scheme:
     """A declared scheme. See the module docstring for what each part means.
 
     ``outputs`` declares the scheme's own output variables (``Flows.extras``).
+    ``transfers`` declares the transfers between ledgers whose amounts ``money`` computes.
+    ``profiles`` names the age profiles the scheme's resolved parameters carry (``p["profiles"]``:
+    name -> array (status, sex, age) or (sex, age), a value per person); the engine sums every
+    status's stocks against them with the claim costs (``Members.profiles``). A scheme with no
+    member status (``statuses=()``) reads the members of another scheme through them or
+    through ``Members.earlier``.
     ``member_columns`` maps each member status to its column of member-years in a fund history
     (calibration). ``claim_categories`` are the categories of the claim-cost table the scheme
     pays a share of (``costs.fund_share.<scheme>_<category>``); ``categories`` are all its
@@ -152,6 +196,8 @@ class Scheme:
     resolve: Callable = field(repr=False, compare=False)
     money: Callable = field(repr=False, compare=False)
     outputs: tuple[Output, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    profiles: tuple[str, ...] = ()
 
     @property
     def fund(self) -> Ledger:
