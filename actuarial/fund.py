@@ -41,9 +41,11 @@ def roll_forward(opening: np.ndarray, income: np.ndarray, spending: np.ndarray |
 
 
 def reserve_months(balance: np.ndarray, spending: np.ndarray) -> np.ndarray:
-    """Months of spending the balance would pay for (累计结余可支付月数)."""
+    """Months of spending the balance would pay for (累计结余可支付月数); infinite with no
+    spending, undefined (NaN) for a ledger with neither balance nor spending (a scheme the
+    assumption set does not have)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(spending > 0, balance / (spending / 12.0), np.inf)
+        return np.where(spending > 0, balance / (spending / 12.0), np.where(balance == 0, np.nan, np.inf))
 
 
 def surplus_rate(income: np.ndarray, spending: np.ndarray) -> np.ndarray:

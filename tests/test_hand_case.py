@@ -53,7 +53,7 @@ def test_money_of_the_first_year_by_hand(hand):
     pooled_spending = (active + retired) * (1000 * 0.8 + 500 * 0.5)
     res_income = enrolled * 900
     res_spending = enrolled * (1000 * 0.7 + 500 * 0.5 + 50)
-    y = hand.sel(year=2024)
+    y = hand.sel(year=2024, scheme=["employee", "resident"])
     np.testing.assert_allclose(y["income"].values, [pooled_income, res_income], rtol=1e-12)
     np.testing.assert_allclose(y["spending"].values, [pooled_spending, res_spending], rtol=1e-12)
     np.testing.assert_allclose(y["balance"].values,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import AssumptionError, decode_text, one_line
 from .schema import ASSUMPTION_FILE, AssumptionFile, RegionSetFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
+from .layers import OPTIONAL_TABLES
 from .plausibility import check_cross
 from .validation import check_accept_list, check_consistency, check_plausible, check_specs, format_pydantic
 
@@ -215,6 +216,13 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
             if table_path.is_file():
                 h.update(key.encode())
                 h.update(table_path.read_bytes())
+    for key, (name_of, loader) in OPTIONAL_TABLES.items():   # tables of the optional sections
+        name = name_of(cfg)
+        if name is not None:
+            table_path = folder / name
+            tables[key] = loader(table_path)
+            h.update(key.encode())
+            h.update(table_path.read_bytes())
     accept = check_accept_list(cfg, file, accept_unusual)
     check_plausible(cfg, file, accept)
     check_cross(cfg, tables, file, accept)

@@ -406,6 +406,9 @@ class Uncertainty(_Strict):
     correlation: Correlation
 
 
+from .layers import Assistance, CriticalIllness, LargeAmountSupplement, LongTermCare, Maternity, SubsidySharing  # noqa: E402,I001
+
+
 class AssumptionFile(_Strict):
     accept_unusual: list[str] = Field(
         default_factory=list,
@@ -426,7 +429,12 @@ class AssumptionFile(_Strict):
     economy: Economy
     indicators: Indicators = Indicators()
     uncertainty: Uncertainty | None = None
-
+    maternity: Maternity | None = None                              # the optional layers (.layers)
+    large_amount_supplement: LargeAmountSupplement | None = None
+    critical_illness: CriticalIllness | None = None
+    assistance: Assistance | None = None
+    subsidy_sharing: SubsidySharing | None = None
+    ltc: LongTermCare | None = None
 
 
 class RegionSetFile(_Strict):

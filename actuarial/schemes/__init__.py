@@ -7,11 +7,14 @@ schema, and tests: see ``docs/ARCHITECTURE.md``, "Adding a scheme".
 from __future__ import annotations
 
 from .base import Flows, Ledger, Line, Members, Output, Scheme, Transfer
+from .assistance import SCHEME as ASSISTANCE
 from .employee import SCHEME as EMPLOYEE
+from .ltc import SCHEME as LTC
 from .resident import SCHEME as RESIDENT
 
-SCHEMES: tuple[Scheme, ...] = (EMPLOYEE, RESIDENT)
-"""Every declared scheme, in output order."""
+SCHEMES: tuple[Scheme, ...] = (EMPLOYEE, RESIDENT, ASSISTANCE, LTC)
+"""Every declared scheme, in output order; a scheme's ``money`` sees the flows of those before it
+(medical assistance reads the resident scheme's, long-term care the employee scheme's)."""
 SCHEME_NAMES = tuple(s.name for s in SCHEMES)
 BY_NAME = {s.name: s for s in SCHEMES}
 LEDGERS = tuple(ledger for s in SCHEMES for ledger in s.ledgers)
@@ -41,5 +44,5 @@ def member_years(ds, name: str):
     return ds["member_years"].sel(status=list(BY_NAME[name].statuses)).sum("status")
 
 
-__all__ = ["BY_NAME", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
+__all__ = ["ASSISTANCE", "BY_NAME", "LTC", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
            "Line", "Members", "Output", "RESIDENT", "SCHEMES", "SCHEME_NAMES", "PROFILES", "SOURCES", "Scheme", "TRANSFERS", "TRANSFER_NAMES", "Transfer", "member_years", "scheme"]

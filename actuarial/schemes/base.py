@@ -140,6 +140,7 @@ class Flows:
     spend_rate : dict ledger -> (T,) share spent, for ``spend_rate`` ledgers
     transfers : dict transfer -> amount moved between ledgers (declared in ``Scheme.transfers``);
         not included in ``ledger_income``/``ledger_spending``: the engine adds them
+    shared : dict name -> array a later scheme reads (``Members.earlier``); not an output
     member_years : dict status -> person-years of members
     insured : (D, T + 1) members at each 1 January
     extras : dict variable -> array (D, T, ...): the scheme's own outputs, declared in
@@ -155,6 +156,7 @@ class Flows:
     spend_rate: dict = field(default_factory=dict)
     extras: dict = field(default_factory=dict)
     transfers: dict = field(default_factory=dict)
+    shared: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

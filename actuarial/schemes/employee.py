@@ -14,7 +14,9 @@ nothing. Ledgers: the pooled fund (统筹基金, *the fund*) and personal accoun
 
 The outpatient mutual-aid reform (门诊共济, 2021) switches the crediting rules from
 ``personal_accounts.reform_year``. Parameters: section ``employee`` of the assumption file and
-``costs.fund_share.employee_<category>``.
+``costs.fund_share.employee_<category>``. Maternity and the large-amount supplement add their
+lines to the pooled fund (:mod:`.employee_layers`); the pooled fund pays the transfer to
+long-term-care insurance (declared and computed by :mod:`.ltc`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import CLAIM_CATEGORIES
+from . import employee_layers
 from .base import PERSONS, Flows, Ledger, Line, Members, Output, Scheme, claims_spending, fund_shares
 
 PA = "employee.personal_accounts."
@@ -64,6 +67,7 @@ def resolve(a, years) -> dict:
         "retiree_credit_after": s(PA + "retiree_credit_after_reform"),
         "spend_rate": s(PA + "spending_rate"),
         "fund_share": fund_shares(a, "employee", CLAIM_CATEGORIES, years),
+        **employee_layers.resolve_layers(a, years),
     }
 
 
@@ -80,18 +84,23 @@ def money(p: dict, m: Members) -> Flows:
         employee_to_account=p["employee_to_account"], employer_share_before=p["employer_share_before"],
         retiree_credit_before=p["retiree_credit_before"], retiree_credit_after=p["retiree_credit_after"])
     spending = claims_spending(act + ret, m.trend, p["fund_share"], CLAIM_CATEGORIES)
+    medical, allowance, births = employee_layers.maternity(p["maternity"], m, base)
+    spending["maternity"] = medical + allowance
+    large_income, spending["large_amount"] = employee_layers.large_amount(p["large_amount"], act + ret, m.trend,
+                                                                          p["collection"])
     insured = m.claims["active"][:, :-1, PERSONS] + m.claims["retired"][:, :-1, PERSONS]   # 1 January of each year
     return Flows(
-        income={"employer": employer, "employee": employee},
+        income={"employer": employer, "employee": employee, "large_amount": large_income},
         spending=spending,
-        ledger_income={"pooled_fund": employer + employee - active_credit - retiree_credit,
+        ledger_income={"pooled_fund": employer + employee - active_credit - retiree_credit + large_income,
                        "personal_accounts": active_credit + retiree_credit},
         ledger_spending={"pooled_fund": sum(spending.values()), "personal_accounts": None},
         spend_rate={"personal_accounts": p["spend_rate"]},
         member_years={"active": active, "retired": retired},
         insured=insured,
         extras={"personal_account_credit": np.stack([active_credit, retiree_credit], axis=-1),
-                "contribution_base": base},
+                "contribution_base": base, "insured_births": births,
+                "maternity_spending": np.stack([medical, allowance], axis=-1)},
     )
 
 
@@ -104,8 +113,12 @@ SCHEME = Scheme(
              Ledger("personal_accounts", "employee personal accounts (个人账户)", PA + "opening_balance",
                     spend_rate=True, history_column="personal_account_credits")),
     sources=(Line("employer", "employer contributions", flexible=True),
-             Line("employee", "employee contributions", flexible=True)),
-    categories=tuple(Line(c, c) for c in CLAIM_CATEGORIES),
+             Line("employee", "employee contributions", flexible=True),
+             Line("large_amount", "large-amount supplement (大额医疗费用补助) premiums")),
+    categories=tuple(Line(c, c) for c in CLAIM_CATEGORIES) + (
+        Line("maternity", "maternity (生育: medical costs and allowance)"),
+        Line("large_amount", "large-amount supplement (大额医疗费用补助) claims"),
+        Line("ltc_transfer", "transfer to long-term-care insurance")),
     claim_categories=CLAIM_CATEGORIES,
     member_columns={"active": "active_years", "retired": "retired_years"},
     resolve=resolve,
@@ -117,5 +130,13 @@ SCHEME = Scheme(
                            "from the pooled fund"}, {"account_holder": ["active", "retired"]}),
         Output("contribution_base", (), {"units": "CNY per active member-year",
                                          "long_name": "average contribution base"}),
+        Output("insured_births", (), {"units": "persons", "long_name": "births among insured women",
+                                      "description": "TFR x fertility-pattern-weighted women member-years of the "
+                                                     "statuses maternity.statuses; 0 without a maternity section"}),
+        Output("maternity_spending", ("maternity_part",), {
+            "units": "CNY", "long_name": "maternity spending of the employee pooled fund",
+            "description": "medical: births x cost per birth x trend index; allowance (生育津贴): births x claim share "
+                           "x leave days x contribution base / 365"}, {"maternity_part": ["medical", "allowance"]}),
     ),
+    profiles=(employee_layers.FERTILITY_PROFILE,),
 )

@@ -13,6 +13,8 @@ population. Ledger: the resident fund.
                       + enrolled member-years * critical-illness transfer (大病保险, bought per head)
 
 Parameters: section ``resident`` of the assumption file and ``costs.fund_share.resident_<category>``.
+Critical illness as a benefit model, the premiums medical assistance pays and who pays the
+subsidy: :mod:`.resident_layers`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import AGES, CLAIM_CATEGORIES
-from .base import PERSONS, Flows, Ledger, Line, Members, Scheme, claims_spending, fund_shares
+from . import resident_layers as layers
+from .base import PERSONS, Flows, Ledger, Line, Members, Output, Scheme, claims_spending, fund_shares
 
 STATUS = "resident"
 
@@ -56,6 +59,7 @@ def resolve(a, years) -> dict:
         "newborn_enrolment_rate": s("resident.newborn_enrolment_rate"),
         "critical_illness": s("resident.critical_illness_transfer"),
         "fund_share": fund_shares(a, "resident", CLAIM_CATEGORIES, years),
+        **layers.resolve_layers(a, years),
     }
 
 
@@ -70,8 +74,26 @@ def money(p: dict, m: Members) -> Flows:
     years = enrolled[..., PERSONS]
     premiums, subsidies = resident_income(years, p["premium"], p["subsidy"], p["collection"])
     spending = claims_spending(enrolled, m.trend, p["fund_share"], CLAIM_CATEGORIES)
-    spending["critical_illness"] = years * p["critical_illness"]
+    due, shared = premiums, {"premium_due": premiums}
+    if p["assisted_premium_share"] is not None:      # medical assistance pays part (a transfer)
+        premiums = due - due * p["assisted_premium_share"]
+    ci_claims = np.zeros_like(years)
+    if p["critical_illness_model"] is not None or p["assisted_premium_share"] is not None:
+        def enrolled_profile(name):
+            st, a0 = m.profile(name, (STATUS,)), m.profile(name, (STATUS,), age0=True)
+            r1, r0 = rate1[..., 0], rate0[..., 0]
+            return 0.5 * (r1 * (st[:, :T] - a0[:, :T]) + r0 * a0[:, :T] + r1 * (st[:, 1:] - a0[:, 1:]) + r0 * a0[:, 1:])
+        persons, means = layers.band_means(m, enrolled_profile, p["fund_share"])
+        shared.update(band_persons=persons, band_means=means, band_critical_illness=np.zeros_like(means))
+    if p["critical_illness_model"] is not None:
+        spending["critical_illness"], ci_claims, shared["band_critical_illness"] = layers.critical_illness(
+            p["critical_illness_model"], persons, means)
+    else:
+        spending["critical_illness"] = years * p["critical_illness"]
     return Flows(
+        extras={"subsidy_by_government": layers.subsidy_split(subsidies, p["sharing"]),
+                "critical_illness_claims": ci_claims},
+        shared=shared,
         income={"premium": premiums, "subsidy": subsidies},
         spending=spending,
         ledger_income={"resident_fund": premiums + subsidies},
@@ -87,11 +109,24 @@ SCHEME = Scheme(
     section="resident",
     statuses=(STATUS,),
     ledgers=(Ledger("resident_fund", "resident fund", "resident.opening_balance"),),
-    sources=(Line("premium", "resident premiums"), Line("subsidy", "fiscal subsidies")),
+    sources=(Line("premium", "resident premiums"), Line("subsidy", "fiscal subsidies"),
+             Line("assistance_premiums", "premiums of assisted residents paid by medical assistance")),
     categories=tuple(Line(c, c) for c in CLAIM_CATEGORIES) + (
         Line("critical_illness", "critical-illness transfer", per_capita="resident.critical_illness_transfer"),),
     claim_categories=CLAIM_CATEGORIES,
     member_columns={STATUS: "enrolled_years"},
     resolve=resolve,
     money=money,
+    profiles=layers.PROFILES,
+    outputs=(
+        Output("subsidy_by_government", ("government",), {
+            "units": "CNY", "long_name": "resident subsidy by level of government",
+            "description": "central = subsidy x central share; provincial = the rest x provincial share of the rest; "
+                           "city = the remainder (city and counties); NaN without a subsidy_sharing section"},
+            {"government": list(layers.GOVERNMENTS)}),
+        Output("critical_illness_claims", (), {
+            "units": "CNY", "long_name": "expected critical-illness insurance claims (大病保险)",
+            "description": "sum over age bands of enrollees x r (LEV(d + cap / r) - LEV(d)) of a lognormal out-of-pocket "
+                           "cost; the fund pays claims / loss ratio; 0 with the flat per-capita transfer"}),
+    ),
 )

@@ -1,0 +1,64 @@
+"""Benefit models on a distribution of cost per person: limited expected values of a lognormal.
+
+The out-of-pocket cost ``X`` of an enrollee in a year (CNY) is taken as lognormal with mean
+``m`` and coefficient of variation ``c`` (within an age band):
+
+    s^2 = ln(1 + c^2),   mu = ln m - s^2 / 2
+    LEV(u) = E[min(X, u)] = m * Phi((ln u - mu - s^2) / s) + u * (1 - Phi((ln u - mu) / s))
+
+A layer paying ``r`` of the cost above a deductible ``d``, at most ``cap`` a year, pays
+``min(r (X - d)+, cap) = r (min(X, d + cap / r) - min(X, d))``, so its expected payment per
+person is
+
+    E[pay] = r * (LEV(d + cap / r) - LEV(d))        (no cap: r * (m - LEV(d)))
+
+and a payer of ``r`` of the whole cost up to ``limit`` a year pays ``r * LEV(limit / r)``.
+(Klugman, Panjer & Willmot, *Loss Models*, appendix A: the lognormal's limited moments.)
+Every function broadcasts over its arguments; ``m = 0`` gives 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+
+def lognormal_lev(mean, cv, limit) -> np.ndarray:
+    """E[min(X, limit)] for X lognormal with ``mean`` and coefficient of variation ``cv`` (CNY)."""
+    mean, cv, limit = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mean, cv, limit)))
+    s2 = np.log1p(cv * cv)
+    s = np.sqrt(s2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = np.log(mean) - 0.5 * s2
+        lu = np.log(limit)
+        out = mean * ndtr((lu - mu - s2) / s) + limit * (1.0 - ndtr((lu - mu) / s))
+    out = np.where(limit <= 0, 0.0, out)
+    return np.where(mean > 0, np.where(np.isinf(limit), mean, out), 0.0)
+
+
+def layer_payment(mean, cv, deductible, ratio, cap=None) -> np.ndarray:
+    """Expected yearly payment per person of a layer paying ``ratio`` of the cost above
+    ``deductible``, at most ``cap`` a year (None: no cap), CNY."""
+    ratio = np.asarray(ratio, dtype=float)
+    lev_d = lognormal_lev(mean, cv, deductible)
+    if cap is None:
+        return ratio * (np.asarray(mean, dtype=float) - lev_d)
+    with np.errstate(divide="ignore"):
+        top = np.asarray(deductible, dtype=float) + np.where(ratio > 0, np.asarray(cap, dtype=float) / ratio, 0.0)
+    return ratio * (lognormal_lev(mean, cv, top) - lev_d)
+
+
+def limited_share(mean, cv, ratio, limit) -> np.ndarray:
+    """Expected yearly payment per person of a payer of ``ratio`` of the cost, at most ``limit``
+    a year: ``E[min(ratio X, limit)] = ratio * LEV(limit / ratio)``, CNY."""
+    ratio = np.asarray(ratio, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(ratio > 0, np.asarray(limit, dtype=float) / ratio, 0.0)
+    return ratio * lognormal_lev(mean, cv, u)
+
+
+def band_masks(bands) -> np.ndarray:
+    """(B, age) indicators of the age bands starting at ``bands`` (the last one open)."""
+    from ..dims import AGES
+    edges = list(bands) + [AGES[-1] + 1]
+    return np.stack([(AGES >= lo) & (AGES < hi) for lo, hi in zip(edges[:-1], edges[1:])]).astype(float)
