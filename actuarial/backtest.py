@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .schemes import SCHEME_NAMES
+from .schemes import MEMBER_SCHEME_NAMES
 
 
 def _clean_growth(years: np.ndarray, values: np.ndarray, shock: np.ndarray) -> np.ndarray:
@@ -75,7 +75,7 @@ def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, age
     standard error. Returns one row per variable, scheme, method and horizon:
     MAPE, bias (mean of forecast / actual - 1), the number of forecasts, and for the model the
     coverage of its P10-P90 and P5-P95 intervals."""
-    ageing = ageing or {s: 0.0 for s in SCHEME_NAMES}
+    ageing = ageing or {s: 0.0 for s in MEMBER_SCHEME_NAMES}
     z80, z90 = stats.norm.ppf(0.9), stats.norm.ppf(0.95)
     hist = history.sort_values(["scheme", "year"])
     years_all = np.sort(hist["year"].unique())

@@ -42,7 +42,7 @@ from scipy import optimize
 from .costs import TREND_COMPONENTS
 from .params import Assumptions, Overlay, load_assumptions
 from .params.tables import check_labels, check_range, read_csv
-from .schemes import SCHEME_NAMES, SCHEMES, member_years
+from .schemes import MEMBER_SCHEME_NAMES, MEMBER_SCHEMES, member_years
 from .errors import AssumptionError
 
 HISTORY_COLUMNS = {"year": "int", "scheme": "str", "member_years": "float", "income": "float",
@@ -55,7 +55,7 @@ def _history_detail() -> dict:
     declared schemes: member-years by member status, gross income by source less what the fund
     credits to the scheme's other ledgers, spending by category."""
     detail = {"member_years": {}, "income": {}, "spending": {}}
-    for sch in SCHEMES:
+    for sch in MEMBER_SCHEMES:
         detail["member_years"][sch.name] = tuple((col, 1) for col in sch.member_columns.values())
         detail["income"][sch.name] = tuple((f"income_{src}", 1) for src in sch.source_names) + tuple(
             (ledger.history_column, -1) for ledger in sch.ledgers[1:] if ledger.history_column)
@@ -97,7 +97,7 @@ def load_history(path) -> pd.DataFrame:
     for col in ("income", "spending"):
         if col not in df:
             raise AssumptionError(f"missing column(s) ['{col}']", file=path, expected=f"columns {list(HISTORY_COLUMNS)}")
-    check_labels(df, "scheme", SCHEME_NAMES, path)
+    check_labels(df, "scheme", MEMBER_SCHEME_NAMES, path)
     df = normalise(df, path)
     if "balance" not in df:
         df["balance"] = np.nan
@@ -108,8 +108,8 @@ def load_history(path) -> pd.DataFrame:
         check_range(df, col, 1e-9, 1e15, path, "a positive amount")
     check_range(df, "shock_year", 0, 1, path, "1 for a shock year, else 0")
     counts = df.groupby("year")["scheme"].nunique()
-    if (counts != len(SCHEME_NAMES)).any():
-        bad = int(counts[counts != len(SCHEME_NAMES)].index[0])
+    if (counts != len(MEMBER_SCHEME_NAMES)).any():
+        bad = int(counts[counts != len(MEMBER_SCHEME_NAMES)].index[0])
         raise AssumptionError(f"year {bad} does not have one row for each scheme", file=path, field="scheme")
     years = np.sort(df["year"].unique())
     if np.any(np.diff(years) != 1):
@@ -150,7 +150,7 @@ def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
     flat = {p: 0.0 for p in TREND_COMPONENTS}
     # per-capita amounts (e.g. a critical-illness transfer) have no age effect: held at their base-year value
     flat.update({line.per_capita: float(a.parameter(line.per_capita).resolve([a.base_year])[0])
-                 for sch in SCHEMES for line in sch.categories if line.per_capita})
+                 for sch in MEMBER_SCHEMES for line in sch.categories if line.per_capita})
     changes = {}
     for p, v in flat.items():
         param = a.parameter(p)
@@ -159,7 +159,7 @@ def ageing_drift(a: Assumptions, years: int = 10) -> dict[str, float]:
     ds = _project(a.replace(**changes), years)
     t = ds["year"].values - a.base_year
     out = {}
-    for scheme in SCHEME_NAMES:
+    for scheme in MEMBER_SCHEME_NAMES:
         per = ds["spending"].sel(scheme=scheme) / member_years(ds, scheme)
         out[scheme] = float(np.expm1(np.polyfit(t, np.log(per.values), 1)[0]))
     return out
@@ -192,7 +192,7 @@ class Calibration:
         rows = [("trend (cost per member, fixed age mix)", self.trend, self.standard_errors["trend"], "fraction per year"),
                 ("medical inflation (history mean)", self.medical_inflation, np.nan, "fraction per year"),
                 ("utilisation growth", self.utilisation_growth, self.standard_errors["trend"], "fraction per year")]
-        for s in SCHEME_NAMES:
+        for s in MEMBER_SCHEME_NAMES:
             rows.append((f"{s}: base-year spending per member-year", self.level[s], self.standard_errors[f"level_{s}"] * self.level[s], "CNY"))
             rows.append((f"{s}: cost level factor", self.cost_level_factor[s], self.standard_errors[f"level_{s}"] * self.cost_level_factor[s], "1"))
             rows.append((f"{s}: ageing drift (engine)", self.ageing[s], np.nan, "fraction per year"))
@@ -208,10 +208,10 @@ def _design(history: pd.DataFrame, base_year: int, ageing: dict[str, float]):
     an offset."""
     shocks = sorted(history.loc[history["shock_year"] == 1, "year"].unique().tolist())
     t = (history["year"] - base_year).to_numpy(dtype=float)
-    X = np.column_stack([(history["scheme"] == s).to_numpy(dtype=float) for s in SCHEME_NAMES]
+    X = np.column_stack([(history["scheme"] == s).to_numpy(dtype=float) for s in MEMBER_SCHEME_NAMES]
                         + [t] + [(history["year"] == y).to_numpy(dtype=float) for y in shocks])
     offset = t * np.array([np.log1p(ageing[s]) for s in history["scheme"]])
-    names = [f"level_{s}" for s in SCHEME_NAMES] + ["trend"] + [f"shock_{y}" for y in shocks]
+    names = [f"level_{s}" for s in MEMBER_SCHEME_NAMES] + ["trend"] + [f"shock_{y}" for y in shocks]
     return X, offset, names, shocks
 
 
@@ -236,7 +236,7 @@ def calibrate(a: Assumptions, history: pd.DataFrame, *, ageing: dict[str, float]
     trend = float(np.expm1(beta[names.index("trend")]))
     base = _project(a, 0).sel(year=a.base_year)
     level, factor = {}, {}
-    for s in SCHEME_NAMES:
+    for s in MEMBER_SCHEME_NAMES:
         level[s] = float(np.exp(beta[names.index(f"level_{s}")]))
         model = float(base["spending"].sel(scheme=s) / member_years(base, s))
         factor[s] = level[s] / model
@@ -280,7 +280,7 @@ def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
         shutil.rmtree(dest)
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml", "__pycache__"))
     costs = pd.read_csv(dest / a.config.tables.claim_costs)
-    for sch in SCHEMES:
+    for sch in MEMBER_SCHEMES:
         rows = costs["status"].isin(sch.statuses)
         for col in sch.claim_categories:
             costs.loc[rows, col] = (costs.loc[rows, col] * cal.cost_level_factor[sch.name]).round(2)
@@ -293,7 +293,7 @@ def write_calibrated(a: Assumptions, cal: Calibration, folder) -> Path:
                   f"medical inflation {cal.medical_inflation:.4f}; R2 {cal.r_squared:.3f})",
         "values": {int(a.base_year): round(cal.utilisation_growth, 6)}}
     data["description"] = (data.get("description", "") + " Calibrated: cost level factors "
-                           + ", ".join(f"{s} {cal.cost_level_factor[s]:.4f}" for s in SCHEME_NAMES) + ".").strip()
+                           + ", ".join(f"{s} {cal.cost_level_factor[s]:.4f}" for s in MEMBER_SCHEME_NAMES) + ".").strip()
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     load_assumptions(dest)   # the written set must load
     return dest

@@ -16,6 +16,10 @@ SCHEMES: tuple[Scheme, ...] = (EMPLOYEE, RESIDENT, ASSISTANCE, LTC)
 """Every declared scheme, in output order; a scheme's ``money`` sees the flows of those before it
 (medical assistance reads the resident scheme's, long-term care the employee scheme's)."""
 SCHEME_NAMES = tuple(s.name for s in SCHEMES)
+MEMBER_SCHEMES = tuple(s for s in SCHEMES if s.statuses)
+"""The schemes with member statuses of their own (the insurance funds a fund history and the
+calibration of claim-cost levels cover)."""
+MEMBER_SCHEME_NAMES = tuple(s.name for s in MEMBER_SCHEMES)
 BY_NAME = {s.name: s for s in SCHEMES}
 LEDGERS = tuple(ledger for s in SCHEMES for ledger in s.ledgers)
 LEDGER_NAMES = tuple(ledger.name for ledger in LEDGERS)
@@ -44,5 +48,5 @@ def member_years(ds, name: str):
     return ds["member_years"].sel(status=list(BY_NAME[name].statuses)).sum("status")
 
 
-__all__ = ["ASSISTANCE", "BY_NAME", "LTC", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
+__all__ = ["ASSISTANCE", "BY_NAME", "LTC", "MEMBER_SCHEMES", "MEMBER_SCHEME_NAMES", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
            "Line", "Members", "Output", "RESIDENT", "SCHEMES", "SCHEME_NAMES", "PROFILES", "SOURCES", "Scheme", "TRANSFERS", "TRANSFER_NAMES", "Transfer", "member_years", "scheme"]
