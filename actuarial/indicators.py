@@ -16,6 +16,7 @@ rejected. Other modules add indicators with :func:`register`.
     dependency ratio (在职退休比) = active members / retirees at 1 January
     old-age ratio = population 65+ / population 15-64 at 1 January
     depletion year = first year whose closing balance is below zero (NaN if none)
+    city fiscal cost = city and county share of the resident subsidy (CNY; and per inhabitant)
 """
 
 from __future__ import annotations
@@ -188,6 +189,14 @@ for _ind in (
               "insured members of every scheme / whole population at 1 January", None,
               lambda ds: _own_insured(ds) / ds["population_total"].sum(("status", "sex")),
               stored=True, line_range=(0, 1)),
+    Indicator("city_fiscal_cost", "CNY", "the city's own fiscal cost of the resident subsidy",
+              "city and county share of the resident subsidy: subsidy - central - provincial (subsidy_by_government); "
+              "NaN when the assumption set does not say who pays", None,
+              lambda ds: ds["subsidy_by_government"].sel(government="city", drop=True), stored=True, line_range=(0, 1e13)),
+    Indicator("city_fiscal_cost_per_capita", "CNY per person", "the city's own fiscal cost of the resident subsidy "
+              "per inhabitant", "city_fiscal_cost / whole population at 1 January", None,
+              lambda ds: ds["subsidy_by_government"].sel(government="city", drop=True)
+              / ds["population_total"].sum(("status", "sex")), stored=True, line_range=(0, 1e4)),
     Indicator("depletion_year", "year", "first year with a closing balance below zero",
               "NaN when the fund balance stays at or above zero over the horizon", "scheme",
               lambda ds: xr.apply_ufunc(fund.depletion_year, ds["balance"], ds["year"],

@@ -20,7 +20,7 @@ def base(example_projection):
 
 def test_insured_and_coverage(base):
     pop0 = base["population"]
-    insured = float(base["insured"].sum())
+    insured = float(base["insured"].where(base["scheme_own_members"], 0).sum())   # ltc covers employee members
     assert insured == pytest.approx(5_967_100, rel=1e-6)                   # Qujing 2020
     assert float(base["coverage"]) == pytest.approx(0.9543, abs=1e-6)       # Qujing 2020
     assert float(base["insured"].sel(scheme="employee")) / insured == pytest.approx(1.1797 / 7.2049, rel=1e-6)
@@ -29,8 +29,13 @@ def test_insured_and_coverage(base):
 
 
 def test_income_and_spending_totals(base):
-    income = float(base["income_by_source"].sum())                          # all contributions + resident
-    spending = float(base["ledger_spending"].sum())                          # every ledger, accounts too
+    # basic medical insurance (incl. maternity): contributions, premiums (assisted ones too) and subsidies;
+    # every ledger of the two funds, accounts too, without the large-amount supplement and the
+    # transfer to long-term care (the layers around the two funds)
+    income = float(base["income_by_source"].sel(scheme=["employee", "resident"], source=[
+        "employer", "employee", "premium", "assistance_premiums", "subsidy"]).sum())
+    spending = float(base["ledger_spending"].where(base["ledger_scheme"].isin(["employee", "resident"]), 0).sum()
+                     - base["spending_by_category"].sel(scheme="employee", category=["large_amount_claims", "ltc_transfer"]).sum())
     assert income == pytest.approx(8.567e9, rel=1e-4)                        # Qujing 2020
     assert spending == pytest.approx(6.851e9, rel=1e-4)
     assert float(base["surplus_rate"].sel(scheme="resident")) == pytest.approx(0.10, abs=1e-4)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AssumptionError
-from ..schemes import SCHEMES
+from ..schemes import MEMBER_SCHEMES
 
 def _lines() -> dict[tuple[str, str], dict[str, str]]:
     """Lines of each scheme and flow, from the scheme declarations, and the column of
@@ -36,7 +36,7 @@ def _lines() -> dict[tuple[str, str], dict[str, str]]:
     by declared source, less what the fund credits to the scheme's other ledgers
     (``to_<ledger>``), and spending by declared category."""
     out = {}
-    for sch in SCHEMES:
+    for sch in MEMBER_SCHEMES:
         out[(sch.name, "income")] = {**{src: f"income_{src}" for src in sch.source_names},
                                      **{f"to_{lg.name}": f"-{lg.history_column}" for lg in sch.ledgers[1:]
                                         if lg.history_column}}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..schemes import SCHEME_NAMES
+from ..schemes import MEMBER_SCHEME_NAMES
 from .execution import seasonal_share
 from .ledger import monthly_series, select_region
 from .nowcast import outturn
@@ -56,7 +56,7 @@ def monthly_indicators(ledger: pd.DataFrame, history: pd.DataFrame, budget: pd.D
     months = [pd.Period(m, freq="M") for m in months]
     if budget["region"].nunique() > 1:
         budget = select_region(budget, str(ledger["region"].iloc[0]))
-    schemes = list(SCHEME_NAMES)
+    schemes = list(MEMBER_SCHEME_NAMES)
     data = {k: np.full((len(schemes), len(months)), np.nan) for k in ATTRS}
     forecasts = {m: outturn(ledger, m, shock_years=shock_years) for m in months}
     for s, scheme in enumerate(schemes):

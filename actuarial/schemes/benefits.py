@@ -28,7 +28,7 @@ def lognormal_lev(mean, cv, limit) -> np.ndarray:
     mean, cv, limit = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mean, cv, limit)))
     s2 = np.log1p(cv * cv)
     s = np.sqrt(s2)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         mu = np.log(mean) - 0.5 * s2
         lu = np.log(limit)
         out = mean * ndtr((lu - mu - s2) / s) + limit * (1.0 - ndtr((lu - mu) / s))
@@ -43,7 +43,7 @@ def layer_payment(mean, cv, deductible, ratio, cap=None) -> np.ndarray:
     lev_d = lognormal_lev(mean, cv, deductible)
     if cap is None:
         return ratio * (np.asarray(mean, dtype=float) - lev_d)
-    with np.errstate(divide="ignore"):
+    with np.errstate(all="ignore"):
         top = np.asarray(deductible, dtype=float) + np.where(ratio > 0, np.asarray(cap, dtype=float) / ratio, 0.0)
     return ratio * (lognormal_lev(mean, cv, top) - lev_d)
 
@@ -52,7 +52,7 @@ def limited_share(mean, cv, ratio, limit) -> np.ndarray:
     """Expected yearly payment per person of a payer of ``ratio`` of the cost, at most ``limit``
     a year: ``E[min(ratio X, limit)] = ratio * LEV(limit / ratio)``, CNY."""
     ratio = np.asarray(ratio, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         u = np.where(ratio > 0, np.asarray(limit, dtype=float) / ratio, 0.0)
     return ratio * lognormal_lev(mean, cv, u)
 

@@ -86,11 +86,11 @@ def money(p: dict, m: Members) -> Flows:
     spending = claims_spending(act + ret, m.trend, p["fund_share"], CLAIM_CATEGORIES)
     medical, allowance, births = employee_layers.maternity(p["maternity"], m, base)
     spending["maternity"] = medical + allowance
-    large_income, spending["large_amount"] = employee_layers.large_amount(p["large_amount"], act + ret, m.trend,
+    large_income, spending["large_amount_claims"] = employee_layers.large_amount(p["large_amount"], act + ret, m.trend,
                                                                           p["collection"])
     insured = m.claims["active"][:, :-1, PERSONS] + m.claims["retired"][:, :-1, PERSONS]   # 1 January of each year
     return Flows(
-        income={"employer": employer, "employee": employee, "large_amount": large_income},
+        income={"employer": employer, "employee": employee, "large_amount_premium": large_income},
         spending=spending,
         ledger_income={"pooled_fund": employer + employee - active_credit - retiree_credit + large_income,
                        "personal_accounts": active_credit + retiree_credit},
@@ -114,10 +114,10 @@ SCHEME = Scheme(
                     spend_rate=True, history_column="personal_account_credits")),
     sources=(Line("employer", "employer contributions", flexible=True),
              Line("employee", "employee contributions", flexible=True),
-             Line("large_amount", "large-amount supplement (大额医疗费用补助) premiums")),
+             Line("large_amount_premium", "large-amount supplement (大额医疗费用补助) premiums")),
     categories=tuple(Line(c, c) for c in CLAIM_CATEGORIES) + (
         Line("maternity", "maternity (生育: medical costs and allowance)"),
-        Line("large_amount", "large-amount supplement (大额医疗费用补助) claims"),
+        Line("large_amount_claims", "large-amount supplement (大额医疗费用补助) claims"),
         Line("ltc_transfer", "transfer to long-term-care insurance")),
     claim_categories=CLAIM_CATEGORIES,
     member_columns={"active": "active_years", "retired": "retired_years"},

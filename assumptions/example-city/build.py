@@ -49,7 +49,8 @@ from actuarial import demography, lifetable, load_assumptions  # noqa: E402
 from actuarial.dims import AGES, SEXES, STATUSES  # noqa: E402
 from actuarial.engine.inputs import resolve_inputs  # noqa: E402
 from actuarial.engine.kernel import realise_population, run_population  # noqa: E402
-from actuarial.schemes import resident  # noqa: E402
+from actuarial.schemes import resident, resident_layers  # noqa: E402
+from actuarial.schemes.benefits import band_masks, layer_payment  # noqa: E402
 from actuarial.uncertainty import zero_deviations  # noqa: E402
 from actuarial.params.validation import CROSS_CHECKS, spec_paths  # noqa: E402
 
@@ -349,7 +350,8 @@ HOLIDAY_2020 = 0.5 * 5 / 12                                 # employer contribut
 
 DETAIL = ("active_years", "retired_years", "enrolled_years", "income_employer", "income_employee",
           "personal_account_credits", "income_premium", "income_subsidy", "spending_inpatient",
-          "spending_outpatient", "spending_critical_illness")
+          "spending_outpatient", "spending_critical_illness", "income_large_amount_premium", "spending_maternity",
+          "spending_large_amount_claims", "spending_ltc_transfer", "income_assistance_premiums")
 
 
 def fund_history(folder: Path) -> pd.DataFrame:
@@ -380,10 +382,14 @@ def fund_history(folder: Path) -> pd.DataFrame:
     emp_income = float(base["income"].sel(scheme="employee"))
     employer_share = float(src.sel(scheme="employee", source="employer")) / emp_income
     employee_share = float(src.sel(scheme="employee", source="employee")) / emp_income
+    large_share = float(src.sel(scheme="employee", source="large_amount_premium")) / emp_income
+    res_src = src.sel(scheme="resident")
+    assisted = float(res_src.sel(source="assistance_premiums") / (res_src.sel(source="premium")
+                                                                 + res_src.sel(source="assistance_premiums")))
     cat = base["spending_by_category"]
-    inpatient_share = {s: float(cat.sel(scheme=s, category="inpatient") / base["spending"].sel(scheme=s))
-                       for s in ("employee", "resident")}
-    critical_share = float(cat.sel(scheme="resident", category="critical_illness") / base["spending"].sel(scheme="resident"))
+    spending_share = {s: {c: float(cat.sel(scheme=s, category=c) / base["spending"].sel(scheme=s))
+                          for c in cat["category"].values if float(cat.sel(scheme=s, category=c)) != 0}
+                      for s in ("employee", "resident")}
     ratio_2024 = float(base["member_years"].sel(status="active") / base["member_years"].sel(status="retired"))
     rows = []
     total = costs["medical_inflation"] + costs["utilisation_growth"]
@@ -414,18 +420,17 @@ def fund_history(folder: Path) -> pd.DataFrame:
             if y < BASE_YEAR:
                 inc *= np.exp(rng.normal(0, 0.005))
             detail = dict.fromkeys(DETAIL, np.nan)
-            inp_share = inpatient_share[scheme]
+            detail.update({f"spending_{c}": spend * share for c, share in spending_share[scheme].items()})
             if scheme == "employee":
                 ratio = ACTIVE_PER_RETIREE_2015 + (ratio_2024 - ACTIVE_PER_RETIREE_2015) * (y - 2015) / (BASE_YEAR - 2015)
                 detail.update(active_years=m_y * ratio / (1 + ratio), retired_years=m_y / (1 + ratio),
                               income_employer=inc * employer_share, income_employee=inc * employee_share,
-                              personal_account_credits=inc * (employer_share + employee_share - 1),
-                              spending_inpatient=spend * inp_share, spending_outpatient=spend * (1 - inp_share))
+                              income_large_amount_premium=inc * large_share,
+                              personal_account_credits=inc * (employer_share + employee_share + large_share - 1))
             else:
                 p_share = funding[y][0] / per_head[y]
-                detail.update(enrolled_years=m_y, income_premium=inc * p_share, income_subsidy=inc * (1 - p_share),
-                              spending_inpatient=spend * inp_share, spending_critical_illness=spend * critical_share,
-                              spending_outpatient=spend * (1 - inp_share - critical_share))
+                detail.update(enrolled_years=m_y, income_premium=inc * p_share * (1 - assisted),
+                              income_assistance_premiums=inc * p_share * assisted, income_subsidy=inc * (1 - p_share))
             rows.append((int(y), scheme, m_y, inc, spend, closing, int(costs.loc[y, "shock_year"]),
                          *detail.values()))
             # earlier balances: the base year's months of reserves on that year's spending (the
@@ -480,6 +485,44 @@ def write_yaml(folder: Path, v: dict) -> None:
     (folder / "assumptions.yaml").write_text(text, encoding="utf-8")
 
 
+def maternity_spending(cfg, a, py, base) -> float:
+    """Base-year maternity spending of the pooled fund (its medical costs and allowance), part
+    of the "basic medical insurance (incl. maternity)" spending target: insured births = TFR x
+    fertility pattern x women member-years of the maternity statuses."""
+    if cfg.maternity is None:
+        return 0.0
+    m = cfg.maternity
+    status = [STATUSES.index(s) for s in m.statuses]
+    births = cfg.demography.total_fertility_rate.resolve([BASE_YEAR])[0] * float(
+        (py[status, SEXES.index("female")] * a.tables["fertility_pattern"].values).sum())
+    return births * (m.medical_cost_per_birth.resolve([BASE_YEAR])[0] + m.allowance_claim_share.resolve([BASE_YEAR])[0]
+                     * m.leave_days.resolve([BASE_YEAR])[0] * base / 365)
+
+
+def resident_level(cfg, enrolled, shape, res_share, resident_spending, y_resident, enrolled_years) -> float:
+    """The resident claim-cost level k with k x Y + critical illness(k) = the resident spending
+    target: the flat transfer, or the critical-illness model (its premium grows faster than k:
+    solved by bisection on the same closed form the engine uses)."""
+    ci = cfg.critical_illness
+    if ci is None:
+        critical = enrolled_years * cfg.resident.critical_illness_transfer.resolve([BASE_YEAR])[0]
+        return (resident_spending - critical) / y_resident
+    masks = band_masks(resident_layers.BANDS)                               # (band, age)
+    persons = (enrolled.sum(axis=0)[None] * masks).sum(axis=-1)
+    remaining = ((enrolled[..., None] * shape * (1 - res_share)).sum(axis=(0, -1))[None] * masks).sum(axis=-1)
+    r = lambda path: getattr(ci, path).resolve([BASE_YEAR])[0]  # noqa: E731
+    cap = r("cap") if ci.cap is not None else None
+
+    def excess(k):
+        pay = layer_payment(k * remaining / persons, ci.cost_cv.value, r("deductible"), r("reimbursement_ratio"), cap)
+        return k * y_resident + float((persons * pay).sum()) / r("loss_ratio") - resident_spending
+    lo, hi = 0.0, resident_spending / y_resident
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
 def build(folder: Path) -> dict:
     national = national_population_2024()
     population, enrolment, active_level = split_status(national)
@@ -518,7 +561,7 @@ def build(folder: Path) -> dict:
     pa_opening = round(PA_OPENING_YEARS_OF_CREDIT * credits, -6)
     pa_spending = pa.spending_rate.resolve([BASE_YEAR])[0] * (pa_opening + credits)
     resident_spending = (1 - RESIDENT_SURPLUS_RATE) * resident_income
-    pooled_spending = TOTAL_SPENDING - resident_spending - pa_spending
+    pooled_spending = TOTAL_SPENDING - resident_spending - pa_spending - maternity_spending(cfg, a, py, base)
 
     # claim-cost levels: costs before fund share (X) and fund spending (Y) per unit level
     fs = {k: cfg.costs.fund_share.__getattribute__(k).resolve([BASE_YEAR])[0]
@@ -531,8 +574,7 @@ def build(folder: Path) -> dict:
          for i, s in enumerate(STATUSES)}
     ratio = RETIREE_COST_SHARE / (1 - RETIREE_COST_SHARE) * X["active"] / X["retired"]  # k_R / k_A
     k_active = pooled_spending / (Y["active"] + ratio * Y["retired"])
-    critical = enrolled_years * cfg.resident.critical_illness_transfer.resolve([BASE_YEAR])[0]
-    k_resident = (resident_spending - critical) / Y["resident"]
+    k_resident = resident_level(cfg, py[2], shape, res_share, resident_spending, Y["resident"], enrolled_years)
     levels = {"active": k_active, "retired": k_active * ratio, "resident": k_resident}
 
     values.update(

@@ -33,6 +33,11 @@ COLUMNS = {  # (scheme, flow, line) -> fund_history column (a leading minus: boo
     ("resident", "spending", "inpatient"): "spending_inpatient",
     ("resident", "spending", "outpatient"): "spending_outpatient",
     ("resident", "spending", "critical_illness"): "spending_critical_illness",
+    ("employee", "income", "large_amount_premium"): "income_large_amount_premium",
+    ("employee", "spending", "maternity"): "spending_maternity",
+    ("employee", "spending", "large_amount_claims"): "spending_large_amount_claims",
+    ("employee", "spending", "ltc_transfer"): "spending_ltc_transfer",
+    ("resident", "income", "assistance_premiums"): "income_assistance_premiums",
 }
 # seasonal shape of care (Jan..Dec): Spring Festival dip in February, National Day dip in
 # October, hospitals' year-end settlement (年底清算) in December
@@ -50,7 +55,7 @@ def _profile(scheme: str, flow: str, line: str, year: int, rng: np.random.Genera
     """The months of a fund year and the share of the year's amount in each (sums to 1)."""
     months = [pd.Period(f"{year}-{m:02d}", "M") for m in range(1, 13)]
     growth = (1.06 if flow == "spending" else 1.055) ** (np.arange(12) / 12)
-    if line == "premium":
+    if line in ("premium", "assistance_premiums"):
         months = [pd.Period(f"{year - 1}-09", "M") + k for k in range(15)]
         w = PREMIUM * np.exp(rng.normal(0, 0.10, 15))
     elif line == "subsidy":
