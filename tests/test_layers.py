@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
@@ -217,6 +216,18 @@ def test_transfers_keep_every_ledger_whole(layers_set, rate, per_retiree, share,
     res = ds["income_by_source"].sel(scheme="resident", source=["premium", "assistance_premiums"]).sum("source")
     due = ds["member_years"].sel(status="resident") * 300
     np.testing.assert_allclose(res.values, due.values, rtol=1e-12)
+
+
+def test_transfer_and_profile_declarations_are_consistent():
+    ledgers = {led.name: (sch, led) for sch in schemes.SCHEMES for led in sch.ledgers}
+    for tr in schemes.TRANSFERS:
+        payer, receiver = ledgers[tr.payer], ledgers[tr.receiver]
+        assert not payer[1].spend_rate, f"{tr.name}: a spend-rate ledger cannot pay a transfer"
+        assert tr.name in payer[0].category_names and tr.name in receiver[0].source_names, tr.name
+    assert len(set(schemes.PROFILES)) == len(schemes.PROFILES), "profile names must be unique"
+    for sch in schemes.SCHEMES:
+        if not sch.statuses:
+            assert all(led.optional for led in sch.ledgers), f"{sch.name}: an older set has no section for it"
 
 
 # ---- older sets keep their numbers; the profiles leave the claims unchanged --------------------

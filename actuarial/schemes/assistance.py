@@ -26,6 +26,7 @@ import numpy as np
 
 from .base import Flows, Ledger, Line, Members, Scheme, Transfer
 from .benefits import limited_share
+from .resident import SCHEME as RESIDENT
 
 DEFAULT_CV = 1.5
 """Coefficient of variation of remaining cost per person when no critical-illness model gives one."""
@@ -52,13 +53,13 @@ def money(p: dict, m: Members) -> Flows:
         return Flows(income={"fiscal": zero}, spending={"assisted_costs": zero}, ledger_income={"medical_assistance": zero},
                      ledger_spending={"medical_assistance": zero}, member_years={}, insured=zero,
                      transfers={"assistance_premiums": zero})
-    res = m.earlier["resident"].shared
+    res = m.earlier[RESIDENT.name].shared
     premiums = res["premium_due"] * (p["assisted_share"] * p["premium_share"])
     remaining = np.maximum(res["band_means"] - res["band_critical_illness"], 0.0) * p["cost_factor"]
     per_person = limited_share(remaining, p["cv"], p["cost_ratio"][None, :, None], p["limit"][None, :, None])
     costs = (res["band_persons"] * per_person).sum(axis=-1) * p["assisted_share"]
     fiscal = (premiums + costs) * p["funding"]
-    insured = m.earlier["resident"].insured * p["assisted_share"]
+    insured = m.earlier[RESIDENT.name].insured * p["assisted_share"]
     return Flows(income={"fiscal": fiscal}, spending={"assisted_costs": costs},
                  ledger_income={"medical_assistance": fiscal}, ledger_spending={"medical_assistance": costs},
                  member_years={}, insured=insured, transfers={"assistance_premiums": premiums})
@@ -78,6 +79,6 @@ SCHEME = Scheme(
     member_columns={},
     resolve=resolve,
     money=money,
-    transfers=(Transfer("assistance_premiums", "medical_assistance", "resident_fund",
+    transfers=(Transfer("assistance_premiums", "medical_assistance", RESIDENT.fund.name,
                         "premiums of assisted residents paid by medical assistance"),),
 )

@@ -5,12 +5,13 @@ employee scheme's active and retired members, read through the age profile
 ``ltc_disabled`` (the disability prevalence table by sex and age) and the employee scheme's
 flows (``Members.earlier``). Ledger: the long-term-care fund.
 
-    covered member-years_t = active_t + retired_t                         (employee scheme)
+    covered member-years_t = sum over the employee scheme's statuses (active, retired, ...)
     disabled person-years_t = sum_{active, retired, sex, age} prevalence_{sex, age} x member-years
     spending_t  = disabled person-years_t * uptake_t * care cost_t * trend index_t * fund share_t
-    from the employee pooled fund_t = active_t * contribution base_t * employee fund rate_t
+    from the employee pooled fund_t = contributing_t * contribution base_t * employee fund rate_t
                                     + retired_t * employee fund per retiree_t
-                                      (transfer ``ltc_transfer``: pooled fund -> long-term-care fund)
+                                      (transfer ``ltc_transfer``: pooled fund -> long-term-care fund;
+                                       contributing = covered - retired member-years)
     individual_t = covered member-years_t * individual contribution_t
     fiscal_t     = covered member-years_t * fiscal subsidy_t
 
@@ -28,6 +29,8 @@ from .employee import SCHEME as EMPLOYEE
 
 PROFILE = "ltc_disabled"
 COVERED = EMPLOYEE.statuses
+"""The employee scheme's member statuses (its declaration: a status added there is covered here)."""
+RETIRED = "retired"
 
 
 def resolve(a, years) -> dict:
@@ -50,8 +53,9 @@ def ltc_spending(disabled_years, uptake, care_cost, trend, fund_share):
 def money(p: dict, m: Members) -> Flows:
     """One chunk's money of long-term-care insurance (see the module docstring)."""
     emp = m.earlier[EMPLOYEE.name]
-    active, retired = (emp.member_years[s] for s in COVERED)
-    covered = active + retired
+    covered = sum(emp.member_years[s] for s in COVERED)
+    retired = emp.member_years[RETIRED]
+    contributing = covered - retired          # every covered status but the retirees pays on a base
     if not p["on"]:
         zero = np.zeros_like(m.trend)
         return Flows(income={"individual": zero, "fiscal": zero}, spending={"care": zero},
@@ -59,7 +63,7 @@ def money(p: dict, m: Members) -> Flows:
                      insured=zero, transfers={"ltc_transfer": zero}, extras={"ltc_disabled": zero})
     disabled = m.member_years(m.profile(PROFILE, COVERED)[..., None])[..., 0]
     care = ltc_spending(disabled, p["uptake"], p["care_cost"], m.trend, p["fund_share"])
-    transfer = active * emp.extras["contribution_base"] * p["rate"] + retired * p["per_retiree"]
+    transfer = contributing * emp.extras["contribution_base"] * p["rate"] + retired * p["per_retiree"]
     individual, fiscal = covered * p["individual"], covered * p["fiscal"]
     return Flows(income={"individual": individual, "fiscal": fiscal}, spending={"care": care},
                  ledger_income={"ltc_fund": individual + fiscal}, ledger_spending={"ltc_fund": care},
@@ -81,7 +85,7 @@ SCHEME = Scheme(
     member_columns={},
     resolve=resolve,
     money=money,
-    transfers=(Transfer("ltc_transfer", "pooled_fund", "ltc_fund", "transfer from the employee pooled fund to "
+    transfers=(Transfer("ltc_transfer", EMPLOYEE.fund.name, "ltc_fund", "transfer from the employee pooled fund to "
                         "long-term-care insurance"),),
     profiles=(PROFILE,),
     outputs=(Output("ltc_disabled", (), {"units": "person-years", "long_name": "severely disabled covered members",

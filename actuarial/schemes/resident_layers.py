@@ -28,7 +28,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import CLAIM_CATEGORIES, STATUSES
-from .base import PERSONS
 from .benefits import band_masks, layer_payment
 
 BANDS = (0, 15, 45, 60, 70, 80)
@@ -94,5 +93,5 @@ def subsidy_split(subsidies, sharing) -> np.ndarray:
     return np.stack([central, provincial, subsidies - central - provincial], axis=-1)
 
 
-__all__ = ["BANDS", "BAND_NAMES", "GOVERNMENTS", "PERSONS", "PROFILES", "band_means", "critical_illness",
+__all__ = ["BANDS", "BAND_NAMES", "GOVERNMENTS", "PROFILES", "band_means", "critical_illness",
            "resolve_layers", "subsidy_split"]
