@@ -158,13 +158,15 @@ def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True,
     ``keep_population`` only totals by status and sex and the age sums the old-age ratio needs
     are kept; ``kept`` says the caller already holds the population (computed in its buffer)."""
     T = inp.flow_years.size
-    money = run_money(inp, realise_economy(inp, dev), dev, pop["population"])
+    econ = realise_economy(inp, dev)
+    money = run_money(inp, econ, dev, pop["population"])
     stocks = pop["population"][:, :T]
     by_age = stocks.sum(axis=(2, 3))
     results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],
                "population_total": stocks.sum(axis=-1),
                AGE_SUMS[0]: by_age[..., OLD].sum(axis=-1),
-               AGE_SUMS[1]: by_age[..., WORKING].sum(axis=-1)}
+               AGE_SUMS[1]: by_age[..., WORKING].sum(axis=-1),
+               "interest_rate": econ.interest_rate}   # read by passes that re-roll a ledger (province)
     if keep_population and not kept:
         results["population"] = stocks
     return results

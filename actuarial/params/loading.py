@@ -17,6 +17,7 @@ from ..errors import AssumptionError, decode_text, one_line
 from .schema import ASSUMPTION_FILE, AssumptionFile, RegionSetFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
 from .plausibility import check_cross
+from .province import check_province, check_schemes
 from .validation import check_accept_list, check_consistency, check_plausible, check_specs, format_pydantic
 
 
@@ -141,6 +142,8 @@ def _load_region_set(folder: Path, file: Path, raw: dict, accept_unusual=()) -> 
         a.region_name = name
         regions.append(a)
         h.update(name.encode() + a.digest.encode())
+    from ..schemes import SCHEME_NAMES
+    check_province(cfg.province, [a.region for a in regions], SCHEME_NAMES, file)
     return RegionSet(folder, cfg, tuple(regions), h.hexdigest())
 
 
@@ -186,6 +189,8 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
         raise format_pydantic(exc, file) from None
     check_specs(cfg, file)
     check_consistency(cfg, file)
+    from ..schemes import SCHEME_NAMES
+    check_schemes(cfg.actions, SCHEME_NAMES, file, "actions")
 
     h = hashlib.sha256(text)
     tables = {}

@@ -426,8 +426,7 @@ class AssumptionFile(_Strict):
     economy: Economy
     indicators: Indicators = Indicators()
     uncertainty: Uncertainty | None = None
-
-
+    actions: "Actions | None" = None   # management actions (params/province.py); default none: no action
 
 class RegionSetFile(_Strict):
     """A set of regions (cities or counties) projected together: each entry names a folder
@@ -437,3 +436,10 @@ class RegionSetFile(_Strict):
     title: str
     description: str
     regions: dict[str, str] = Field(min_length=1, description="region name -> folder, relative to this file")
+    province: "Province | None" = None   # adjustment fund, out-of-area care, actions (params/province.py)
+
+
+from .province import Actions, Province  # noqa: E402  (its models build on the ones above)
+
+AssumptionFile.model_rebuild()
+RegionSetFile.model_rebuild()
