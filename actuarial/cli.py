@@ -90,8 +90,11 @@ def cmd_run(args) -> int:
     print()
     print(format_summary(table))
     depl = ds["depletion_year"]
-    for scheme in depl["scheme"].values:
-        d = depl.sel(scheme=scheme)
+    for region, scheme in [(r, s) for r in (depl["region"].values if "region" in depl.dims else [None])
+                           for s in depl["scheme"].values]:   # every region of a set
+        d = depl.sel(scheme=scheme, **({"region": region} if region is not None else {}))
+        if region is not None:
+            scheme = f"{region}: {scheme}"
         if "draw" in d.dims:
             p = float(d.notnull().mean())
             print(f"{scheme} fund: probability of a balance below zero within the horizon {p:.1%}"

@@ -32,7 +32,8 @@ def _string_literals(path: Path) -> set[str]:
 
 
 GENERIC = ["engine/__init__.py", "engine/inputs.py", "engine/kernel.py", "engine/executors.py", "engine/assembly.py",
-           "indicators.py", "alerts.py", "calibration.py", "report/budget.py", "report/summary.py"]
+           "indicators.py", "alerts.py", "calibration.py", "report/budget.py", "report/summary.py",
+           "province/__init__.py", "province/actions.py", "province/pooling.py", "province/view.py"]
 
 
 @pytest.mark.parametrize("module", GENERIC)

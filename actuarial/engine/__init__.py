@@ -102,7 +102,8 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         out = xr.concat(parts, dim="region", combine_attrs="drop_conflicts")
         if province.active(assumptions.config.province, None) and pot:
             out = province.attach(out, pot, [], draws is not None)
-        out.attrs.update(assumption_set=assumptions.name, assumption_hash=assumptions.digest,
+        out.attrs.update(title=f"Medical-insurance fund projection: {assumptions.config.title}",
+                         assumption_set=assumptions.name, assumption_hash=assumptions.digest,
                          region=",".join(assumptions.region_names), seed_picked="yes" if picked else "no")
         return out
     a = assumptions

@@ -17,7 +17,7 @@ so the destination's balance is unchanged; the home fund bears the price differe
 
 Adjustment fund, each year and draw, for each pooled scheme::
 
-    contribution_r = rate * income_r                 (basis 'income')
+    contribution_r = rate * max(income_r, 0)         (basis 'income')
                    = rate * max(income_r - spending_r, 0)   (basis 'surplus')
     available      = pot opening + sum_r contribution_r
     paid_r         = request_r * min(1, available / sum_r request_r)
@@ -73,8 +73,8 @@ def settlement(claims: np.ndarray, shares: np.ndarray, prices: np.ndarray) -> np
 
 def contributions(basis: str, rate: float, income: np.ndarray, spending: np.ndarray) -> np.ndarray:
     """Each region's payment into the adjustment fund (R, D), CNY."""
-    if basis == "income":
-        return rate * income
+    if basis == "income":   # a fund whose income is negative (credits above contributions) pays nothing
+        return rate * np.maximum(income, 0.0)
     return rate * np.maximum(income - spending, 0.0)
 
 
