@@ -82,8 +82,8 @@ class ByRegion(_Strict):
 
     unit: str
     source: str
-    default: float = 0.0
-    values: dict[str, float] = Field(default_factory=dict)
+    default: float = Field(0.0, description="value of a region not listed under values (default 0)")
+    values: dict[str, float] = Field(default_factory=dict, description="{region: value} for the regions named")
 
     def get(self, region: str) -> float:
         return float(self.values.get(region, self.default))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from .province import Province
 from .schema import AR1, AssumptionFile, Dated, RetirementGroup, Scalar, Tables
 from .validation import CROSS_CHECKS
 
@@ -78,6 +79,12 @@ def parameter_reference() -> str:
                 lines.append(f"| `{path}` | setting | | | | {info.description} |")
 
     walk(AssumptionFile, "")
+    lines += ["", "## A region set's `province` section", "",
+              "Optional, in the `assumptions.yaml` that lists `regions:`: the provincial adjustment fund,",
+              "out-of-area care and management actions (docs/province.md). `actions` in a one-region file",
+              "takes the same fields. Left out, the regions' numbers are those projected one by one.", "",
+              "| parameter | kind | unit | valid range | plausible range | meaning |", "|---|---|---|---|---|---|"]
+    walk(Province, "province.")
     lines.append("")
     lines.append("## Tables")
     lines.append("")
