@@ -135,9 +135,11 @@ def test_rate_rise_and_benefit_cut_apply_from_the_next_year_within_their_caps(tm
     assert float(m.diff("year").max()) <= 0.05 + 1e-12 and float(-b.diff("year").min()) <= 0.02 + 1e-12
     assert (m.isel(year=0) == 1).all() and float(m.max()) > 1            # a rise is never in its own year
     # income is linear in the rate; the cut scales the fund's share of claims
-    np.testing.assert_allclose(ds["income"].values, (plain["income"] * m).values, rtol=1e-12)
-    np.testing.assert_allclose(ds["action_paid"].sel(layer="rate_rise").values,
-                               (plain["income"] * (m - 1)).values, rtol=1e-12, atol=1e-6)
+    gross = plain["income_by_source"].sum("source")
+    np.testing.assert_allclose(ds["income"].values, (plain["income"] + gross * (m - 1)).values, rtol=1e-12)
+    np.testing.assert_allclose(ds["action_paid"].sel(layer="rate_rise").values, (gross * (m - 1)).values,
+                               rtol=1e-12, atol=1e-6)
+    np.testing.assert_allclose(ds["income_by_source"].values, (plain["income_by_source"] * m).values, rtol=1e-12)
     np.testing.assert_allclose(ds["spending"].values, (plain["spending"] - ds["action_paid"].sel(layer="benefit_cut")).values,
                                rtol=1e-12)
     for name, r in money_residual(ds).items():
@@ -217,3 +219,17 @@ def test_the_province_job_runs_from_the_command_line(tmp_path, capsys):
     for var in ("adjustment_transfer", "action_paid", "out_of_area_settlement", "adjustment_fund_balance"):
         assert var in ds and ds[var].attrs["units"] == "CNY"
     assert list(ds["layer"].values) == list(LAYERS)
+
+
+def test_budget_lines_reconcile_with_the_balances(tmp_path):
+    ds = actuarial.project(_set(tmp_path, {"adjustment_fund": ADJUST, "actions": _actions()}), years=4)
+    tables = budget_by_region(ds, year=2025)
+    assert set(tables) == {"rich", "poor", "mid", "province"}
+    for region, by_scheme in tables.items():
+        for scheme, t in by_scheme.items():
+            now = [c for c in t.columns if "best estimate" in c][0]
+            closing = t.loc[("result", "closing balance 31 December")]
+            change = closing[now] - closing["2024 (CNY million)"]
+            result = t.loc[("result", "current-year balance (income - spending)"), now]
+            assert abs(result - change) < 1e-9 * max(1.0, abs(closing[now])), (region, scheme)
+    assert float(ds["transfer_income"].sum()) > 0 and float(ds["transfer_spending"].sum()) > 0

@@ -37,6 +37,10 @@ ATTRS = {
     "out_of_area_settlement": {"units": "CNY", "long_name": "out-of-area care (异地就医) settled by the home fund",
                                "description": "claims of the region's members treated in the destination, at the "
                                               "destination's price factor, paid by the home fund"},
+    "transfer_income": {"units": "CNY", "long_name": "transfers received by the fund",
+                        "description": "adjustment-fund payments and returns, fiscal top-ups (budget: other income)"},
+    "transfer_spending": {"units": "CNY", "long_name": "contributions paid into the provincial adjustment fund",
+                          "description": "budget: other spending"},
     "adjustment_fund_balance": {"units": "CNY", "long_name": "provincial adjustment fund balance at 31 December"},
     "adjustment_fund_income": {"units": "CNY", "long_name": "contributions into the provincial adjustment fund"},
 }
@@ -65,12 +69,14 @@ def apply(names: list[str], inps: list, results: list[dict], province: Province 
     factor = pooling.cost_factor(shares, prices)
     out = [dict(res) for res in results]
     for res in out:
-        for key in ("ledger_income", "ledger_spending", "ledger_interest", "ledger_balance", "spending_by_category"):
+        for key in ("ledger_income", "ledger_spending", "ledger_interest", "ledger_balance", "spending_by_category",
+                    "income_by_source"):
             res[key] = res[key].copy()
     D, T = results[0]["ledger_income"].shape[:2]
     extra = {k: np.zeros((R, D, T, len(SCHEMES)) + tail) for k, tail in (
         ("adjustment_transfer", ()), ("action_paid", (len(LAYERS),)), ("action_rate_factor", ()),
-        ("action_benefit_factor", ()), ("out_of_area_settlement", (R + 1,)))}
+        ("action_benefit_factor", ()), ("out_of_area_settlement", (R + 1,)), ("transfer_income", ()),
+        ("transfer_spending", ()))}
     pot = {k: np.zeros((D, T, len(SCHEMES))) for k in ("adjustment_fund_balance", "adjustment_fund_income")}
     for k, sch in enumerate(SCHEMES):
         j = LEDGER_NAMES.index(sch.fund.name)
@@ -81,6 +87,7 @@ def apply(names: list[str], inps: list, results: list[dict], province: Province 
         paths = FundPaths(
             opening=np.array([inp.opening[sch.fund.name] for inp in inps]),
             income=np.stack([res["ledger_income"][..., j] for res in results]),
+            gross=np.stack([res["income_by_source"][..., k, :].sum(axis=-1) for res in results]),
             spending=np.stack([res["ledger_spending"][..., j] for res in results]) + extra_cost,
             claims=home + extra_cost, rate=np.stack([res["interest_rate"] for res in results]),
             half=0.0 if inps[0].interest_on == "opening" else 0.5)
@@ -90,13 +97,17 @@ def apply(names: list[str], inps: list, results: list[dict], province: Province 
             res["ledger_income"][..., j], res["ledger_spending"][..., j] = fr.income[r], fr.spending[r]
             res["ledger_interest"][..., j], res["ledger_balance"][..., j] = fr.interest[r], fr.balance[r]
             res["spending_by_category"][..., k, cats] *= scale[r][..., None]
+            res["income_by_source"][..., k, :] *= fr.rate_factor[r][..., None]
         extra["adjustment_transfer"][..., k], extra["action_paid"][..., k, :] = fr.transfer, fr.paid
         extra["action_rate_factor"][..., k], extra["action_benefit_factor"][..., k] = fr.rate_factor, fr.benefit_factor
         pot["adjustment_fund_balance"][..., k], pot["adjustment_fund_income"][..., k] = fr.pot_balance, fr.pot_income
+        extra["transfer_income"][..., k], extra["transfer_spending"][..., k] = fr.other_income, fr.other_spending
     keep = [k for k, on in (("adjustment_transfer", province.adjustment_fund is not None),
                             ("action_paid", actions is not None or province.adjustment_fund is not None),
                             ("action_rate_factor", actions is not None), ("action_benefit_factor", actions is not None),
-                            ("out_of_area_settlement", province.out_of_area is not None)) if on]
+                            ("out_of_area_settlement", province.out_of_area is not None),
+                            ("transfer_income", actions is not None or province.adjustment_fund is not None),
+                            ("transfer_spending", province.adjustment_fund is not None)) if on]
     for r, res in enumerate(out):
         res["_province"] = {k: extra[k][r] for k in keep}
     return out, (pot if province.adjustment_fund is not None else {})
@@ -104,7 +115,8 @@ def apply(names: list[str], inps: list, results: list[dict], province: Province 
 
 DIMS = {"adjustment_transfer": ("scheme",), "action_paid": ("scheme", "layer"), "action_rate_factor": ("scheme",),
         "action_benefit_factor": ("scheme",), "out_of_area_settlement": ("scheme", "destination"),
-        "adjustment_fund_balance": ("scheme",), "adjustment_fund_income": ("scheme",)}
+        "adjustment_fund_balance": ("scheme",), "adjustment_fund_income": ("scheme",),
+        "transfer_income": ("scheme",), "transfer_spending": ("scheme",)}
 
 
 def attach(ds: xr.Dataset, arrays: dict, names: list[str], stochastic: bool) -> xr.Dataset:

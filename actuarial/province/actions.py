@@ -8,7 +8,8 @@ For one scheme's fund, region r, draw d, year t (I0, S0: the kernel's fund incom
 C: its claim spending after out-of-area care; m, b: rate and benefit factors in force; h = 0 for
 interest on the opening balance, 1/2 on the mean)::
 
-    I  = I0 + (m - 1) I0                   income; the rate rise scales it (income is linear in the rate)
+    I  = I0 + (m - 1) G                    income; a rate rise scales every income source G of the scheme
+                                           (income is linear in the rate) and all of the extra goes to the fund
     S  = S0 - (1 - b) C                    spending; the benefit cut scales the fund's share of claims
     c  = adjustment-fund contribution
     pre-action closing  B* = O + (I - S - c) + r (O + h (I - S - c))
@@ -18,7 +19,7 @@ interest on the opening balance, 1/2 on the mean)::
 Layers, in the configured order, each paying what is still needed (``X``: inflows so far):
 reserves (no money moves: reported as min(max(S + c - I, 0), max(O, 0))); adjustment_fund
 (need(cover line) - X, pro rata to the pot); fiscal_topup (min(need(floor) - X, cap S));
-rate_rise (decides a step min(step, total left, gap / I0) applied from t + lag); benefit_cut
+rate_rise (decides a step min(step, total left, gap / G) applied from t + lag); benefit_cut
 (the same against C). Then ``closing = O + net + interest`` with the same operations as
 :func:`actuarial.fund.roll_forward`, so with nothing to do the numbers are unchanged to the bit.
 """
@@ -39,6 +40,7 @@ class FundPaths:
 
     opening: np.ndarray        # (R,) balance at 1 January of the base year
     income: np.ndarray         # I0
+    gross: np.ndarray          # G, the scheme's income from every source (what a rate rise scales)
     spending: np.ndarray       # S0 with out-of-area charges
     claims: np.ndarray         # C, claim spending with out-of-area charges
     rate: np.ndarray           # interest rate, fraction a year
@@ -57,6 +59,8 @@ class FundResult:
     benefit_factor: np.ndarray # b in force
     pot_balance: np.ndarray    # (D, T) adjustment fund at 31 December
     pot_income: np.ndarray     # (D, T) contributions received
+    other_income: np.ndarray   # adjustment payments, returns and top-ups received
+    other_spending: np.ndarray # contributions paid into the adjustment fund
 
 
 def run_fund(f: FundPaths, adjust: AdjustmentFund | None, actions: Actions | None) -> FundResult:
@@ -65,7 +69,7 @@ def run_fund(f: FundPaths, adjust: AdjustmentFund | None, actions: Actions | Non
     lag = actions.lag_years if actions is not None else 1
     m = np.ones((R, D, T + lag))
     b = np.ones((R, D, T + lag))
-    out = {k: np.zeros((R, D, T)) for k in ("income", "spending", "interest", "balance", "transfer")}
+    out = {k: np.zeros((R, D, T)) for k in ("income", "spending", "interest", "balance", "transfer", "in", "out")}
     paid = np.zeros((R, D, T, len(LAYERS)))
     pot_bal, pot_in = np.zeros((D, T)), np.zeros((D, T))
     order = tuple(actions.order) if actions is not None else ("reserves",)
@@ -77,7 +81,8 @@ def run_fund(f: FundPaths, adjust: AdjustmentFund | None, actions: Actions | Non
     pot = np.zeros(D)
     for t in range(T):
         I0, C, r = f.income[..., t], f.claims[..., t], f.rate[..., t]
-        rise, cut = I0 * (m[..., t] - 1.0), C * (1.0 - b[..., t])
+        G = f.gross[..., t]
+        rise, cut = G * (m[..., t] - 1.0), C * (1.0 - b[..., t])
         inc, spend = I0 + rise, f.spending[..., t] - cut
         c = pooling.contributions(adjust.basis, float(adjust.contribution_rate.value), inc, spend) \
             if adjust is not None else np.zeros((R, D))
@@ -107,7 +112,7 @@ def run_fund(f: FundPaths, adjust: AdjustmentFund | None, actions: Actions | Non
                 X = X + x
             elif layer in ("rate_rise", "benefit_cut"):
                 gap = np.maximum(need(floor) - X, 0.0)
-                base, factor, sign = (I0, m, 1.0) if layer == "rate_rise" else (C, b, -1.0)
+                base, factor, sign = (G, m, 1.0) if layer == "rate_rise" else (C, b, -1.0)
                 step_cap = float((actions.rate_rise_step if sign > 0 else actions.benefit_cut_step).value)
                 total = float((actions.rate_rise_total if sign > 0 else actions.benefit_cut_total).value)
                 used = np.abs(factor[..., min(t + lag, T + lag - 1)] - 1.0)
@@ -129,8 +134,9 @@ def run_fund(f: FundPaths, adjust: AdjustmentFund | None, actions: Actions | Non
         bal = bal + net + interest
         out["income"][..., t], out["spending"][..., t], out["interest"][..., t] = income, spending, interest
         out["balance"][..., t], out["transfer"][..., t] = bal, got + back - c
+        out["in"][..., t], out["out"][..., t] = got + back + topup, c
         paid[..., t, LAYERS.index("rate_rise")] = rise
         paid[..., t, LAYERS.index("benefit_cut")] = cut
         pot_bal[:, t], pot_in[:, t] = pot, c.sum(axis=0)
     return FundResult(out["income"], out["spending"], out["interest"], out["balance"], out["transfer"], paid,
-                      m[..., :T], b[..., :T], pot_bal, pot_in)
+                      m[..., :T], b[..., :T], pot_bal, pot_in, out["in"], out["out"])
