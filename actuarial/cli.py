@@ -37,6 +37,7 @@ def cmd_run(args) -> int:
     """Check every option and file, then compute, then write the run folder in one step."""
     import secrets
 
+    from .province.view import with_province
     from .report.export import RunFolder, write_manifest
 
     plan = plan_run(args)
@@ -55,8 +56,9 @@ def cmd_run(args) -> int:
         else:
             comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population,
                                            client=client, chunk=5_000 if client is not None else 250)
-        table = summary_table(ds)
-        report = alerts.evaluate(ds, rules)
+        judged = with_province(ds) if ds.sizes.get("region", 1) > 1 else ds   # and the province as a whole
+        table = summary_table(judged)
+        report = alerts.evaluate(judged, rules)
         names = []
         if "netcdf" in job.outputs:
             names.append(write_netcdf(ds if comparison is None else comparison, folder.path(f"{job.name}.nc")).name)

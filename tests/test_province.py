@@ -219,6 +219,7 @@ def test_the_province_job_runs_from_the_command_line(tmp_path, capsys):
     for var in ("adjustment_transfer", "action_paid", "out_of_area_settlement", "adjustment_fund_balance"):
         assert var in ds and ds[var].attrs["units"] == "CNY"
     assert list(ds["layer"].values) == list(LAYERS)
+    assert "province" in (tmp_path / "alerts.csv").read_text() and "province" in (tmp_path / "summary.csv").read_text()
 
 
 def test_budget_lines_reconcile_with_the_balances(tmp_path):
@@ -233,3 +234,12 @@ def test_budget_lines_reconcile_with_the_balances(tmp_path):
             result = t.loc[("result", "current-year balance (income - spending)"), now]
             assert abs(result - change) < 1e-9 * max(1.0, abs(closing[now])), (region, scheme)
     assert float(ds["transfer_income"].sum()) > 0 and float(ds["transfer_spending"].sum()) > 0
+
+
+def test_the_projector_applies_a_citys_actions_like_project(tmp_path):
+    from actuarial.engine.reuse import Projector
+    a = actuarial.load_assumptions(_city(tmp_path / "city", 0.0, 80, actions=_actions()))
+    ds, reused = actuarial.project(a, years=6), Projector(a, 6).project()
+    assert float(ds["action_paid"].sum()) > 0
+    for var in ("balance", "income", "spending", "action_paid", "reserve_months"):
+        np.testing.assert_array_equal(reused[var].values, ds[var].values, err_msg=var)

@@ -108,9 +108,7 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         return out
     a = assumptions
     a_inp, res, run_sources, mdl = run_raw(a, years, model=model, **opts)[1:]
-    if a.config.actions is not None:   # one region: the actions alone (no adjustment fund)
-        res = province.apply([a.region], [a_inp], [res], None, a.config.actions)[0][0]
-    ds = _assemble(a, a_inp, res, years, seed, draws, run_sources, mdl, [a.region])
+    ds = assemble_region(a, a_inp, res, years, seed, draws, run_sources, mdl)
     if draws is not None:
         ds.attrs["seed_picked"] = "yes" if picked else "no"
     return ds
@@ -136,6 +134,14 @@ def run_raw(a, years: int, *, draws, seed, sources, chunk, keep_population, exec
         res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers,
                          progress_bar=progress)
     return a, inp, res, sources, model
+
+
+def assemble_region(a, inp, res, years, seed, draws, sources, model) -> xr.Dataset:
+    """One region's Dataset from its kernel results, with its own management actions (the
+    file's ``actions`` section; no adjustment fund) applied first when it has them."""
+    if a.config.actions is not None:
+        res = province.apply([a.region], [inp], [res], None, a.config.actions)[0][0]
+    return _assemble(a, inp, res, years, seed, draws, sources, model, [a.region])
 
 
 def _assemble(a, inp, res, years, seed, draws, sources, model, names) -> xr.Dataset:
