@@ -243,3 +243,26 @@ def test_the_projector_applies_a_citys_actions_like_project(tmp_path):
     assert float(ds["action_paid"].sum()) > 0
     for var in ("balance", "income", "spending", "action_paid", "reserve_months"):
         np.testing.assert_array_equal(reused[var].values, ds[var].values, err_msg=var)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+money = st.one_of(st.just(0.0), st.floats(1.0, 1e9, allow_nan=False))   # CNY: no subnormal amounts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(money, money, money), min_size=1, max_size=6), money, st.booleans())
+def test_the_pot_pays_pro_rata_and_returns_what_is_left(rows, opening, keep):
+    income, spending, requests = (np.array(col)[:, None] for col in zip(*rows))
+    paid_in = pooling.contributions("surplus", 0.1, income, spending)
+    available = opening + paid_in.sum(axis=0)
+    paid = pooling.pay_out(requests, available)
+    assert np.all(paid <= requests + 1e-9) and np.all(paid >= 0)
+    assert paid.sum() <= available.sum() * (1 + 1e-12) + 1e-9
+    if requests.sum() > 0 and requests.sum() > available.sum():    # cut in proportion
+        np.testing.assert_allclose(paid[requests > 0] / requests[requests > 0], available.sum() / requests.sum())
+    left = available - paid.sum(axis=0)
+    back = np.zeros_like(paid) if keep else pooling.give_back(left, paid_in)
+    transfer = paid + back - paid_in
+    closing = left - back.sum(axis=0)
+    assert abs(transfer.sum() + closing.sum() - opening) <= 1e-9 * max(1.0, available.sum())

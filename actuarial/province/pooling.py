@@ -81,7 +81,7 @@ def contributions(basis: str, rate: float, income: np.ndarray, spending: np.ndar
 def pay_out(requests: np.ndarray, available: np.ndarray) -> np.ndarray:
     """Payments to the regions (R, D): their requests, pro rata cut to what the pot holds (D,)."""
     total = requests.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scale = np.where(total > available, available / total, 1.0)
     return requests * np.clip(scale, 0.0, 1.0)
 
@@ -90,5 +90,5 @@ def give_back(left: np.ndarray, paid_in: np.ndarray) -> np.ndarray:
     """What the pot returns at year end when it keeps no balance: ``left`` (D,) pro rata to what
     each region paid in (R, D)."""
     total = paid_in.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(total > 0, left * paid_in / total, 0.0)
