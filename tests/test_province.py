@@ -266,3 +266,13 @@ def test_the_pot_pays_pro_rata_and_returns_what_is_left(rows, opening, keep):
     transfer = paid + back - paid_in
     closing = left - back.sum(axis=0)
     assert abs(transfer.sum() + closing.sum() - opening) <= 1e-9 * max(1.0, available.sum())
+
+
+def test_actions_with_nothing_to_do_leave_every_number_unchanged(tmp_path):
+    a = actuarial.load_assumptions(_city(tmp_path / "city", 5000.0, 300,
+                                         actions=_actions(floor_months=_s("months", 0))))
+    ds, plain = actuarial.project(a, years=6), actuarial.project(a.replace(actions=None), years=6)
+    assert float(plain["balance"].min()) > 0
+    for var in plain.data_vars:
+        np.testing.assert_array_equal(ds[var].values, plain[var].values, err_msg=var)
+    assert float(ds["action_paid"].drop_sel(layer="reserves").sum()) == 0
