@@ -210,6 +210,17 @@ def test_bad_province_sections_are_one_line_errors(tmp_path, change, match):
     assert "\n" not in str(err.value)
 
 
+def test_a_region_of_a_set_cannot_carry_its_own_actions(tmp_path):
+    folder = tmp_path / "set"
+    shutil.copytree(PROVINCE, folder)
+    city = folder / "suihua" / "assumptions.yaml"
+    cfg = yaml.safe_load(city.read_text(encoding="utf-8"))
+    cfg["actions"] = _actions(fiscal_topup_cap=_s("fraction of fund spending", 0.1))
+    city.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(actuarial.AssumptionError, match=r"regions.suihua.*own actions"):
+        actuarial.load_assumptions(folder)
+
+
 def test_the_province_job_runs_from_the_command_line(tmp_path, capsys):
     status = cli.main(["run", str(ROOT / "projections" / "example-province.yaml"), "--out", str(tmp_path),
                        "--years", "3"])

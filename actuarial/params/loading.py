@@ -139,6 +139,9 @@ def _load_region_set(folder: Path, file: Path, raw: dict, accept_unusual=()) -> 
             raise AssumptionError(f"region '{name}' has base year {a.base_year}, region '{regions[0].region}' "
                                   f"{regions[0].base_year}", file=file, field=f"regions.{name}",
                                   expected="one base year for every region")
+        if a.config.actions is not None:
+            raise AssumptionError(f"region '{name}' has its own actions section", file=file, field=f"regions.{name}",
+                                  expected="management actions of a set in its province.actions section")
         a.region_name = name
         regions.append(a)
         h.update(name.encode() + a.digest.encode())
