@@ -201,7 +201,8 @@ class Tables(_Strict):
     population: str = Field(description="1 January base-year population by status, sex, single age")
     mortality: str = Field(description="central death rates mx by time point, sex and age (single or abridged)")
     fertility_pattern: str = Field(description="share of the total fertility rate at each single age of the mother")
-    transitions: str = Field(description="employment entry and exit rates by sex and single age")
+    transitions: str = Field(description="employment entry and exit rates by sex and single age (optional columns "
+                             "flexible_entry_rate, flexible_exit_rate: moves between resident and flexible; absent: none)")
     migration: str = Field(description="net migrants per year by status, sex and single age")
     claim_costs: str = Field(description="base-year claim cost per person-year by status, sex, age, category")
 
