@@ -141,7 +141,7 @@ def test_history_detail_must_add_up(tmp_path):
     df = pd.read_csv(EXAMPLE / "fund_history.csv")
     history = C.load_history(EXAMPLE / "fund_history.csv")
     emp = history[history["scheme"] == "employee"]
-    assert np.allclose(emp["active_years"] + emp["retired_years"], emp["member_years"], rtol=1e-3)
+    assert np.allclose(emp["active_years"] + emp["flexible_years"] + emp["retired_years"], emp["member_years"], rtol=1e-3)
     row = df.index[(df["scheme"] == "resident") & (df["year"] == 2019)][0]
     df.loc[row, "income_premium"] *= 1.1
     df.to_csv(tmp_path / "h.csv", index=False)

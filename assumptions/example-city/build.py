@@ -171,12 +171,23 @@ def national_population_2024() -> xr.DataArray:
 
 def regional_population(national: xr.DataArray) -> np.ndarray:
     """The national single-age shape reweighted to the region's published broad age groups
-    and sex split (REGION_AGE_SHARES, REGION_MALE_SHARE), scaled to the city's population:
-    within each group the national single-age and sex profile is kept. (sex, age) persons."""
+    and sex split (REGION_AGE_SHARES, REGION_MALE_SHARE), scaled to the city's population.
+    The weight is smooth in age (linear between the groups' middle ages, found by iterative
+    proportional fitting, so the pyramid shows no step at a group boundary), then each group
+    is scaled to its share exactly (what remains is a step of a fraction of a percent).
+    (sex, age) persons."""
     pop = national.values.copy()
-    for (lo, hi), share in REGION_AGE_SHARES.items():
-        band = (AGES >= lo) & (AGES <= hi)
-        pop[:, band] *= share / pop[:, band].sum()
+    bands = list(REGION_AGE_SHARES.items())
+    mids = np.array([(lo + hi) / 2 for (lo, hi), _ in bands])
+    in_band = [(AGES >= lo) & (AGES <= hi) for (lo, hi), _ in bands]
+    nodes = np.ones(len(bands))
+    for _ in range(200):
+        weighted = pop * np.interp(AGES, mids, nodes)
+        total = weighted.sum()
+        nodes *= [share / (weighted[:, band].sum() / total) for (_, share), band in zip(bands, in_band)]
+    pop = pop * np.interp(AGES, mids, nodes)
+    for (_, share), band in zip(bands, in_band):
+        pop[:, band] *= share / (pop[:, band].sum() / pop.sum())
     male = SEXES.index("male")
     for i, target in ((male, REGION_MALE_SHARE), (1 - male, 1 - REGION_MALE_SHARE)):
         pop[i] *= target / pop[i].sum()
