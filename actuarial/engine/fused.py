@@ -115,8 +115,9 @@ def population_recurrence(pop, sx, bs, fert, srb, entry, exit_, scale, retire, e
                         za = ze[active, x, a] + (zo * e - ze[active, x, a] * o)
                         zf = ze[flexible, x, a] + (zo * fe - ze[flexible, x, a] * fx)
                         zo = zo - (zo * e - ze[active, x, a] * o) - (zo * fe - ze[flexible, x, a] * fx)
-                        keep_a = _keep(za / act if act > 0 else 0.0, minimum[t, x], spread, pay_up[t])
-                        keep_f = _keep(zf / flx if flx > 0 else 0.0, minimum[t, x], spread, pay_up[t])
+                        if h > 0.0:    # only cells reaching the statutory age need the kept share
+                            keep_a = _keep(za / act if act > 0 else 0.0, minimum[t, x], spread, pay_up[t])
+                            keep_f = _keep(zf / flx if flx > 0 else 0.0, minimum[t, x], spread, pay_up[t])
                         za_out = za * h
                         zf_out = zf * h
                         ze[active, x, a] = za - za_out
