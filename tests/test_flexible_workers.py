@@ -87,8 +87,9 @@ def test_dependency_ratio_counts_flexible_workers_as_contributors(tmp_path):
 
 def test_flexible_workers_in_a_table_without_their_section_is_a_clear_error(tmp_path):
     folder = write_assumption_set(tmp_path, config=_config(flexible=False), population=POP)
-    with pytest.raises(actuarial.AssumptionError, match="no employee.flexible section"):
-        actuarial.project(actuarial.load_assumptions(folder), years=2)
+    with pytest.raises(actuarial.AssumptionError, match=r"population.csv.*no employee.flexible section") as info:
+        actuarial.load_assumptions(folder)
+    assert "\n" not in str(info.value)
 
 
 def test_flexible_share_and_section_together_are_refused(tmp_path):
@@ -189,3 +190,19 @@ def test_budget_table_splits_flexible_income_from_the_status(tmp_path):
     line = table.loc[("income", "flexible workers' contributions")].iloc[1]
     expected = float(ds["income_by_source"].sel(scheme="employee", source="flexible", year=2025)) / budget.UNIT
     assert line == pytest.approx(expected, rel=1e-12)
+
+
+def test_entry_rates_from_one_group_above_one_are_a_clear_error(tmp_path):
+    folder = write_assumption_set(tmp_path, config=_config(), population=POP, entry=0.7, flexible_entry=0.4)
+    with pytest.raises(actuarial.AssumptionError, match=r"transitions.csv.*flexible_entry_rate.*entry rates sum to 1.1"):
+        actuarial.load_assumptions(folder)
+
+
+def test_a_transitions_table_without_flexible_columns_means_no_flexible_moves(tmp_path):
+    pop = {k: v for k, v in POP.items() if k[0] != "flexible"}
+    folder = write_assumption_set(tmp_path, config=_config(flexible=False), population=pop, entry=0.05)
+    a = actuarial.load_assumptions(folder)
+    assert float(a.tables["transitions"]["flexible_entry"].sum()) == 0
+    ds = actuarial.project(a, years=3)
+    assert float(ds["population_total"].sel(status="flexible").sum()) == 0
+    assert float(ds["income_by_source"].sel(scheme="employee", source="flexible").sum()) == 0

@@ -159,6 +159,20 @@ def _check_employee_structure(cfg: AssumptionFile, file: Path) -> None:
                               expected="a ceiling above the floor (300% and 60% of the average wage nationally)")
 
 
+def check_flexible_tables(cfg: AssumptionFile, tables: dict, folder: Path) -> None:
+    """Flexible workers in the tables (persons or entries) need the employee.flexible section
+    that says what they pay."""
+    if cfg.employee.flexible is not None:
+        return
+    for key, has in (("population", float(tables["population"].sel(status="flexible").sum()) > 0),
+                     ("transitions", float(tables["transitions"]["flexible_entry"].sum()) > 0)):
+        if has:
+            raise AssumptionError("flexible workers are in the table but the assumption file has no "
+                                  "employee.flexible section", file=folder / getattr(cfg.tables, key), field="flexible",
+                                  expected="an employee.flexible section (their base, rate and account rule), "
+                                           "or no flexible rows and rates")
+
+
 def format_pydantic(err: ValidationError, file: Path) -> AssumptionError:
     first = err.errors()[0]
     loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-", "literal[")))

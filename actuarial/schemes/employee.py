@@ -33,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..dims import CLAIM_CATEGORIES
-from ..errors import AssumptionError
 from .base import PERSONS, Flows, Ledger, Line, Members, Output, Scheme, claims_spending, fund_shares
 
 PA = "employee.personal_accounts."
@@ -67,14 +66,9 @@ def flexible_base(average_wage, wage_index, share, floor, ceiling):
 
 def _flexible(a, years) -> dict | None:
     """The flexible workers' parameters over ``years``; None for a set without the section
-    (which must then have no flexible workers)."""
+    (which has no flexible workers: checked on loading)."""
     f = a.config.employee.flexible
     if f is None:
-        pop, trans = a.tables["population"], a.tables["transitions"]
-        if float(pop.sel(status="flexible").sum()) > 0 or float(trans["flexible_entry"].sum()) > 0:
-            raise AssumptionError("flexible workers are in the tables but the assumption file has no "
-                                  "employee.flexible section", file=a.path / a.config.tables.population, field="flexible",
-                                  expected="an employee.flexible section (their base, rate and account rule)")
         return None
     s = lambda path: a.series("employee.flexible." + path, years).values  # noqa: E731
     return {
