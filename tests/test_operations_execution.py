@@ -114,15 +114,18 @@ def test_monthly_indicators_by_hand():
                             "member_years": [100.0, 200.0], "balance": [5000.0, 9000.0]})
     ind = monthly_indicators(led, history, small_budget(), ["2023-02", "2023-03"]).sel(period="2023-03")
     emp = ind.sel(scheme="employee")
-    # employee income per month: 120 + 120 - 12 = 228; spending 240
-    assert float(emp["ytd_income"]) == 3 * 228 and float(emp["ytd_spending"]) == 3 * 240
-    assert float(emp["balance"]) == 5000 + 3 * (228 - 240)
-    assert float(emp["reserve_months"]) == pytest.approx((5000 - 36) / 240)
-    assert float(emp["surplus_rate"]) == pytest.approx((12 * 228 - 12 * 240) / (12 * 228))
+    # employee income per month: 120 per source (employer, employee, flexible) - 12 = 348; spending 240
+    sources = len([line for line in LINES[("employee", "income")] if line != "to_personal_accounts"])
+    assert sources == 3
+    inc = 120 * sources - 12
+    assert float(emp["ytd_income"]) == 3 * inc and float(emp["ytd_spending"]) == 3 * 240
+    assert float(emp["balance"]) == 5000 + 3 * (inc - 240)
+    assert float(emp["reserve_months"]) == pytest.approx((5000 + 3 * (inc - 240)) / 240)
+    assert float(emp["surplus_rate"]) == pytest.approx((12 * inc - 12 * 240) / (12 * inc))
     assert float(emp["growth_gap"]) == pytest.approx(0.0)
     assert float(emp["spending_progress_gap"]) == pytest.approx(3 * 240 / 2400 - 0.25)
-    budget_income = 1200 + 1200 - 120
-    assert float(emp["collection_pace"]) == pytest.approx(3 * 228 / (budget_income * 0.25))
+    budget_income = 1200 * sources - 120
+    assert float(emp["collection_pace"]) == pytest.approx(3 * inc / (budget_income * 0.25))
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402

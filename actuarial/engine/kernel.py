@@ -18,12 +18,14 @@ import numpy as np
 
 from .. import costs, fund, lifetable, uncertainty
 from ..indicators import AGE_SUMS, OLD_AGE, WORKING_AGES
-from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
+from ..dims import (ACTIVE, AGES, CONTRIBUTING_STATUSES, FEMALE, FLEXIBLE, NEWBORN_STATUS, OUTSIDE, RETIRED,
+                    STATUSES, index)
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
 from . import fused, survival
 from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
+CONTRIBUTING = np.array([float(s in CONTRIBUTING_STATUSES) for s in STATUSES])   # accrue contribution years
 AGE0 = index(AGES.tolist(), 0)
 OLD = AGES >= OLD_AGE                                   # the old-age ratio's ages (the registry's)
 WORKING = (AGES >= WORKING_AGES[0]) & (AGES <= WORKING_AGES[1])
@@ -82,7 +84,9 @@ def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = 
     born, died, moved = fused.run(
         pop, real.sx, real.birth_survival, inp.fertility, inp.srb, inp.entry, inp.exit,
         real.employment_scale, inp.retire, inp.eligible, inp.migration,
-        newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE)
+        newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE, flexible=FLEXIBLE,
+        flex_entry=inp.flexible_entry, flex_exit=inp.flexible_exit, years0=inp.years0,
+        contributing=CONTRIBUTING, rule=inp.years_rule)
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 

@@ -18,7 +18,8 @@ from .schema import ASSUMPTION_FILE, AssumptionFile, RegionSetFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
 from .plausibility import check_cross
 from .province import check_province, check_schemes
-from .validation import check_accept_list, check_consistency, check_plausible, check_specs, format_pydantic
+from .validation import (check_accept_list, check_consistency, check_flexible_tables, check_plausible, check_specs,
+                         format_pydantic)
 
 
 @dataclass
@@ -214,6 +215,7 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
             if table_path.is_file():
                 h.update(key.encode())
                 h.update(table_path.read_bytes())
+    check_flexible_tables(cfg, tables, folder)
     accept = check_accept_list(cfg, file, accept_unusual)
     check_plausible(cfg, file, accept)
     check_cross(cfg, tables, file, accept)

@@ -49,7 +49,7 @@ def parameter_reference() -> str:
 
     ar1_options_written = []
 
-    def walk(model_cls, prefix):
+    def walk(model_cls, prefix, in_optional=False):
         for name, info in model_cls.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             ann = info.annotation
@@ -62,6 +62,8 @@ def parameter_reference() -> str:
                 kind = {Dated: "dated", Scalar: "scalar", AR1: "AR(1): sigma"}[ann]
                 if info.default is None:
                     kind += ", optional"
+                elif in_optional:
+                    kind += ", in an optional section"
                 plo, phi = sp.plausible_range
                 lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {plo:g} to {phi:g} "
                              f"| {sp.description} |")
@@ -71,7 +73,7 @@ def parameter_reference() -> str:
                         if finfo.description:
                             lines.append(f"| `{prefix}<component>.{fname}` | setting | | | | {finfo.description} |")
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
-                walk(ann, path + ".")
+                walk(ann, path + ".", in_optional or (info.default is None and not info.is_required()))
             elif path.endswith("groups"):
                 for gname, ginfo in RetirementGroup.model_fields.items():
                     lines.append(f"| `{path}.<name>.{gname}` | setting | | | | {ginfo.description or ''} |")

@@ -194,11 +194,15 @@ class Scalar(_Strict):
     note: str | None = None
 
 
+from .schema_employee import ContributionYears, FlexibleWorkers, OutpatientPooling  # noqa: E402 (needs the types above)
+
+
 class Tables(_Strict):
     population: str = Field(description="1 January base-year population by status, sex, single age")
     mortality: str = Field(description="central death rates mx by time point, sex and age (single or abridged)")
     fertility_pattern: str = Field(description="share of the total fertility rate at each single age of the mother")
-    transitions: str = Field(description="employment entry and exit rates by sex and single age")
+    transitions: str = Field(description="employment entry and exit rates by sex and single age (optional columns "
+                             "flexible_entry_rate, flexible_exit_rate: moves between resident and flexible; absent: none)")
     migration: str = Field(description="net migrants per year by status, sex and single age")
     claim_costs: str = Field(description="base-year claim cost per person-year by status, sex, age, category")
 
@@ -218,10 +222,12 @@ class Retirement(_Strict):
     reform_start: int = Field(ge=1990, le=2100, description="calendar year (1 January) from which the reform applies")
     source: str
     groups: dict[str, RetirementGroup]
-    share_meeting_minimum_contribution_years: Dated = spec(
+    share_meeting_minimum_contribution_years: Dated | None = spec(
         "fraction", 0, 1,
         "share of workers reaching retirement age with enough contribution years to keep "
-        "employee-scheme benefits without paying; the rest move to the resident group", plausible=(0.5, 1.0))
+        "employee-scheme benefits without paying; the rest move to the resident group (required unless "
+        "contribution_years is given)", optional=True, plausible=(0.5, 1.0))
+    contribution_years: ContributionYears | None = None
 
 
 class Demography(_Strict):
@@ -256,6 +262,7 @@ class PersonalAccounts(_Strict):
         "fraction per year", 0, 1,
         "share of the money available in personal accounts (opening balance plus credits) spent in the year", plausible=(0.05, 0.95))
     opening_balance: Scalar = spec("CNY", 0, 1e13, "personal-account balances at 1 January of the base year")
+    outpatient_pooling: OutpatientPooling | None = None
 
 
 class Employee(_Strict):
@@ -275,6 +282,7 @@ class Employee(_Strict):
         "1", 0.2, 3,
         "optional: multiplier on the average contribution base (e.g. from a change of the base "
         "floor or ceiling); 1 when absent", optional=True, plausible=(0.6, 1.6))
+    flexible: FlexibleWorkers | None = None
 
 
 class Resident(_Strict):
