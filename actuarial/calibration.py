@@ -64,6 +64,8 @@ def _history_detail() -> dict:
 
 
 HISTORY_DETAIL = _history_detail()
+HISTORY_OPTIONAL = {"flexible_years", "income_flexible"}
+"""Detail columns a history may leave out of its group (read as none)."""
 DETAIL_COLUMNS = sorted({c for groups in HISTORY_DETAIL.values() for parts in groups.values() for c, _ in parts}
                         | {"interest"})
 
@@ -125,8 +127,9 @@ def load_history(path) -> pd.DataFrame:
 def _check_detail(df: pd.DataFrame, path: Path) -> None:
     for total, by_scheme in HISTORY_DETAIL.items():
         for scheme, parts in by_scheme.items():
-            cols = [c for c, _ in parts]
-            if not all(c in df.columns for c in cols):
+            parts = tuple((c, sign) for c, sign in parts if c in df.columns or c not in HISTORY_OPTIONAL)
+            cols = [c for c, _ in parts]      # a history written before flexible workers had a status
+            if not all(c in df.columns for c in cols):     # leaves their columns out: none
                 continue
             rows = df[(df["scheme"] == scheme) & df[cols].notna().all(axis=1)]
             if (rows[cols] < 0).any().any():

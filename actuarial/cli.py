@@ -37,6 +37,7 @@ def cmd_run(args) -> int:
     """Check every option and file, then compute, then write the run folder in one step."""
     import secrets
 
+    from .province.view import with_province
     from .report.export import RunFolder, write_manifest
 
     plan = plan_run(args)
@@ -55,8 +56,9 @@ def cmd_run(args) -> int:
         else:
             comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population,
                                            client=client, chunk=5_000 if client is not None else 250)
-        table = summary_table(ds)
-        report = alerts.evaluate(ds, rules)
+        judged = with_province(ds) if ds.sizes.get("region", 1) > 1 else ds   # and the province as a whole
+        table = summary_table(judged)
+        report = alerts.evaluate(judged, rules)
         names = []
         if "netcdf" in job.outputs:
             names.append(write_netcdf(ds if comparison is None else comparison, folder.path(f"{job.name}.nc")).name)
@@ -92,8 +94,11 @@ def cmd_run(args) -> int:
     print()
     print(format_summary(table))
     depl = ds["depletion_year"]
-    for scheme in depl["scheme"].values:
-        d = depl.sel(scheme=scheme)
+    for region, scheme in [(r, s) for r in (depl["region"].values if "region" in depl.dims else [None])
+                           for s in depl["scheme"].values]:   # every region of a set
+        d = depl.sel(scheme=scheme, **({"region": region} if region is not None else {}))
+        if region is not None:
+            scheme = f"{region}: {scheme}"
         if "draw" in d.dims:
             p = float(d.notnull().mean())
             print(f"{scheme} fund: probability of a balance below zero within the horizon {p:.1%}"

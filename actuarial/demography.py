@@ -21,6 +21,7 @@ from datetime import date
 
 import numpy as np
 import xarray as xr
+from scipy import special
 from scipy.interpolate import PchipInterpolator
 
 from .dims import AGES, SEX_INDEX, SEXES, STATUS_INDEX
@@ -248,29 +249,101 @@ def split_births(total: np.ndarray, srb: np.ndarray) -> np.ndarray:
     return np.stack([total - male, male], axis=-1)
 
 
+def retirement_keep_share(mean_years, minimum, spread, pay_up) -> np.ndarray:
+    """Share of a retiring cohort that keeps employee-scheme membership under the
+    contribution-years rule: ``P(Y >= minimum) + (1 - P(Y >= minimum)) * pay_up`` with the
+    years ``Y`` of the cohort's members normal around the cohort mean ``mean_years`` with
+    standard deviation ``spread`` (a step at the minimum when ``spread`` is 0); ``pay_up`` is
+    the share of those short of the minimum who pay the missing years. Years, broadcast."""
+    z = np.asarray(mean_years, dtype=float) - minimum
+    if spread > 0:
+        meet = 0.5 * (1.0 + special.erf(z / (spread * np.sqrt(2.0))))
+    else:
+        meet = (z >= 0).astype(float)
+    return meet + (1.0 - meet) * pay_up
+
+
 def transitions(pop: np.ndarray, entry: np.ndarray, exit_: np.ndarray, retire: np.ndarray,
-                eligible: np.ndarray | float, *, inplace: bool = False) -> np.ndarray:
+                eligible: np.ndarray | float, *, flexible: tuple | None = None, years: np.ndarray | None = None,
+                rule: tuple | None = None, inplace: bool = False) -> np.ndarray:
     """Step 4: moves between statuses at the new ages. ``entry`` (resident -> active) and
-    ``exit_`` (active -> resident) act first; then ``retire`` (share of remaining actives
-    reaching the statutory age); of those retiring, the ``eligible`` share with enough
-    contribution years become retirees and the rest join the resident group. Rates are
-    (..., sex, age) (``eligible`` broadcasts over sex and age); the status totals are unchanged.
-    With ``inplace`` the moves are made in ``pop`` itself (no copy)."""
+    ``exit_`` (active -> resident) and, with ``flexible = (entry, exit)``, resident -> flexible
+    and flexible -> resident act first, all on the stocks after ageing; then ``retire`` (share of
+    remaining active and flexible members reaching the statutory age); of those retiring, the
+    ``eligible`` share with enough contribution years become retirees and the rest join the
+    resident group. Rates are (..., sex, age) (``eligible`` broadcasts over sex and age); the
+    total over statuses is unchanged. With ``inplace`` the moves are made in ``pop`` itself.
+
+    ``years`` (same shape as ``pop``): total contribution years held by each cell's persons,
+    moved with them (movers carry their cell's mean) and updated in place. With ``rule =
+    (minimum (..., sex), spread, pay_up)`` the kept share of each retiring cell is
+    :func:`retirement_keep_share` of the cell's mean years instead of ``eligible``."""
     out = pop if inplace else pop.copy()
-    a, r, o = STATUS_INDEX["active"], STATUS_INDEX["retired"], STATUS_INDEX["resident"]
-    act, ret, res = out[..., a, :, :], out[..., r, :, :], out[..., o, :, :]
+    a, f, r, o = (STATUS_INDEX[k] for k in ("active", "flexible", "retired", "resident"))
+    act, flx, ret, res = out[..., a, :, :], out[..., f, :, :], out[..., r, :, :], out[..., o, :, :]
+    fe, fx = flexible if flexible is not None else (0.0, 0.0)
+    if years is not None:
+        za, zf, zr, zo = years[..., a, :, :], years[..., f, :, :], years[..., r, :, :], years[..., o, :, :]
+        z_in_a, z_in_f = zo * entry, zo * fe
+        z_net_a, z_net_f = z_in_a - za * exit_, z_in_f - zf * fx
+        za += z_net_a
+        zf += z_net_f
+        zo -= z_net_a
+        zo -= z_net_f
     net_in = res * entry
+    net_flex = res * fe - flx * fx
     tmp = act * exit_
     net_in -= tmp
     act += net_in
     res -= net_in
+    flx += net_flex
+    res -= net_flex
+    if rule is not None:
+        minimum, spread, pay_up = rule
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_a = np.where(act > 0, za / np.where(act > 0, act, 1.0), 0.0)
+            mean_f = np.where(flx > 0, zf / np.where(flx > 0, flx, 1.0), 0.0)
+        keep_a = retirement_keep_share(mean_a, np.asarray(minimum)[..., None], spread, pay_up)
+        keep_f = retirement_keep_share(mean_f, np.asarray(minimum)[..., None], spread, pay_up)
+    else:
+        keep_a = keep_f = np.asarray(eligible)[..., None, None]
     retiring = np.multiply(act, retire, out=net_in)
     act -= retiring
-    kept = np.multiply(retiring, np.asarray(eligible)[..., None, None], out=tmp)
+    kept = np.multiply(retiring, keep_a, out=tmp)
     ret += kept
     retiring -= kept
     res += retiring
+    retiring_f = flx * retire
+    flx -= retiring_f
+    kept_f = retiring_f * keep_f
+    ret += kept_f
+    retiring_f -= kept_f
+    res += retiring_f
+    if years is not None:
+        for z, keep in ((za, keep_a), (zf, keep_f)):
+            z_out = z * retire
+            z -= z_out
+            zr += z_out * keep
+            zo += z_out * (1.0 - keep)
     return out
+
+
+def survive_and_age_years(years: np.ndarray, pop: np.ndarray, sx: np.ndarray, contributing,
+                          out: np.ndarray | None = None) -> np.ndarray:
+    """Total contribution years (..., status, sex, age) one year on: every member of a
+    ``contributing`` status (indices) at 1 January accrues one year, and the survivors keep
+    their years as they age (the cohort's mean years of the dead equal the survivors')."""
+    z = years.copy()
+    z[..., list(contributing), :, :] += pop[..., list(contributing), :, :]
+    return survive_and_age(z, sx, out=out)
+
+
+def migrate_years(years: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Contribution years after migration, in place: migrants carry their cell's mean years
+    (a cell that was empty receives migrants with none)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        years *= np.where(before > 0, after / np.where(before > 0, before, 1.0), 0.0)
+    return years
 
 
 def migrate(pop: np.ndarray, migrants: np.ndarray, *, inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:

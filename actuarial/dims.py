@@ -28,9 +28,16 @@ STATUS, SEX, AGE, CATEGORY, SOURCE = "status", "sex", "age", "category", "source
 AGES = np.arange(101)
 """Single ages 0..100; 100 stands for 100 and over."""
 SEXES = ("female", "male")
-STATUSES = ("active", "retired", "resident")
-"""Population status: active and retired members of the employee scheme; ``resident`` is
-everyone outside it (the resident scheme's members are its enrolled share)."""
+STATUSES = ("active", "flexible", "retired", "resident")
+"""Population status: active (employed), flexible (灵活就业人员, paying both shares themselves)
+and retired members of the employee scheme; ``resident`` is everyone outside it (the resident
+scheme's members are its enrolled share)."""
+CONTRIBUTING_STATUSES = ("active", "flexible")
+"""Statuses whose members pay employee-scheme contributions and accrue contribution years
+(the contributors of the active:retired ratio)."""
+OPTIONAL_STATUSES = ("flexible",)
+"""Statuses a table may leave out: absent rows mean zero persons (an assumption set written
+before the status existed keeps its numbers)."""
 NEWBORN_STATUS = "resident"
 """The status births join: everyone outside the employee scheme."""
 CLAIM_CATEGORIES = ("inpatient", "outpatient")
@@ -50,5 +57,6 @@ STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 SEX_INDEX = {s: i for i, s in enumerate(SEXES)}
 FEMALE = SEX_INDEX["female"]
 ACTIVE, RETIRED, OUTSIDE = STATUS_INDEX["active"], STATUS_INDEX["retired"], STATUS_INDEX["resident"]
+FLEXIBLE = STATUS_INDEX["flexible"]
 """Positions of the statuses the cohort-component step moves people between (employment
-entry and exit, retirement), derived from the labels."""
+entry and exit, flexible entry and exit, retirement), derived from the labels."""

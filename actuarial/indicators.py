@@ -28,7 +28,7 @@ import numpy as np
 import xarray as xr
 
 from . import fund
-from .dims import AGES
+from .dims import AGES, CONTRIBUTING_STATUSES
 
 OLD_AGE, WORKING_AGES = 65, (15, 64)
 """Ages of the old-age ratio (UN convention: 65+ over 15-64); the engine sums these ages."""
@@ -178,8 +178,8 @@ for _ind in (
               "(monthly actuals only)", "scheme", _monthly_only("collection_pace"), line_range=(0, 5),
               applies_to=("monthly",)),
     Indicator("dependency_ratio", "active members per retiree", "employee-scheme active:retired ratio (在职退休比)",
-              "active members / retirees at 1 January", None,
-              lambda ds: ds["population_total"].sel(status="active").sum("sex")
+              "contributing members (active and flexible workers: both pay) / retirees at 1 January", None,
+              lambda ds: ds["population_total"].sel(status=list(CONTRIBUTING_STATUSES)).sum(("status", "sex"))
               / ds["population_total"].sel(status="retired").sum("sex"), stored=True, line_range=(0, 20)),
     Indicator("old_age_ratio", "1", f"old-age ratio: population {OLD_AGE}+ / population "
               f"{WORKING_AGES[0]}-{WORKING_AGES[1]} at 1 January",

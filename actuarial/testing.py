@@ -107,7 +107,8 @@ def _grid(columns, value_of):
 def write_assumption_set(folder, *, config: dict | None = None, population: dict | None = None,
                          mx: float = 0.01, fertility_age: int = 30,
                          inpatient: float = 1000.0, outpatient: float = 500.0,
-                         entry: float = 0.0, exit_: float = 0.0, migrants: dict | None = None) -> Path:
+                         entry: float = 0.0, exit_: float = 0.0, migrants: dict | None = None,
+                         flexible_entry: float = 0.0, flexible_exit: float = 0.0) -> Path:
     """Write a small assumption set into ``folder`` and return the folder.
 
     population : {(status, sex, age): persons}; every other cell is 0
@@ -115,6 +116,8 @@ def write_assumption_set(folder, *, config: dict | None = None, population: dict
     fertility_age : the single age carrying the whole fertility pattern
     inpatient, outpatient : claim cost per member-year at every status, sex and age
     entry, exit_ : employment entry and exit rates at ages 16-64
+    flexible_entry, flexible_exit : the same between the resident and flexible statuses (the
+        columns are written only when one is not zero, as in a set without flexible workers)
     migrants : {(status, sex, age): net migrants per year}
     """
     folder = Path(folder)
@@ -135,10 +138,13 @@ def write_assumption_set(folder, *, config: dict | None = None, population: dict
                  columns=["time", "sex", "age", "mx"]).to_csv(folder / "mortality.csv", index=False)
     pd.DataFrame({"age": [fertility_age], "share_of_tfr": [1.0]}).to_csv(folder / "fertility_pattern.csv", index=False)
     working = (AGES >= 16) & (AGES < 65)
-    pd.DataFrame([(sex, int(a), entry if working[a] else 0.0, exit_ if working[a] else 0.0)
-                  for sex in SEXES for a in AGES],
-                 columns=["sex", "age", "employment_entry_rate", "employment_exit_rate"]
-                 ).to_csv(folder / "transitions.csv", index=False)
+    trans = pd.DataFrame([(sex, int(a), entry if working[a] else 0.0, exit_ if working[a] else 0.0)
+                          for sex in SEXES for a in AGES],
+                         columns=["sex", "age", "employment_entry_rate", "employment_exit_rate"])
+    if flexible_entry or flexible_exit:
+        trans["flexible_entry_rate"] = np.where(working[trans["age"]], flexible_entry, 0.0)
+        trans["flexible_exit_rate"] = np.where(working[trans["age"]], flexible_exit, 0.0)
+    trans.to_csv(folder / "transitions.csv", index=False)
     return folder
 
 

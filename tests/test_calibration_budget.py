@@ -109,7 +109,7 @@ def test_bad_history(tmp_path):
 
 
 def test_budget_totals_equal_the_projection(example, example_projection):
-    t = budget.budget_tables(example_projection, flexible_share=0.18)
+    t = budget.budget_tables(example_projection)      # flexible workers' line from their status
     y = example_projection.sel(year=2025)
     emp, res = t["employee"], t["resident"]
     col = "2025 best estimate (CNY million)"
@@ -123,6 +123,9 @@ def test_budget_totals_equal_the_projection(example, example_projection):
     assert res.loc[("spending", "total spending"), col] * 1e6 == pytest.approx(float(y["spending"].sel(scheme="resident")), rel=1e-12)
     parts = emp.loc["income"].drop(index="total income")[col].sum()
     assert parts == pytest.approx(emp.loc[("income", "total income"), col], rel=1e-12)
+    flexible = float(y["income_by_source"].sel(scheme="employee", source="flexible"))
+    assert emp.loc[("income", "flexible workers' contributions"), col] * 1e6 == pytest.approx(flexible, rel=1e-12)
+    assert flexible > 0
 
 
 def test_budget_percentiles_and_export(example, tmp_path):
@@ -145,7 +148,7 @@ def test_history_detail_must_add_up(tmp_path):
     df = pd.read_csv(EXAMPLE / "fund_history.csv")
     history = C.load_history(EXAMPLE / "fund_history.csv")
     emp = history[history["scheme"] == "employee"]
-    assert np.allclose(emp["active_years"] + emp["retired_years"], emp["member_years"], rtol=1e-3)
+    assert np.allclose(emp["active_years"] + emp["flexible_years"] + emp["retired_years"], emp["member_years"], rtol=1e-3)
     row = df.index[(df["scheme"] == "resident") & (df["year"] == 2019)][0]
     df.loc[row, "income_premium"] *= 1.1
     df.to_csv(tmp_path / "h.csv", index=False)

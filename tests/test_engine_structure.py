@@ -32,7 +32,8 @@ def _string_literals(path: Path) -> set[str]:
 
 
 GENERIC = ["engine/__init__.py", "engine/inputs.py", "engine/kernel.py", "engine/executors.py", "engine/assembly.py",
-           "indicators.py", "alerts.py", "calibration.py", "report/budget.py", "report/summary.py"]
+           "indicators.py", "alerts.py", "calibration.py", "report/budget.py", "report/summary.py",
+           "province/__init__.py", "province/actions.py", "province/pooling.py", "province/view.py"]
 
 
 @pytest.mark.parametrize("module", GENERIC)
@@ -309,14 +310,30 @@ def test_per_draw_summaries_in_zarr_equal_the_projection(example, tmp_path):
         project_to_zarr(example, store, 6, draws=5, seed=3)
 
 
-def test_the_compiled_recurrence_equals_the_numpy_steps(example):
+@pytest.mark.parametrize("structure", ["old", "flexible and contribution years"])
+def test_the_compiled_recurrence_equals_the_numpy_steps(example, structure):
     """The fused kernel against the reference: the steps of actuarial.demography composed in
-    numpy, year by year, on draws with mortality and employment shocks (caps binding)."""
+    numpy, year by year, on draws with mortality and employment shocks (caps binding); once as
+    an older set (no flexible moves, a constant share at retirement) and once with flexible
+    entries and exits and the contribution-years rule."""
+    import dataclasses
+
     from actuarial import demography
-    from actuarial.dims import FEMALE, STATUS_INDEX
-    from actuarial.engine.kernel import NEWBORN, realise_population, run_population
+    from actuarial.dims import CONTRIBUTING_STATUSES, FEMALE, STATUS_INDEX, STATUSES
+    from actuarial.engine.kernel import CONTRIBUTING, NEWBORN, realise_population, run_population
     fy = flow_years(example, 6)
     inp = resolve_inputs(example, fy)
+    if structure != "old":
+        rng = np.random.default_rng(3)
+        f_entry = rng.uniform(0, 0.05, size=(fy.size,) + inp.entry.shape) * (np.arange(101) >= 16)
+        pop0 = inp.pop0.copy()
+        pop0[STATUS_INDEX["flexible"]] = 0.2 * pop0[STATUS_INDEX["active"]]
+        years0 = np.zeros_like(pop0)
+        for st in CONTRIBUTING_STATUSES:
+            years0[STATUS_INDEX[st]] = pop0[STATUS_INDEX[st]] * np.clip(np.arange(101) - 20, 0, None) * 0.8
+        minimum = np.tile([20.0, 25.0], (fy.size, 1))
+        inp = dataclasses.replace(inp, pop0=pop0, flexible_entry=f_entry, flexible_exit=np.full_like(inp.exit, 0.1),
+                                  years0=years0, years_rule=(minimum, 6.0, rng.uniform(0, 0.5, fy.size)))
     dev = uncertainty.draw_deviations(uncertainty.fit(example), 7, fy.size, 5)
     dev["employment"] = dev["employment"] * 40          # large enough for the cap of 1 to bind
     real = realise_population(inp, dev, uncertainty.fit(example).bx_single)
@@ -324,22 +341,33 @@ def test_the_compiled_recurrence_equals_the_numpy_steps(example):
     D, T = real.sx.shape[:2]
     pop = np.empty_like(got["population"])
     pop[:, 0] = inp.pop0
+    years = None if inp.years0 is None else np.broadcast_to(inp.years0, pop[:, 0].shape).copy()
+    contributing = [STATUS_INDEX[s] for s in STATUSES if CONTRIBUTING[STATUS_INDEX[s]]]
     for t in range(T):
         start, end = pop[:, t], pop[:, t + 1]
         demography.survive_and_age(start, real.sx[:, t], out=end)
+        if years is not None:
+            years = demography.survive_and_age_years(years, start, real.sx[:, t], contributing)
         women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731
         b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
         end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
         deaths = demography.deaths_among(start, real.sx[:, t]) + b * (1 - real.birth_survival[:, t])
         k = real.employment_scale[:, t, None, None]
+        rule = None if inp.years_rule is None else (inp.years_rule[0][t], inp.years_rule[1], inp.years_rule[2][t])
         demography.transitions(end, np.minimum(inp.entry * k, 1), np.minimum(inp.exit / k, 1), inp.retire[t],
-                               inp.eligible[t], inplace=True)
+                               inp.eligible[t], flexible=(inp.flexible_entry[t], inp.flexible_exit), years=years,
+                               rule=rule, inplace=True)
+        before = end.copy()
         _, moved = demography.migrate(end, inp.migration, inplace=True)
+        if years is not None:
+            demography.migrate_years(years, before, end)
         np.testing.assert_allclose(got["births"][:, t], b, rtol=1e-13)
         np.testing.assert_allclose(got["deaths"][:, t], deaths, rtol=1e-12)
         np.testing.assert_allclose(got["migration"][:, t], moved, rtol=1e-12, atol=1e-9)
     assert STATUS_INDEX["resident"] == NEWBORN
     np.testing.assert_allclose(got["population"], pop, rtol=1e-12, atol=1e-9)
+    if structure != "old":     # the rule moved people: flexible workers exist and some retirees left
+        assert got["population"][:, -1, STATUS_INDEX["flexible"]].sum() > 0
 
 
 def test_draws_without_a_seed_pick_one_and_record_it(example):

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 import actuarial
 from actuarial import demography
+from actuarial.dims import STATUS_INDEX, STATUSES
 from actuarial.testing import money_residual, population_residual, simple_config, write_assumption_set
 
 
@@ -21,11 +22,31 @@ def test_money_identity_every_year_and_fund(example_projection):
 
 def test_status_moves_net_to_zero():
     rng = np.random.default_rng(1)
-    pop = rng.uniform(0, 1000, size=(4, 3, 2, 101))
-    entry, exit_, retire = (rng.uniform(0, 1, size=(2, 101)) for _ in range(3))
+    pop = rng.uniform(0, 1000, size=(4, len(STATUSES), 2, 101))
+    entry, exit_, retire, f_exit = (rng.uniform(0, 1, size=(2, 101)) for _ in range(4))
+    f_entry = rng.uniform(0, 1, size=(2, 101)) * (1 - entry)       # entries from one group sum to at most 1
     moved = demography.transitions(pop, entry, exit_, retire, 0.9)
     np.testing.assert_allclose(moved.sum(axis=1), pop.sum(axis=1), rtol=1e-12)
     assert (moved >= -1e-9).all()
+    years = pop * rng.uniform(0, 30, size=pop.shape)
+    total_years = years.sum(axis=1).copy()
+    moved = demography.transitions(pop, entry, exit_, retire, 0.9, flexible=(f_entry, f_exit), years=years,
+                                   rule=(np.array([20.0, 25.0]), 5.0, 0.3))
+    np.testing.assert_allclose(moved.sum(axis=1), pop.sum(axis=1), rtol=1e-12)    # persons conserved
+    np.testing.assert_allclose(years.sum(axis=1), total_years, rtol=1e-12)        # and their years
+    assert (moved >= -1e-9).all() and (years >= -1e-9).all()
+    # the flexible group gains its entries and loses its exits and retirements, cell by cell
+    f, r = STATUS_INDEX["flexible"], STATUS_INDEX["resident"]
+    after_moves = pop[:, f] + pop[:, r] * f_entry - pop[:, f] * f_exit
+    np.testing.assert_allclose(moved[:, f], after_moves * (1 - retire), rtol=1e-12)
+
+
+def test_retirement_keep_share_by_hand():
+    # mean 25 years, minimum 25: half meet it; a quarter of the rest pay up -> 0.5 + 0.5 * 0.25
+    assert demography.retirement_keep_share(25.0, 25.0, 5.0, 0.25) == 0.625
+    # one standard deviation above the minimum: Phi(1) = 0.841345
+    np.testing.assert_allclose(demography.retirement_keep_share(30.0, 25.0, 5.0, 0.0), 0.8413447460685429)
+    assert demography.retirement_keep_share(24.9, 25.0, 0.0, 0.0) == 0.0       # no spread: a step
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

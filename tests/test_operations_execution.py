@@ -114,10 +114,11 @@ def test_monthly_indicators_by_hand():
                             "member_years": [100.0, 200.0], "balance": [5000.0, 9000.0]})
     ind = monthly_indicators(led, history, small_budget(), ["2023-02", "2023-03"]).sel(period="2023-03")
     emp = ind.sel(scheme="employee")
-    # employee income per month: 120 a line less 12 to the accounts (120 + 120 + 120 - 12 = 348 with the
-    # large-amount premium); spending 120 a line
+    # employee income per month: 120 per source (employer, employee, flexible, large-amount premium) - 12
+    # = 468; spending 120 a line
     n_in = sum(1 for line in LINES[("employee", "income")] if line != "to_personal_accounts")
     n_out = len(LINES[("employee", "spending")])
+    assert n_in == 4
     inc, out = 120 * n_in - 12, 120 * n_out
     assert float(emp["ytd_income"]) == 3 * inc and float(emp["ytd_spending"]) == 3 * out
     assert float(emp["balance"]) == 5000 + 3 * (inc - out)

@@ -33,7 +33,9 @@ def test_raising_the_employer_rate_by_hand(example):
     y = base.sel(year=2024)
     collection = example.series("employee.collection_rate", [2024]).item()
     expected = float(y["member_years"].sel(status="active")) * float(y["contribution_base"]) * 0.01 * collection
-    # after the 2023 reform all employer money stays in the pooled fund
+    # flexible workers pay both shares (their rate defaults to the employer + employee rate) on their own base
+    expected += float(y["member_years"].sel(status="flexible")) * float(y["flexible_contribution_base"]) * 0.01 * collection
+    # after the 2023 reform all employer money stays in the pooled fund (flexible workers credit none)
     assert float(up["income"].sel(scheme="employee", year=2024) - y["income"].sel(scheme="employee")) == pytest.approx(expected, rel=1e-12)
     assert (up["balance"].sel(scheme="employee") >= base["balance"].sel(scheme="employee")).all()
     xr.testing.assert_equal(up["balance"].sel(scheme="resident"), base["balance"].sel(scheme="resident"))
@@ -88,8 +90,9 @@ def test_one_off_levers_touch_one_year(example):
     np.testing.assert_allclose(ep.series("costs.utilisation_growth", range(2026, 2030)).values,
                                base + [0, -0.1, 0.12, 0])
     hol = apply_lever(example, {"lever": "contribution_holiday", "months": 5, "from_year": 2026}, 10)
+    rate = example.series("employee.employer_rate", [2025]).item()
     np.testing.assert_allclose(hol.series("employee.employer_rate", [2025, 2026, 2027]).values,
-                               [0.06, 0.06 * (1 - 0.5 * 5 / 12), 0.06])
+                               [rate, rate * (1 - 0.5 * 5 / 12), rate])
 
 
 def test_procurement_is_a_one_off_level_cut(example):

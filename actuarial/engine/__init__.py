@@ -22,7 +22,7 @@ from functools import partial
 
 import xarray as xr
 
-from .. import uncertainty
+from .. import province, uncertainty
 from ..errors import ProjectionError
 from ..params import RegionSet
 from .assembly import assemble, provenance
@@ -85,24 +85,45 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
     check_run(years, chunk, draws)
     picked = draws is not None and seed is None
     seed = pick_seed() if picked else seed
+    opts = dict(draws=draws, seed=seed, sources=sources, chunk=chunk, keep_population=keep_population,
+                executor=executor, workers=workers, client=client, progress=progress)
     if isinstance(assumptions, RegionSet):
         if model is not None:
             raise ProjectionError("a region set fits one model per region: leave model out")
-        parts = [project(a, years, draws=draws, seed=seed, sources=sources, chunk=chunk,
-                         keep_population=keep_population, executor=executor, workers=workers, client=client,
-                         progress=progress)
-                 for a in assumptions.regions]
+        if not province.active(assumptions.config.province, None):
+            parts = [project(a, years, **opts) for a in assumptions.regions]
+        else:   # every region's kernel results first: the province pass needs them all at once
+            raws = [run_raw(a, years, **opts) for a in assumptions.regions]
+            names = list(assumptions.region_names)
+            adjusted, pot = province.apply(names, [r[1] for r in raws], [r[2] for r in raws],
+                                           assumptions.config.province)
+            parts = [_assemble(a, inp, res, years, seed, draws, run_sources, mdl, names)
+                     for (a, inp, _, run_sources, mdl), res in zip(raws, adjusted)]
         out = xr.concat(parts, dim="region", combine_attrs="drop_conflicts")
-        out.attrs.update(assumption_set=assumptions.name, assumption_hash=assumptions.digest,
+        if province.active(assumptions.config.province, None) and pot:
+            out = province.attach(out, pot, [], draws is not None)
+        out.attrs.update(title=f"Medical-insurance fund projection: {assumptions.config.title}",
+                         assumption_set=assumptions.name, assumption_hash=assumptions.digest,
                          region=",".join(assumptions.region_names), seed_picked="yes" if picked else "no")
         return out
-    sources = uncertainty.sources.check_sources(sources)
-    fy = flow_years(assumptions, years)
-    inp = resolve_inputs(assumptions, fy)
+    a = assumptions
+    a_inp, res, run_sources, mdl = run_raw(a, years, model=model, **opts)[1:]
+    ds = assemble_region(a, a_inp, res, years, seed, draws, run_sources, mdl)
+    if draws is not None:
+        ds.attrs["seed_picked"] = "yes" if picked else "no"
+    return ds
+
+
+def run_raw(a, years: int, *, draws, seed, sources, chunk, keep_population, executor, workers, client, progress,
+            model=None):
+    """The kernel's results of one region, gathered over every chunk of draws, before
+    assembly: (assumptions, inputs, results, sources used, fitted model)."""
+    fy = flow_years(a, years)
+    inp = resolve_inputs(a, fy)
     if draws is None:
-        res = run_chunk(inp, None, 0, 1, seed=seed, sources=(), keep_population=keep_population)
-        return assemble(assumptions, inp, res, years, seed=seed, stochastic_run=False)
-    model = uncertainty.fit(assumptions) if model is None else model
+        return a, inp, run_chunk(inp, None, 0, 1, seed=seed, sources=(), keep_population=keep_population), (), None
+    sources = uncertainty.sources.check_sources(sources)
+    model = uncertainty.fit(a) if model is None else model
     states = uncertainty.sources.stream_states(seed, [lo for lo, _ in chunk_bounds(draws, chunk)], fy.size)
     kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population,
                      states=states)
@@ -112,9 +133,22 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         buffers = {"population": (fy.size + 1,) + inp.pop0.shape} if keep_population else None
         res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers,
                          progress_bar=progress)
-    ds = assemble(assumptions, inp, res, years, seed=seed, stochastic_run=True, sources=sources, model=model)
-    ds.attrs["seed_picked"] = "yes" if picked else "no"
-    return ds
+    return a, inp, res, sources, model
+
+
+def assemble_region(a, inp, res, years, seed, draws, sources, model) -> xr.Dataset:
+    """One region's Dataset from its kernel results, with its own management actions (the
+    file's ``actions`` section; no adjustment fund) applied first when it has them."""
+    if a.config.actions is not None:
+        res = province.apply([a.region], [inp], [res], None, a.config.actions)[0][0]
+    return _assemble(a, inp, res, years, seed, draws, sources, model, [a.region])
+
+
+def _assemble(a, inp, res, years, seed, draws, sources, model, names) -> xr.Dataset:
+    extra = res.pop("_province", None)
+    stochastic = draws is not None
+    ds = assemble(a, inp, res, years, seed=seed, stochastic_run=stochastic, sources=sources, model=model)
+    return province.attach(ds, extra, names, stochastic) if extra else ds
 
 
 def pick_seed() -> int:

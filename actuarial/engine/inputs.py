@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import demography
 from ..costs import TREND_COMPONENTS
-from ..dims import MAX_HORIZON, STATUSES
+from ..dims import AGES, CONTRIBUTING_STATUSES, MAX_HORIZON, SEXES, STATUSES, index
 from ..errors import ProjectionError
 from ..params import Assumptions
 from ..dims import AGES, SEXES
@@ -30,7 +30,10 @@ class Inputs:
     per female; ``entry``, ``exit`` (sex, age) yearly rates between resident and active;
     ``retire`` (T, sex, age) the retirement hazard of the step out of year t; ``eligible`` (T,)
     share of retirees meeting the contribution-years rule; ``migration`` (status, sex, age)
-    persons a year.
+    persons a year; ``flexible_entry`` (T, sex, age), ``flexible_exit`` (sex, age) yearly rates
+    between resident and flexible; with the contribution-years rule, ``years0`` (status, sex,
+    age) total contribution years at 1 January of the base year and ``years_rule`` = (minimum
+    (T, sex) years, spread in years, pay-up share (T,)), else both None.
     Costs: ``claim_cost`` (status, sex, age, claim category) CNY per member-year at base-year
     prices; ``trend_components`` (3, T) the parts of the cost trend (fractions a year).
     Economy: ``wage_growth``, ``interest_rate`` (T,) fractions a year; ``interest_on``.
@@ -51,6 +54,10 @@ class Inputs:
     retire: np.ndarray
     eligible: np.ndarray
     migration: np.ndarray
+    flexible_entry: np.ndarray
+    flexible_exit: np.ndarray
+    years0: np.ndarray | None
+    years_rule: tuple | None
     claim_cost: np.ndarray
     trend_components: np.ndarray
     wage_growth: np.ndarray
@@ -88,8 +95,10 @@ def population_key(a: Assumptions) -> tuple:
     """What the population of a projection depends on: the base year, the region, the
     demography and uncertainty sections and the tables. Two sets with the same key have the
     same population in every draw (policy levers on money leave it unchanged)."""
+    flexible = a.config.employee.flexible      # its entry-rate trend moves people
     return (a.base_year, a.region, a.config.demography.model_dump_json(),
-            a.config.uncertainty.model_dump_json() if a.config.uncertainty is not None else None, id(a.tables))
+            a.config.uncertainty.model_dump_json() if a.config.uncertainty is not None else None, id(a.tables),
+            flexible.entry_rate_scale.model_dump_json() if flexible and flexible.entry_rate_scale else None)
 
 
 def _money(a: Assumptions, years: np.ndarray) -> dict:
@@ -125,6 +134,23 @@ def money_inputs(a: Assumptions, like: Inputs) -> Inputs:
     return replace(like, **_money(a, like.flow_years))
 
 
+def contribution_years(a: Assumptions, pop0: np.ndarray, flow_years: np.ndarray) -> tuple:
+    """(years0, rule) of the contribution-years rule (see :class:`Inputs`), or (None, None)
+    when the set gives the constant share instead. Base-year active and flexible members hold
+    ``density * max(age - start_age, 0)`` years each; everyone else none."""
+    cy = a.config.demography.retirement.contribution_years
+    if cy is None:
+        return None, None
+    mean = cy.density.value * np.clip(AGES - cy.start_age.value, 0, None)
+    years0 = np.zeros_like(pop0)
+    for status in CONTRIBUTING_STATUSES:
+        i = index(STATUSES, status)
+        years0[i] = pop0[i] * mean
+    path = "demography.retirement.contribution_years."
+    minimum = np.stack([a.series(path + f"minimum_years_{sex}", flow_years).values for sex in SEXES], axis=-1)
+    return years0, (_frozen(minimum), cy.spread.value, _frozen(a.series(path + "pay_up_share", flow_years).values))
+
+
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
     """Resolve every assumption of ``a`` over ``flow_years`` (the best estimate)."""
     pop_years = np.append(flow_years, flow_years[-1] + 1)
@@ -135,10 +161,15 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
                                       a.tables["fertility_pattern"])
     hazard = demography.retirement_hazard(demography.retired_share(a.config.demography.retirement, pop_years))
     trans = a.tables["transitions"]
+    pop0 = a.tables["population"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values
+    years0, rule = contribution_years(a, pop0, flow_years)
+    flexible = a.config.employee.flexible
+    flex_scale = (s("employee.flexible.entry_rate_scale") if flexible and flexible.entry_rate_scale
+                  else np.ones(len(flow_years)))
     return Inputs(
         region=a.region,
         flow_years=np.asarray(flow_years),
-        pop0=_frozen(a.tables["population"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
+        pop0=_frozen(pop0),
         mx=_frozen(mx.transpose("year", "sex", "age").values),
         a0_rule=a.config.demography.a0_rule,
         fertility=_frozen(fert.transpose("year", "age").values),
@@ -146,7 +177,13 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         entry=_frozen(trans["entry"].transpose("sex", "age").values),
         exit=_frozen(trans["exit"].transpose("sex", "age").values),
         retire=_frozen(hazard.transpose("year", "sex", "age").values[1:]),
-        eligible=_frozen(s("demography.retirement.share_meeting_minimum_contribution_years")),
+        eligible=_frozen(s("demography.retirement.share_meeting_minimum_contribution_years") if rule is None
+                         else np.ones(len(flow_years))),
+        flexible_entry=_frozen(np.minimum(flex_scale[:, None, None]
+                                          * trans["flexible_entry"].transpose("sex", "age").values[None], 1.0)),
+        flexible_exit=_frozen(trans["flexible_exit"].transpose("sex", "age").values),
+        years0=None if years0 is None else _frozen(years0),
+        years_rule=rule,
         migration=_frozen(a.tables["migration"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
         claim_cost=_frozen(a.tables["claim_costs"].transpose("status", "sex", "age", "category")
                            .sel(status=list(STATUSES)).values),

@@ -18,12 +18,15 @@ import numpy as np
 
 from .. import costs, fund, lifetable, uncertainty
 from ..indicators import AGE_SUMS, OLD_AGE, WORKING_AGES
-from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
-from ..schemes import CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, PROFILES, SCHEME_NAMES, SCHEMES, SOURCES, TRANSFERS, Members
+from ..dims import (ACTIVE, AGES, CONTRIBUTING_STATUSES, FEMALE, FLEXIBLE, NEWBORN_STATUS, OUTSIDE, RETIRED,
+                    STATUSES, index)
+from ..schemes import (CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, PROFILES, SCHEME_NAMES, SCHEMES, SOURCES, TRANSFERS,
+                       Members)
 from . import fused, survival
 from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
+CONTRIBUTING = np.array([float(s in CONTRIBUTING_STATUSES) for s in STATUSES])   # accrue contribution years
 AGE0 = index(AGES.tolist(), 0)
 OLD = AGES >= OLD_AGE                                   # the old-age ratio's ages (the registry's)
 WORKING = (AGES >= WORKING_AGES[0]) & (AGES <= WORKING_AGES[1])
@@ -84,7 +87,9 @@ def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = 
     born, died, moved = fused.run(
         pop, real.sx, real.birth_survival, inp.fertility, inp.srb, inp.entry, inp.exit,
         real.employment_scale, inp.retire, inp.eligible, inp.migration,
-        newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE)
+        newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE, flexible=FLEXIBLE,
+        flex_entry=inp.flexible_entry, flex_exit=inp.flexible_exit, years0=inp.years0,
+        contributing=CONTRIBUTING, rule=inp.years_rule)
     return {"population": pop, "births": born, "deaths": died, "migration": moved}
 
 
@@ -189,13 +194,15 @@ def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True,
     ``keep_population`` only totals by status and sex and the age sums the old-age ratio needs
     are kept; ``kept`` says the caller already holds the population (computed in its buffer)."""
     T = inp.flow_years.size
-    money = run_money(inp, realise_economy(inp, dev), dev, pop["population"])
+    econ = realise_economy(inp, dev)
+    money = run_money(inp, econ, dev, pop["population"])
     stocks = pop["population"][:, :T]
     by_age = stocks.sum(axis=(2, 3))
     results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],
                "population_total": stocks.sum(axis=-1),
                AGE_SUMS[0]: by_age[..., OLD].sum(axis=-1),
-               AGE_SUMS[1]: by_age[..., WORKING].sum(axis=-1)}
+               AGE_SUMS[1]: by_age[..., WORKING].sum(axis=-1),
+               "interest_rate": econ.interest_rate}   # read by passes that re-roll a ledger (province)
     if keep_population and not kept:
         results["population"] = stocks
     return results

@@ -16,8 +16,7 @@ import xarray as xr
 
 from .. import uncertainty
 from ..params import Assumptions
-from . import pick_seed, project
-from .assembly import assemble
+from . import assemble_region, pick_seed, project
 from .executors import chunk_bounds, gather
 from .inputs import check_run, flow_years, money_inputs, population_key, resolve_inputs
 from .kernel import chunk_money, chunk_population
@@ -63,9 +62,7 @@ class Projector:
         parts = (((lo, hi), chunk_money(inp, dev, pop, self.keep_population)) for (lo, hi), dev, pop in self._populations())
         res = gather(parts, self.draws or 1)
         self.reused += 1
-        stochastic_run = self.draws is not None
-        return assemble(a, inp, res, self.years, seed=self.seed, stochastic_run=stochastic_run,
-                        sources=self.sources, model=self.model)
+        return assemble_region(a, inp, res, self.years, self.seed, self.draws, self.sources, self.model)
 
 
 __all__ = ["Projector"]

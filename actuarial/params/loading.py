@@ -18,7 +18,9 @@ from .schema import ASSUMPTION_FILE, AssumptionFile, RegionSetFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
 from .layers import OPTIONAL_TABLES
 from .plausibility import check_cross
-from .validation import check_accept_list, check_consistency, check_plausible, check_specs, format_pydantic
+from .province import check_province, check_schemes
+from .validation import (check_accept_list, check_consistency, check_flexible_tables, check_plausible, check_specs,
+                         format_pydantic)
 
 
 @dataclass
@@ -148,9 +150,14 @@ def _load_region_set(folder: Path, file: Path, raw: dict, accept_unusual=()) -> 
             raise AssumptionError(f"region '{name}' has base year {a.base_year}, region '{regions[0].region}' "
                                   f"{regions[0].base_year}", file=file, field=f"regions.{name}",
                                   expected="one base year for every region")
+        if a.config.actions is not None:
+            raise AssumptionError(f"region '{name}' has its own actions section", file=file, field=f"regions.{name}",
+                                  expected="management actions of a set in its province.actions section")
         a.region_name = name
         regions.append(a)
         h.update(name.encode() + a.digest.encode())
+    from ..schemes import SCHEME_NAMES
+    check_province(cfg.province, [a.region for a in regions], SCHEME_NAMES, file)
     return RegionSet(folder, cfg, tuple(regions), h.hexdigest())
 
 
@@ -196,6 +203,8 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
         raise format_pydantic(exc, file) from None
     check_specs(cfg, file)
     check_consistency(cfg, file)
+    from ..schemes import SCHEME_NAMES
+    check_schemes(cfg.actions, SCHEME_NAMES, file, "actions")
 
     h = hashlib.sha256(text)
     tables = {}
@@ -223,6 +232,7 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
             tables[key] = loader(table_path)
             h.update(key.encode())
             h.update(table_path.read_bytes())
+    check_flexible_tables(cfg, tables, folder)
     accept = check_accept_list(cfg, file, accept_unusual)
     check_plausible(cfg, file, accept)
     check_cross(cfg, tables, file, accept)

@@ -41,37 +41,54 @@ INCOME_OVER_SPENDING = (0.5, 3.0)
 def base_year_aggregates(cfg: AssumptionFile, tables: dict) -> dict:
     """Members, income and fund spending of the base year (CNY per year; persons at 1 January).
 
-    For the example city these give 18.2 months of pooled spending, 8.55 months of resident
-    spending and 1.20 years of account credits, against build.py's targets of 18, 8.5 and 1.2
-    (set through the engine's member-years)."""
+    For the example city these give 24.3 months of pooled spending, 8.67 months of resident
+    spending and 2.83 years of account credits, against build.py's targets of 23.9 and 8.6
+    months (set through the engine's member-years; the account stock is the national balance
+    per member)."""
     y = [cfg.base_year]
     first = lambda p: float(p.resolve(y)[0])  # noqa: E731
     pop = np.asarray(tables["population"].transpose("status", "sex", "age").values, dtype=float)
     cost = np.asarray(tables["claim_costs"].transpose("status", "sex", "age", "category").values, dtype=float)
+    P = {s: pop[i] for i, s in enumerate(tables["population"]["status"].values)}
+    C = {s: cost[i] for i, s in enumerate(tables["claim_costs"]["status"].values)}
     fs = cfg.costs.fund_share
+    e = cfg.employee
+    pa = e.personal_accounts
+    reformed = cfg.base_year >= pa.reform_year.value
     emp_share = np.array([first(fs.employee_inpatient), first(fs.employee_outpatient)])
+    pooling = pa.outpatient_pooling
+    if pooling is not None and reformed:   # the reform's spending side (see schemes.employee)
+        released = first(pooling.released_demand) if pooling.released_demand is not None else 1.0
+        emp_share = emp_share * np.array([1.0, released]) + np.array([0.0, first(pooling.fund_share_increase)])
     res_share = np.array([first(fs.resident_inpatient), first(fs.resident_outpatient)])
     r = cfg.resident
     enrol = np.full(pop.shape[-1], first(r.enrolment_rate))
     enrol[0] = first(r.newborn_enrolment_rate)
-    active, retired = pop[0].sum(), pop[1].sum()
-    enrolled_by_age = pop[2] * enrol
+    active, retired = P["active"].sum(), P["retired"].sum()
+    flexible = P.get("flexible", np.zeros(1)).sum()
+    enrolled_by_age = P["resident"] * enrol
     enrolled = enrolled_by_age.sum()
-    emp_spending = float(((pop[0][..., None] * cost[0] + pop[1][..., None] * cost[1]) * emp_share).sum())
-    res_spending = float((enrolled_by_age[..., None] * cost[2] * res_share).sum()
+    emp_spending = float(sum((P[s][..., None] * C[s] * emp_share).sum() for s in ("active", "flexible", "retired")
+                             if s in P))
+    res_spending = float((enrolled_by_age[..., None] * C["resident"] * res_share).sum()
                          + enrolled * first(r.critical_illness_transfer))
-    e = cfg.employee
     factor = first(e.contribution_base_factor) if e.contribution_base_factor is not None else 1.0
     base = e.contribution_base.value * factor
     collected = first(e.collection_rate)
     emp_income = base * (first(e.employer_rate) + first(e.employee_rate)) * collected * active
     res_income = (first(r.premium) + first(r.subsidy)) * first(r.collection_rate) * enrolled
-    pa = e.personal_accounts
-    reformed = cfg.base_year >= pa.reform_year.value
     credits = base * collected * active * (
         first(e.employee_rate) * first(pa.employee_contribution_to_account)
         + (0.0 if reformed else first(e.employer_rate) * first(pa.employer_share_to_account_before_reform)))
     credits += retired * first(pa.retiree_credit_after_reform if reformed else pa.retiree_credit_before_reform)
+    f = e.flexible
+    if f is not None:
+        f_base = f.average_wage.value * min(max(first(f.base_share), f.base_floor.value), f.base_ceiling.value)
+        f_rate = first(f.rate) if f.rate is not None else first(e.employer_rate) + first(e.employee_rate)
+        f_income = f_base * f_rate * (first(f.collection_rate) if f.collection_rate is not None else collected) * flexible
+        emp_income += f_income
+        credits += f_income * first(f.account_share_after_reform if reformed else f.account_share_before_reform)
+    active = active + flexible       # contributors, for the active:retired ratio
     return {"total": float(pop.sum()), "active": float(active), "retired": float(retired),
             "enrolled": float(enrolled), "employee_contributions": emp_income,
             "employee_income": emp_income - credits, "resident_income": res_income,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from .province import Province
 from .schema import AR1, AssumptionFile, Dated, RetirementGroup, Scalar, Tables
 from .validation import CROSS_CHECKS
 
@@ -52,7 +53,7 @@ def parameter_reference() -> str:
 
     ar1_options_written = []
 
-    def walk(model_cls, prefix):
+    def walk(model_cls, prefix, in_optional=False):
         for name, info in model_cls.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             ann = info.annotation
@@ -65,6 +66,8 @@ def parameter_reference() -> str:
                 kind = {Dated: "dated", Scalar: "scalar", AR1: "AR(1): sigma"}[ann]
                 if info.default is None:
                     kind += ", optional"
+                elif in_optional:
+                    kind += ", in an optional section"
                 plo, phi = sp.plausible_range
                 lines.append(f"| `{path}` | {kind} | {sp.unit} | {sp.lo:g} to {sp.hi:g} | {plo:g} to {phi:g} "
                              f"| {sp.description} |")
@@ -74,7 +77,7 @@ def parameter_reference() -> str:
                         if finfo.description:
                             lines.append(f"| `{prefix}<component>.{fname}` | setting | | | | {finfo.description} |")
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
-                walk(ann, path + ".")
+                walk(ann, path + ".", in_optional or (info.default is None and not info.is_required()))
             elif path.endswith("groups"):
                 for gname, ginfo in RetirementGroup.model_fields.items():
                     lines.append(f"| `{path}.<name>.{gname}` | setting | | | | {ginfo.description or ''} |")
@@ -82,6 +85,12 @@ def parameter_reference() -> str:
                 lines.append(f"| `{path}` | setting | | | | {info.description} |")
 
     walk(AssumptionFile, "")
+    lines += ["", "## A region set's `province` section", "",
+              "Optional, in the `assumptions.yaml` that lists `regions:`: the provincial adjustment fund,",
+              "out-of-area care and management actions (docs/province.md). `actions` in a one-region file",
+              "takes the same fields. Left out, the regions' numbers are those projected one by one.", "",
+              "| parameter | kind | unit | valid range | plausible range | meaning |", "|---|---|---|---|---|---|"]
+    walk(Province, "province.")
     lines.append("")
     lines.append("## Tables")
     lines.append("")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AssumptionError
 from .hints import likely_slip
@@ -194,11 +194,15 @@ class Scalar(_Strict):
     note: str | None = None
 
 
+from .schema_employee import ContributionYears, FlexibleWorkers, OutpatientPooling  # noqa: E402 (needs the types above)
+
+
 class Tables(_Strict):
     population: str = Field(description="1 January base-year population by status, sex, single age")
     mortality: str = Field(description="central death rates mx by time point, sex and age (single or abridged)")
     fertility_pattern: str = Field(description="share of the total fertility rate at each single age of the mother")
-    transitions: str = Field(description="employment entry and exit rates by sex and single age")
+    transitions: str = Field(description="employment entry and exit rates by sex and single age (optional columns "
+                             "flexible_entry_rate, flexible_exit_rate: moves between resident and flexible; absent: none)")
     migration: str = Field(description="net migrants per year by status, sex and single age")
     claim_costs: str = Field(description="base-year claim cost per person-year by status, sex, age, category")
 
@@ -218,10 +222,12 @@ class Retirement(_Strict):
     reform_start: int = Field(ge=1990, le=2100, description="calendar year (1 January) from which the reform applies")
     source: str
     groups: dict[str, RetirementGroup]
-    share_meeting_minimum_contribution_years: Dated = spec(
+    share_meeting_minimum_contribution_years: Dated | None = spec(
         "fraction", 0, 1,
         "share of workers reaching retirement age with enough contribution years to keep "
-        "employee-scheme benefits without paying; the rest move to the resident group", plausible=(0.5, 1.0))
+        "employee-scheme benefits without paying; the rest move to the resident group (required unless "
+        "contribution_years is given)", optional=True, plausible=(0.5, 1.0))
+    contribution_years: ContributionYears | None = None
 
 
 class Demography(_Strict):
@@ -256,6 +262,7 @@ class PersonalAccounts(_Strict):
         "fraction per year", 0, 1,
         "share of the money available in personal accounts (opening balance plus credits) spent in the year", plausible=(0.05, 0.95))
     opening_balance: Scalar = spec("CNY", 0, 1e13, "personal-account balances at 1 January of the base year")
+    outpatient_pooling: OutpatientPooling | None = None
 
 
 class Employee(_Strict):
@@ -275,6 +282,7 @@ class Employee(_Strict):
         "1", 0.2, 3,
         "optional: multiplier on the average contribution base (e.g. from a change of the base "
         "floor or ceiling); 1 when absent", optional=True, plausible=(0.6, 1.6))
+    flexible: FlexibleWorkers | None = None
 
 
 class Resident(_Strict):
@@ -323,89 +331,7 @@ class Indicators(_Strict):
         description="months of reserves = balance / (spending / 12) using this year's or next year's spending")
 
 
-ECONOMIC_COMPONENTS = ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate")
-
-
-class AR1(_Strict):
-    """A zero-mean AR(1) deviation from the best-estimate path:
-    ``dev_t = phi * dev_{t-1} + sigma * z_t``, ``dev_base = 0``. ``phi`` and ``sigma`` are
-    given, or fitted (statsmodels ARIMA(1,0,0) with a dummy for each shock year) to the column
-    of the cost history named like the component when ``fit_to_history`` is true."""
-
-    unit: str
-    source: str
-    fit_to_history: bool = False
-    phi: float | None = Field(None, ge=-0.99, le=0.99)
-    sigma: float | None = None
-    order: list[int] | None = Field(
-        None, min_length=3, max_length=3,
-        description="ARIMA order [p, d, q] fitted to the cost history instead of AR(1) (with fit_to_history; "
-                    "trend: a mean for d = 0, a drift for d = 1; see actuarial.uncertainty.arima); default none: AR(1)")
-    select_order: bool = Field(
-        False, description="select the ARIMA order by AIC among p, q in 0..2, d by the KPSS test "
-                           "(with fit_to_history; overrides order); default false")
-
-    @model_validator(mode="after")
-    def _order_needs_history(self):
-        if (self.order is not None or self.select_order) and not self.fit_to_history:
-            raise ValueError("order and select_order apply to a fit to the cost history: set fit_to_history: true")
-        if self.order is not None and (min(self.order) < 0 or self.order[1] > 2):
-            raise ValueError(f"order {self.order} must be [p, d, q] with p, q >= 0 and d in 0..2")
-        return self
-
-
-class LeeCarterSpec(_Strict):
-    """Lee-Carter fitted by sex to the mortality history; its k_t random walk (with drift
-    uncertainty if asked) perturbs the best-estimate death rates: ``m * exp(b_x * dev_t)``."""
-
-    source: str
-    fit_from: float = Field(description="first time point of the mortality history used")
-    fit_to: float = Field(description="last time point of the mortality history used")
-    drift_uncertainty: bool = True
-    method: Literal["svd", "poisson", "logit"] = Field(
-        "svd", description="estimation: SVD of the log rates (Lee & Carter 1992), Poisson maximum likelihood "
-                           "(Brouhns et al. 2002) or binomial-logit; the likelihood methods need deaths_history; default svd")
-    adjust: Literal["dt", "dxt", "e0"] | None = Field(
-        None, description="re-estimate k_t after the SVD to match total deaths (dt), deaths by age (dxt) or "
-                          "life expectancy (e0); dt and dxt need deaths_history; default none: the SVD index")
-    zeros: Literal["error", "log_zero_as_zero", "geometric_mean"] = Field(
-        "error", description="rule for zero death rates in an SVD fit: error, log_zero_as_zero (as R vital) or "
-                            "geometric_mean (see actuarial.lee_carter_fit.log_rates); default error")
-    deaths_history: str | None = Field(
-        None, description="table of past deaths and exposures: time, sex, age, deaths, exposure (person-years; "
-                          "initial exposure for logit); default none")
-
-    @model_validator(mode="after")
-    def _deaths_when_needed(self):
-        if self.method != "svd" and self.adjust is not None:
-            raise ValueError("adjust applies to method svd only")
-        if (self.method != "svd" or self.adjust in ("dt", "dxt")) and self.deaths_history is None:
-            raise ValueError(f"method {self.method} with adjust {self.adjust} needs deaths_history "
-                             "(a table of deaths and exposures)")
-        return self
-
-
-class Correlation(_Strict):
-    """Correlation of the yearly innovations of the economic components."""
-
-    source: str
-    components: list[Literal["medical_inflation", "utilisation_growth", "wage_growth", "interest_rate"]]
-    matrix: list[list[float]]
-
-
-class Uncertainty(_Strict):
-    cost_history: str | None = Field(None, description="table of past cost growth: year, medical_inflation, utilisation_growth, shock_year")
-    mortality_history: str | None = Field(None, description="table of past death rates: time, sex, age, mx")
-    medical_inflation: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of medical inflation", plausible=(0, 0.06))
-    utilisation_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of utilisation growth", plausible=(0, 0.06))
-    wage_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of wage growth", plausible=(0, 0.06))
-    interest_rate: AR1 = spec("fraction per year", 0, 0.1, "AR(1) deviation of the interest rate", plausible=(0, 0.02))
-    enrolment: AR1 = spec("fraction", 0, 0.2, "AR(1) deviation of the resident enrolment rate (added, then kept within 0..1)", plausible=(0, 0.05))
-    employment: AR1 = spec("log multiplier", 0, 1, "AR(1) deviation of log employment entry and exit rates (entries x e^dev, exits x e^-dev)", plausible=(0, 0.3))
-    mortality: LeeCarterSpec
-    correlation: Correlation
-
-
+from .schema_uncertainty import AR1, ECONOMIC_COMPONENTS, Correlation, LeeCarterSpec, Uncertainty  # noqa: E402,F401
 from .layers import Assistance, CriticalIllness, LargeAmountSupplement, LongTermCare, Maternity, SubsidySharing  # noqa: E402,I001
 
 
@@ -429,6 +355,7 @@ class AssumptionFile(_Strict):
     economy: Economy
     indicators: Indicators = Indicators()
     uncertainty: Uncertainty | None = None
+    actions: "Actions | None" = None   # management actions (params/province.py); default none: no action
     maternity: Maternity | None = None                              # the optional layers (.layers)
     large_amount_supplement: LargeAmountSupplement | None = None
     critical_illness: CriticalIllness | None = None
@@ -445,3 +372,10 @@ class RegionSetFile(_Strict):
     title: str
     description: str
     regions: dict[str, str] = Field(min_length=1, description="region name -> folder, relative to this file")
+    province: "Province | None" = None   # adjustment fund, out-of-area care, actions (params/province.py)
+
+
+from .province import Actions, Province  # noqa: E402  (its models build on the ones above)
+
+AssumptionFile.model_rebuild()
+RegionSetFile.model_rebuild()

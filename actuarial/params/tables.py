@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..dims import AGES, CLAIM_CATEGORIES, SEXES, STATUSES
+from ..dims import AGES, CLAIM_CATEGORIES, OPTIONAL_STATUSES, SEXES, STATUSES
 from ..errors import AssumptionError, one_line, read_text
 
 def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None) -> pd.DataFrame:
@@ -112,10 +112,30 @@ def to_grid(df: pd.DataFrame, keys: dict[str, Any], value: str, path: Path) -> x
                         coords={k: list(v) for k, v in keys.items()}, dims=list(keys))
 
 
+def fill_optional_statuses(df: pd.DataFrame, values: dict[str, Any]) -> pd.DataFrame:
+    """Rows for every optional status (:data:`~actuarial.dims.OPTIONAL_STATUSES`) the table
+    leaves out entirely: each value column set from ``values`` (a number, or the name of a
+    status whose rows to copy). A table that gives some of a status's rows must give all."""
+    extra = []
+    for status in OPTIONAL_STATUSES:
+        if (df["status"] == status).any():
+            continue
+        like = values.get("like")
+        rows = (df[df["status"] == like] if like else
+                pd.DataFrame([(sex, int(a)) for sex in SEXES for a in AGES], columns=["sex", "age"])).copy()
+        rows["status"] = status
+        for col, v in values.items():
+            if col != "like":
+                rows[col] = v
+        extra.append(rows[df.columns])
+    return pd.concat([df, *extra], ignore_index=True) if extra else df
+
+
 def _load_population(path: Path) -> xr.DataArray:
     df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "persons": "float"})
     check_labels(df, "status", STATUSES, path)
     check_labels(df, "sex", SEXES, path)
+    df = fill_optional_statuses(df, {"persons": 0.0})     # absent flexible rows: nobody
     check_range(df, "persons", 0, 1e9, path, "a non-negative number of persons")
     da = to_grid(df, {"status": STATUSES, "sex": SEXES, "age": AGES}, "persons", path)
     da.attrs.update(units="persons", long_name="population at 1 January of the base year")
@@ -159,16 +179,31 @@ def _load_fertility_pattern(path: Path) -> xr.DataArray:
 
 
 def _load_transitions(path: Path) -> xr.Dataset:
+    flex = {"flexible_entry_rate": "float", "flexible_exit_rate": "float"}
     df = read_csv(path, {"sex": "str", "age": "int", "employment_entry_rate": "float",
-                          "employment_exit_rate": "float"})
+                          "employment_exit_rate": "float"}, optional=flex)
     check_labels(df, "sex", SEXES, path)
-    for col in ("employment_entry_rate", "employment_exit_rate"):
+    for col in flex:   # absent columns or blank cells: no flexible moves
+        df[col] = df[col].fillna(0.0) if col in df.columns else 0.0
+    for col in ("employment_entry_rate", "employment_exit_rate", *flex):
         check_range(df, col, 0, 1, path, "a yearly rate as a fraction between 0 and 1")
+    both = df["employment_entry_rate"] + df["flexible_entry_rate"]
+    if (both > 1).any():
+        i = int(np.flatnonzero((both > 1).to_numpy())[0])
+        raise AssumptionError(f"row {i + 2}: entry rates sum to {float(both.iloc[i]):g}", file=path,
+                              field="flexible_entry_rate", expected="employment_entry_rate + flexible_entry_rate <= 1 "
+                              "(both move people out of the same resident group)")
     keys = {"sex": SEXES, "age": AGES}
     ds = xr.Dataset({
         "entry": to_grid(df, keys, "employment_entry_rate", path),
         "exit": to_grid(df, keys, "employment_exit_rate", path),
+        "flexible_entry": to_grid(df, keys, "flexible_entry_rate", path),
+        "flexible_exit": to_grid(df, keys, "flexible_exit_rate", path),
     })
+    ds["flexible_entry"].attrs.update(units="fraction per year",
+                                      long_name="share of the resident group joining the employee scheme as flexible workers")
+    ds["flexible_exit"].attrs.update(units="fraction per year",
+                                     long_name="share of flexible workers leaving the employee scheme for the resident group")
     ds["entry"].attrs.update(units="fraction per year",
                              long_name="share of the resident group entering the employee scheme as active members")
     ds["exit"].attrs.update(units="fraction per year",
@@ -180,6 +215,7 @@ def _load_migration(path: Path) -> xr.DataArray:
     df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "net_migrants": "float"})
     check_labels(df, "status", STATUSES, path)
     check_labels(df, "sex", SEXES, path)
+    df = fill_optional_statuses(df, {"net_migrants": 0.0})
     check_range(df, "net_migrants", -1e7, 1e7, path, "net migrants per year")
     da = to_grid(df, {"status": STATUSES, "sex": SEXES, "age": AGES}, "net_migrants", path)
     da.attrs.update(units="persons per year", long_name="net migrants (in minus out)")
@@ -191,6 +227,7 @@ def _load_claim_costs(path: Path) -> xr.DataArray:
                           "inpatient": "float", "outpatient": "float"})
     check_labels(df, "status", STATUSES, path)
     check_labels(df, "sex", SEXES, path)
+    df = fill_optional_statuses(df, {"like": "active"})   # absent flexible rows: the active members' costs
     keys = {"status": STATUSES, "sex": SEXES, "age": AGES}
     parts = []
     for cat in CLAIM_CATEGORIES:

@@ -113,6 +113,7 @@ def check_consistency(cfg: AssumptionFile, file: Path) -> None:
                 f"target_age {g.target_age:g} is below start_age {g.start_age:g}",
                 file=file, field=f"demography.retirement.groups.{key}.target_age",
                 expected="a target age at or above the starting age")
+    _check_employee_structure(cfg, file)
     if cfg.uncertainty is not None:
         _check_correlation(cfg.uncertainty.correlation, file)
         lc = cfg.uncertainty.mortality
@@ -137,6 +138,39 @@ def check_consistency(cfg: AssumptionFile, file: Path) -> None:
             raise AssumptionError(
                 f"first value is for {min(param.values)}, after the base year {base}",
                 file=file, field=f"{path}.values", expected=f"a value for {base} or earlier")
+
+
+def _check_employee_structure(cfg: AssumptionFile, file: Path) -> None:
+    """The retirement rule is given one way or the other; the flexible workers' income is split
+    off either by their status or by a share, not both; the base ceiling is above the floor."""
+    ret = cfg.demography.retirement
+    if ret.share_meeting_minimum_contribution_years is None and ret.contribution_years is None:
+        raise AssumptionError("required field is missing", file=file,
+                              field="demography.retirement.share_meeting_minimum_contribution_years",
+                              expected="a dated share, or a contribution_years section")
+    flex = cfg.employee.flexible
+    if flex is not None and cfg.employee.flexible_worker_share is not None:
+        raise AssumptionError("flexible_worker_share splits income the flexible status already carries", file=file,
+                              field="employee.flexible_worker_share",
+                              expected="no flexible_worker_share when employee.flexible is given")
+    if flex is not None and flex.base_ceiling.value <= flex.base_floor.value:
+        raise AssumptionError(f"base_ceiling {flex.base_ceiling.value:g} is not above base_floor "
+                              f"{flex.base_floor.value:g}", file=file, field="employee.flexible.base_ceiling",
+                              expected="a ceiling above the floor (300% and 60% of the average wage nationally)")
+
+
+def check_flexible_tables(cfg: AssumptionFile, tables: dict, folder: Path) -> None:
+    """Flexible workers in the tables (persons or entries) need the employee.flexible section
+    that says what they pay."""
+    if cfg.employee.flexible is not None:
+        return
+    for key, has in (("population", float(tables["population"].sel(status="flexible").sum()) > 0),
+                     ("transitions", float(tables["transitions"]["flexible_entry"].sum()) > 0)):
+        if has:
+            raise AssumptionError("flexible workers are in the table but the assumption file has no "
+                                  "employee.flexible section", file=folder / getattr(cfg.tables, key), field="flexible",
+                                  expected="an employee.flexible section (their base, rate and account rule), "
+                                           "or no flexible rows and rates")
 
 
 def format_pydantic(err: ValidationError, file: Path) -> AssumptionError:

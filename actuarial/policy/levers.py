@@ -223,6 +223,9 @@ def _retirement(a, x: RetirementArgs, horizon):
     except ActuarialError as exc:
         raise ScenarioError(f"retirement_age: {exc}") from None
     if x.share_meeting_minimum_contribution_years is not None:
+        if a.config.demography.retirement.contribution_years is not None:
+            raise ScenarioError("retirement_age: this set derives the share meeting the minimum from contribution "
+                                "years (demography.retirement.contribution_years); change its minimum_years instead")
         a = _modify(a, "demography.retirement.share_meeting_minimum_contribution_years", x.from_year,
                     "scenario", value=x.share_meeting_minimum_contribution_years, what="retirement_age")
     return a

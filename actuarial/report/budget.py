@@ -11,8 +11,9 @@ income and spending for that year exactly.
 A scheme's budget covers all its ledgers (for the employee scheme the pooled fund and the
 personal accounts: contributions before the personal-account split, personal-account
 spending, interest on both). The lines come from the scheme declarations
-(:mod:`actuarial.schemes`). "Other" lines are zero: the model has no other income or spending; they stand so that a
-bureau can fill them in.
+(:mod:`actuarial.schemes`). "Other" lines hold the province pass's transfers (adjustment fund,
+fiscal top-ups: ``transfer_income``; contributions to the adjustment fund: ``transfer_spending``)
+when a projection has them, else zero (they stand so that a bureau can fill them in).
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ def _lines(ds: xr.Dataset, scheme: str, flexible_share: float) -> dict[tuple[str
     if flexible and flexible_share:
         income["flexible workers' contributions"] = src.sel(source=flexible).sum("source") * flexible_share
     income["interest"] = ds["ledger_interest"].sel(ledger=ledgers).sum("ledger")
-    income["other income"] = zero
+    income["other income"] = ds["transfer_income"].sel(scheme=scheme) if "transfer_income" in ds else zero
     spending = {line.label: cat.sel(category=line.name) for line in sch.categories}
     for ledger in sch.ledgers[1:]:
         spending[ledger.name.replace("_", " ")] = ds["ledger_spending"].sel(ledger=ledger.name)
-    spending["other spending"] = zero
+    spending["other spending"] = ds["transfer_spending"].sel(scheme=scheme) if "transfer_spending" in ds else zero
     out = {("income", k): v for k, v in income.items()}
     out[("income", "total income")] = sum(income.values())
     out.update({("spending", k): v for k, v in spending.items()})

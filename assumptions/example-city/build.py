@@ -60,24 +60,49 @@ SOURCES = HERE / "sources"
 BASE_YEAR = 2024
 
 # ---- calibration targets (README.md: "Calibration targets") --------------------------------
-INSURED = 5_967_100             # Qujing 2020: insured persons
-COVERAGE = 0.9543               # Qujing 2020: coverage of the population
-EMPLOYEE_SHARE = 1.1797 / 7.2049  # Quanzhou mid-2023: employee-scheme share of the insured
-ACTIVE_PER_RETIREE = 2.63       # national employee scheme, 2024
-RETIREE_COST_SHARE = 0.498      # national 2024: retirees' share of employee-scheme medical costs
-TOTAL_INCOME = 8.567e9          # Qujing 2020: basic medical insurance income (CNY)
-TOTAL_SPENDING = 6.851e9        # Qujing 2020: basic medical insurance spending (CNY)
-RESIDENT_SURPLUS_RATE = 0.10    # illustrative: 'keep a small surplus', below the 15% cap
-RESIDENT_RESERVE_MONTHS = 8.5   # national resident reserves, 2021-2024: about 8-9 months
-POOLED_RESERVE_MONTHS = 18.0    # illustrative: employee pooled funds commonly hold > 15 months
-PA_OPENING_YEARS_OF_CREDIT = 1.2  # illustrative: personal-account stock = 1.2 years of credits
+# National figures: NHSA, 2024年全国医疗保障事业发展统计公报 (statistical bulletin on medical
+# security, 2024), in 万人 (10,000 persons) and 亿元 (100 million CNY).
+NAT_INSURED = 132662.08           # basic medical insurance, end 2024
+NAT_EMPLOYEE = 37948.34           # employee scheme members, end 2024
+NAT_IN_SERVICE, NAT_RETIRED = 27491.84, 10457.50   # in service (flexible workers included), retired
+NAT_FLEXIBLE = 6615.91            # flexible workers and other individual members
+NAT_POOLED_INCOME, NAT_POOLED_SPENDING = 17342.45, 13222.71   # employee pooled fund (maternity incl.)
+NAT_POOLED_CLOSING = 30445.50     # employee pooled fund accumulated balance, end 2024
+NAT_PA_INCOME, NAT_PA_SPENDING, NAT_PA_CLOSING = 6390.01, 5879.83, 14471.75   # personal accounts
+NAT_TOTAL_INCOME, NAT_TOTAL_SPENDING = 34913.37, 29764.03     # basic medical insurance, both schemes
+NAT_EMPLOYEE_INCOME, NAT_EMPLOYEE_SPENDING = 23732.47, 19102.54
+NAT_POOLED_SURPLUS_ALL, NAT_POOLED_CLOSING_ALL = 4639.17, 38628.52   # both schemes' pooled funds
+
+EMPLOYEE_SHARE = NAT_EMPLOYEE / NAT_INSURED                    # 28.6% of the insured
+ACTIVE_PER_RETIREE = NAT_IN_SERVICE / NAT_RETIRED              # 2.63 (flexible workers count as in service)
+FLEXIBLE_SHARE = NAT_FLEXIBLE / NAT_EMPLOYEE                   # 17.4% of employee members
+POOLED_SPENDING_PER_MEMBER = NAT_POOLED_SPENDING / NAT_EMPLOYEE * 1e4   # CNY per member: 3,484
+POOLED_SURPLUS_RATE = 1 - NAT_POOLED_SPENDING / NAT_POOLED_INCOME       # 23.8%
+POOLED_OPENING_MONTHS = (NAT_POOLED_CLOSING - (NAT_POOLED_INCOME - NAT_POOLED_SPENDING)) / (NAT_POOLED_SPENDING / 12)
+PA_OPENING_PER_MEMBER = (NAT_PA_CLOSING - (NAT_PA_INCOME - NAT_PA_SPENDING)) / NAT_EMPLOYEE * 1e4  # CNY
+PA_SPENDING_RATE = NAT_PA_SPENDING / (NAT_PA_CLOSING - NAT_PA_INCOME + NAT_PA_SPENDING + NAT_PA_INCOME)
+RES_INCOME = NAT_TOTAL_INCOME - NAT_EMPLOYEE_INCOME           # 11,180.90
+RES_SPENDING = NAT_TOTAL_SPENDING - NAT_EMPLOYEE_SPENDING     # 10,661.49
+RES_SURPLUS = NAT_POOLED_SURPLUS_ALL - (NAT_POOLED_INCOME - NAT_POOLED_SPENDING)   # 519.42
+RES_CLOSING = NAT_POOLED_CLOSING_ALL - NAT_POOLED_CLOSING     # 8,183.02
+RESIDENT_SURPLUS_RATE = RES_SURPLUS / RES_INCOME               # 4.6%
+RESIDENT_OPENING_MONTHS = (RES_CLOSING - RES_SURPLUS) / (RES_SPENDING / 12)   # 8.6
+RETIREE_COST_SHARE = 0.498        # national 2024: retirees' share of employee-scheme medical costs
+
+INSURED = 6_000_000               # the example city: about 6 million insured (assumed)
+COVERAGE = 0.95                   # national 2024: coverage kept at 95%
+# Region: Yunnan (西部; 云南省2023年国民经济和社会发展统计公报, 2023年云南省常住人口主要数据公报)
+REGION_CRUDE_BIRTH_RATE = 8.22e-3  # Yunnan 2023 (2022: 8.14 per 1000)
+REGION_AGE_SHARES = {(0, 15): 0.1962, (16, 59): 0.6343, (60, 64): 0.1695 - 0.1194, (65, 100): 0.1194}
+REGION_MALE_SHARE = 0.514          # Yunnan 2023: 2,402 of 4,673 ten-thousand persons are men
 
 # ---- illustrative shape settings -----------------------------------------------------------
 FEMALE_CADRE_SHARE = 0.4        # share of female active members in cadre posts (retire at 55)
 NEWBORN_ENROLMENT = 0.85
 BASE_EXIT_RATE = 0.02           # yearly exits from the employee scheme at working ages
+FLEXIBLE_EXIT_RATE = 0.08       # yearly exits of flexible workers (they move in and out more)
+FLEXIBLE_BASE_SHARE = 0.6       # most flexible workers choose the floor (DESIGN.md section 10)
 NET_MIGRATION_TOTAL = -6000.0   # net out-migration of young residents per year
-
 
 def _ages_from_labels(labels):
     return np.array([int(str(x).split("-")[0].rstrip("+")) for x in labels])
@@ -145,6 +170,31 @@ def national_population_2024() -> xr.DataArray:
     return xr.DataArray(pop, dims=("sex", "age"), coords={"sex": list(SEXES), "age": AGES})
 
 
+def regional_population(national: xr.DataArray) -> np.ndarray:
+    """The national single-age shape reweighted to the region's published broad age groups
+    and sex split (REGION_AGE_SHARES, REGION_MALE_SHARE), scaled to the city's population.
+    The weight is smooth in age (linear between the groups' middle ages, found by iterative
+    proportional fitting, so the pyramid shows no step at a group boundary), then each group
+    is scaled to its share exactly (what remains is a step of a fraction of a percent).
+    (sex, age) persons."""
+    pop = national.values.copy()
+    bands = list(REGION_AGE_SHARES.items())
+    mids = np.array([(lo + hi) / 2 for (lo, hi), _ in bands])
+    in_band = [(AGES >= lo) & (AGES <= hi) for (lo, hi), _ in bands]
+    nodes = np.ones(len(bands))
+    for _ in range(200):
+        weighted = pop * np.interp(AGES, mids, nodes)
+        total = weighted.sum()
+        nodes *= [share / (weighted[:, band].sum() / total) for (_, share), band in zip(bands, in_band)]
+    pop = pop * np.interp(AGES, mids, nodes)
+    for (_, share), band in zip(bands, in_band):
+        pop[:, band] *= share / (pop[:, band].sum() / pop.sum())
+    male = SEXES.index("male")
+    for i, target in ((male, REGION_MALE_SHARE), (1 - male, 1 - REGION_MALE_SHARE)):
+        pop[i] *= target / pop[i].sum()
+    return pop * INSURED / COVERAGE
+
+
 def working_curve(sex: str) -> np.ndarray:
     """Relative share of each age who would be active employee-scheme members were there no
     retirement (1 at the men's plateau; the level is set by the calibration)."""
@@ -153,6 +203,23 @@ def working_curve(sex: str) -> np.ndarray:
     decline = np.where(a >= 50, 1 - 0.015 * (a - 50), 1.0)
     curve = ramp * decline * (a >= 16) * (a < 65)
     return curve * (1.0 if sex == "male" else 0.92)
+
+
+def flexible_curve(sex: str) -> np.ndarray:
+    """Relative share of each age who would be flexible workers were there no retirement:
+    older than employees on average (a ramp centred at 27, flat to 55)."""
+    a = AGES.astype(float)
+    ramp = 1 / (1 + np.exp(-(a - 27.0) / 3.0))
+    curve = ramp * np.where(a >= 55, 1 - 0.03 * (a - 55), 1.0) * (a >= 18) * (a < 65)
+    return curve * (1.0 if sex == "male" else 0.9)
+
+
+def before_retirement(sex: str) -> np.ndarray:
+    """Share of each age not yet at the statutory retirement age in 2024 (men 60; women
+    cadres 55, women workers 50)."""
+    if sex == "male":
+        return (AGES < 60).astype(float)
+    return np.where(AGES < 50, 1.0, np.where(AGES < 55, FEMALE_CADRE_SHARE, 0.0))
 
 
 def retired_curve(sex: str) -> np.ndarray:
@@ -165,58 +232,64 @@ def retired_curve(sex: str) -> np.ndarray:
     return workers * np.where(a >= 55, 1.0, 1 - FEMALE_CADRE_SHARE)
 
 
-def split_status(national: xr.DataArray):
-    city_total = INSURED / COVERAGE
-    pop = national / float(national.sum()) * city_total
+def split_status(pop: np.ndarray):
+    """Split the city population (sex, age) into the four statuses: employee members are
+    EMPLOYEE_SHARE of the insured, in service : retired = ACTIVE_PER_RETIREE, flexible workers
+    FLEXIBLE_SHARE of the members; each group along its age curve. Returns the table (status,
+    sex, age), the resident enrolment rate that gives the insured total, and the curve levels."""
     employee = INSURED * EMPLOYEE_SHARE
-    active_target = employee * ACTIVE_PER_RETIREE / (1 + ACTIVE_PER_RETIREE)
-    retired_target = employee - active_target
-    work, retired = [], []
-    for sex in SEXES:
-        w = working_curve(sex)
-        a = AGES
-        if sex == "male":
-            w = w * (a < 60)
-        else:
-            w = w * np.where(a < 50, 1.0, np.where(a < 55, FEMALE_CADRE_SHARE, 0.0))
-        work.append(w)
-        retired.append(retired_curve(sex))
-    work, retired = np.array(work), np.array(retired)
-    active = work * pop.values
-    level = active_target / active.sum()
-    active *= level
-    ret = retired * pop.values
-    ret *= retired_target / ret.sum()
-    resident = pop.values - active - ret
-    if (resident < 0).any():
+    in_service = employee * ACTIVE_PER_RETIREE / (1 + ACTIVE_PER_RETIREE)
+    targets = {"flexible": employee * FLEXIBLE_SHARE, "retired": employee - in_service}
+    targets["active"] = in_service - targets["flexible"]
+    curves = {"active": np.array([working_curve(x) * before_retirement(x) for x in SEXES]),
+              "flexible": np.array([flexible_curve(x) * before_retirement(x) for x in SEXES]),
+              "retired": np.array([retired_curve(x) for x in SEXES])}
+    table, levels = np.zeros((len(STATUSES),) + pop.shape), {}
+    for status, curve in curves.items():
+        levels[status] = targets[status] / (curve * pop).sum()
+        table[STATUSES.index(status)] = curve * pop * levels[status]
+    resident_group = pop - table.sum(axis=0)
+    if (resident_group < 0).any():
         raise RuntimeError("status split leaves a negative resident group; lower the curves")
-    table = np.stack([active, ret, resident])               # (status, sex, age)
-    # resident enrolment that gives the insured total
+    table[STATUSES.index("resident")] = resident_group
     res_target = INSURED - employee
-    newborn = table[2, :, 0].sum() * NEWBORN_ENROLMENT
-    enrolment = (res_target - newborn) / table[2, :, 1:].sum()
-    return table, enrolment, level
+    newborn = resident_group[:, 0].sum() * NEWBORN_ENROLMENT
+    enrolment = (res_target - newborn) / resident_group[:, 1:].sum()
+    return table, enrolment, levels
 
 
-def transition_rates(level: float) -> pd.DataFrame:
-    """Entry and exit rates that keep each cohort's active share on the working curve:
-    after ageing, people now aged x were active in share w(x-1); entries e(x) and exits
-    x0 bring it to w(x); where the curve falls faster than x0, entries stop and exits rise."""
+def _keep_on_curve(w: np.ndarray, exit_rate: float, outside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Entry and exit rates that keep each cohort's share on the curve ``w`` (by age): after
+    ageing, people now aged x were in the group in share w(x-1) and in the resident group in
+    share ``outside``(x-1); entries e(x) (a share of the resident group) and exits x0 bring it
+    to w(x); where the curve falls faster than x0, entries stop and exits rise."""
+    prev = np.concatenate([[0.0], w[:-1]])
+    pool = np.concatenate([[1.0], outside[:-1]])
+    entry = np.where(w >= prev * (1 - exit_rate), (w - prev * (1 - exit_rate)) / np.maximum(pool, 1e-9), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exit_ = np.where(w >= prev * (1 - exit_rate), exit_rate, np.where(prev > 0, 1 - w / prev, 0.0))
+    working = (AGES >= 16) & (AGES < 65)
+    return np.where(working, entry, 0.0), np.where(working, exit_, 0.0)
+
+
+def transition_rates(levels: dict, population: np.ndarray) -> pd.DataFrame:
+    """Employment (resident <-> active) and flexible (resident <-> flexible) entry and exit
+    rates that keep each cohort's share on its working-age curve (:func:`_keep_on_curve`),
+    entries drawn from the base year's resident group at each age."""
     rows = []
-    for sex in SEXES:
-        w = level * working_curve(sex)
-        prev = np.concatenate([[0.0], w[:-1]])
-        entry = np.where(w >= prev * (1 - BASE_EXIT_RATE),
-                         (w - prev * (1 - BASE_EXIT_RATE)) / np.maximum(1 - prev, 1e-9), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exit_ = np.where(w >= prev * (1 - BASE_EXIT_RATE), BASE_EXIT_RATE,
-                             np.where(prev > 0, 1 - w / prev, 0.0))
-        working = (AGES >= 16) & (AGES < 65)
-        entry, exit_ = np.where(working, entry, 0.0), np.where(working, exit_, 0.0)
-        exit_ = np.where(AGES >= 65, 0.0, exit_)
+    total = population.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        outside = np.where(total > 0, population[STATUSES.index("resident")] / total, 1.0)
+    for j, sex in enumerate(SEXES):
+        entry, exit_ = _keep_on_curve(levels["active"] * working_curve(sex), BASE_EXIT_RATE, outside[j])
+        f_entry, f_exit = _keep_on_curve(levels["flexible"] * flexible_curve(sex), FLEXIBLE_EXIT_RATE, outside[j])
+        scale = np.maximum(1.0, (entry + f_entry) / 0.95)      # both entries come from the same group
+        entry, f_entry = entry / scale, f_entry / scale
         for age in AGES:
-            rows.append((sex, int(age), round(float(entry[age]), 6), round(float(exit_[age]), 6)))
-    return pd.DataFrame(rows, columns=["sex", "age", "employment_entry_rate", "employment_exit_rate"])
+            rows.append((sex, int(age), round(float(entry[age]), 6), round(float(exit_[age]), 6),
+                         round(float(f_entry[age]), 6), round(float(f_exit[age]), 6)))
+    return pd.DataFrame(rows, columns=["sex", "age", "employment_entry_rate", "employment_exit_rate",
+                                       "flexible_entry_rate", "flexible_exit_rate"])
 
 
 def migration_table() -> pd.DataFrame:
@@ -246,6 +319,8 @@ def cost_shape(sex: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def claim_cost_table(levels: dict[str, float]) -> pd.DataFrame:
+    """Claim cost per member-year by status: the age-sex shape of :func:`cost_shape` times the
+    status's level (flexible workers: the active members' level, assumed)."""
     rows = []
     for status in STATUSES:
         for sex in SEXES:
@@ -348,7 +423,9 @@ ACTIVE_PER_RETIREE_2015 = 2.95                            # backcast of the acti
 HOLIDAY_2020 = 0.5 * 5 / 12                                 # employer contributions halved for five months
 
 
-DETAIL = ("active_years", "retired_years", "enrolled_years", "income_employer", "income_employee",
+FLEXIBLE_SHARE_2015 = 0.11                                  # flexible workers' share of members, backcast (12.8% in 2018)
+DETAIL = ("active_years", "flexible_years", "retired_years", "enrolled_years", "income_employer", "income_employee",
+          "income_flexible",
           "personal_account_credits", "income_premium", "income_subsidy", "spending_inpatient",
           "spending_outpatient", "spending_critical_illness", "income_large_amount_premium", "spending_maternity",
           "spending_large_amount_claims", "spending_ltc_transfer", "income_assistance_premiums")
@@ -382,6 +459,7 @@ def fund_history(folder: Path) -> pd.DataFrame:
     emp_income = float(base["income"].sel(scheme="employee"))
     employer_share = float(src.sel(scheme="employee", source="employer")) / emp_income
     employee_share = float(src.sel(scheme="employee", source="employee")) / emp_income
+    flexible_share = float(src.sel(scheme="employee", source="flexible")) / emp_income
     large_share = float(src.sel(scheme="employee", source="large_amount_premium")) / emp_income
     res_src = src.sel(scheme="resident")
     assisted = float(res_src.sel(source="assistance_premiums") / (res_src.sel(source="premium")
@@ -390,7 +468,9 @@ def fund_history(folder: Path) -> pd.DataFrame:
     spending_share = {s: {c: float(cat.sel(scheme=s, category=c) / base["spending"].sel(scheme=s))
                           for c in cat["category"].values if float(cat.sel(scheme=s, category=c)) != 0}
                       for s in ("employee", "resident")}
-    ratio_2024 = float(base["member_years"].sel(status="active") / base["member_years"].sel(status="retired"))
+    my = base["member_years"]
+    ratio_2024 = float((my.sel(status="active") + my.sel(status="flexible")) / my.sel(status="retired"))
+    flex_2024 = float(my.sel(status="flexible") / my.sel(status=["active", "flexible", "retired"]).sum("status"))
     rows = []
     total = costs["medical_inflation"] + costs["utilisation_growth"]
     ordinary = float(total[costs["shock_year"] == 0].mean())
@@ -423,10 +503,13 @@ def fund_history(folder: Path) -> pd.DataFrame:
             detail.update({f"spending_{c}": spend * share for c, share in spending_share[scheme].items()})
             if scheme == "employee":
                 ratio = ACTIVE_PER_RETIREE_2015 + (ratio_2024 - ACTIVE_PER_RETIREE_2015) * (y - 2015) / (BASE_YEAR - 2015)
-                detail.update(active_years=m_y * ratio / (1 + ratio), retired_years=m_y / (1 + ratio),
+                flex = FLEXIBLE_SHARE_2015 + (flex_2024 - FLEXIBLE_SHARE_2015) * (y - 2015) / (BASE_YEAR - 2015)
+                detail.update(active_years=m_y * (ratio / (1 + ratio) - flex), flexible_years=m_y * flex,
+                              retired_years=m_y / (1 + ratio),
                               income_employer=inc * employer_share, income_employee=inc * employee_share,
-                              income_large_amount_premium=inc * large_share,
-                              personal_account_credits=inc * (employer_share + employee_share + large_share - 1))
+                              income_flexible=inc * flexible_share, income_large_amount_premium=inc * large_share,
+                              personal_account_credits=inc * (employer_share + employee_share + flexible_share
+                                                              + large_share - 1))
             else:
                 p_share = funding[y][0] / per_head[y]
                 detail.update(enrolled_years=m_y, income_premium=inc * p_share * (1 - assisted),
@@ -456,14 +539,48 @@ def ltc_disability() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sex", "age", "prevalence"])
 
 
-def write_tables(folder: Path, population: np.ndarray, active_level: float,
-                 levels: dict[str, float]) -> None:
+def maternity_spending(cfg, a, py, base) -> float:
+    """Base-year maternity spending of the pooled fund (medical costs and allowance): insured
+    births = TFR x fertility pattern x women member-years of the maternity statuses."""
+    if cfg.maternity is None:
+        return 0.0
+    m, first = cfg.maternity, (lambda p: float(p.resolve([BASE_YEAR])[0]))
+    status = [STATUSES.index(s) for s in m.statuses]
+    births = first(cfg.demography.total_fertility_rate) * float(
+        (py[status, SEXES.index("female")] * a.tables["fertility_pattern"].values).sum())
+    return births * (first(m.medical_cost_per_birth) + first(m.allowance_claim_share) * first(m.leave_days) * base / 365)
+
+
+def resident_level(cfg, enrolled, shape, res_share, resident_spending, y_resident, enrolled_years) -> float:
+    """The resident claim-cost level k with k x Y + critical illness(k) = the resident spending
+    target: the flat transfer, or the critical-illness model (its premium grows faster than k:
+    solved by bisection on the same closed form the engine uses)."""
+    ci = cfg.critical_illness
+    if ci is None:
+        return (resident_spending - enrolled_years * cfg.resident.critical_illness_transfer.resolve([BASE_YEAR])[0]) / y_resident
+    masks = band_masks(resident_layers.BANDS)                               # (band, age)
+    persons = (enrolled.sum(axis=0)[None] * masks).sum(axis=-1)
+    remaining = ((enrolled[..., None] * shape * (1 - res_share)).sum(axis=(0, -1))[None] * masks).sum(axis=-1)
+    r = lambda path: getattr(ci, path).resolve([BASE_YEAR])[0]  # noqa: E731
+    cap = r("cap") if ci.cap is not None else None
+
+    def excess(k):
+        pay = layer_payment(k * remaining / persons, ci.cost_cv.value, r("deductible"), r("reimbursement_ratio"), cap)
+        return k * y_resident + float((persons * pay).sum()) / r("loss_ratio") - resident_spending
+    lo, hi = 0.0, resident_spending / y_resident
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def write_tables(folder: Path, population: np.ndarray, curve_levels: dict, levels: dict[str, float]) -> None:
     rows = [(status, sex, int(age), round(float(population[i, j, age]), 3))
             for i, status in enumerate(STATUSES) for j, sex in enumerate(SEXES) for age in AGES]
     pd.DataFrame(rows, columns=["status", "sex", "age", "persons"]).to_csv(folder / "population.csv", index=False)
     mortality_table().to_csv(folder / "mortality.csv", index=False)
     fertility_pattern().to_csv(folder / "fertility_pattern.csv", index=False)
-    transition_rates(active_level).to_csv(folder / "transitions.csv", index=False)
+    transition_rates(curve_levels, population).to_csv(folder / "transitions.csv", index=False)
     migration_table().to_csv(folder / "migration.csv", index=False)
     claim_cost_table(levels).to_csv(folder / "claim_costs.csv", index=False)
     cost_history().to_csv(folder / "cost_history.csv", index=False)
@@ -485,107 +602,101 @@ def write_yaml(folder: Path, v: dict) -> None:
     (folder / "assumptions.yaml").write_text(text, encoding="utf-8")
 
 
-def maternity_spending(cfg, a, py, base) -> float:
-    """Base-year maternity spending of the pooled fund (its medical costs and allowance), part
-    of the "basic medical insurance (incl. maternity)" spending target: insured births = TFR x
-    fertility pattern x women member-years of the maternity statuses."""
-    if cfg.maternity is None:
-        return 0.0
-    m = cfg.maternity
-    status = [STATUSES.index(s) for s in m.statuses]
-    births = cfg.demography.total_fertility_rate.resolve([BASE_YEAR])[0] * float(
-        (py[status, SEXES.index("female")] * a.tables["fertility_pattern"].values).sum())
-    return births * (m.medical_cost_per_birth.resolve([BASE_YEAR])[0] + m.allowance_claim_share.resolve([BASE_YEAR])[0]
-                     * m.leave_days.resolve([BASE_YEAR])[0] * base / 365)
+def _base_year_run(folder: Path):
+    """The engine's base year on the set in ``folder`` (money levels may be placeholders, so
+    the plausibility checks are off): (assumptions, inputs, population (2, status, sex, age) at
+    1 January 2024 and 2025, births in 2024)."""
+    a = load_assumptions(folder, accept_unusual=_EVERY_CHECK)
+    inp = resolve_inputs(a, np.array([BASE_YEAR]))
+    run = run_population(inp, realise_population(inp, zero_deviations(1, 1), None))
+    return a, inp, run["population"][0], float(run["births"].sum())
 
 
-def resident_level(cfg, enrolled, shape, res_share, resident_spending, y_resident, enrolled_years) -> float:
-    """The resident claim-cost level k with k x Y + critical illness(k) = the resident spending
-    target: the flat transfer, or the critical-illness model (its premium grows faster than k:
-    solved by bisection on the same closed form the engine uses)."""
-    ci = cfg.critical_illness
-    if ci is None:
-        critical = enrolled_years * cfg.resident.critical_illness_transfer.resolve([BASE_YEAR])[0]
-        return (resident_spending - critical) / y_resident
-    masks = band_masks(resident_layers.BANDS)                               # (band, age)
-    persons = (enrolled.sum(axis=0)[None] * masks).sum(axis=-1)
-    remaining = ((enrolled[..., None] * shape * (1 - res_share)).sum(axis=(0, -1))[None] * masks).sum(axis=-1)
-    r = lambda path: getattr(ci, path).resolve([BASE_YEAR])[0]  # noqa: E731
-    cap = r("cap") if ci.cap is not None else None
-
-    def excess(k):
-        pay = layer_payment(k * remaining / persons, ci.cost_cv.value, r("deductible"), r("reimbursement_ratio"), cap)
-        return k * y_resident + float((persons * pay).sum()) / r("loss_ratio") - resident_spending
-    lo, hi = 0.0, resident_spending / y_resident
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
-    return 0.5 * (lo + hi)
+def fertility_factor(folder: Path) -> float:
+    """The factor on the national TFR path that gives the region's crude birth rate in the base
+    year: births / mean of the two 1 January populations. Births are proportional to the
+    factor, and so are the newborns alive at the end of the year (n), so with the births b and
+    population P1 at the end of the year under the national path,
+    ``f = cbr (P0 + P1 - n) / (2 b - cbr n)``."""
+    _, _, pop, b = _base_year_run(folder)
+    p0, p1, n = pop[0].sum(), pop[1].sum(), pop[1][..., 0].sum()
+    return REGION_CRUDE_BIRTH_RATE * (p0 + p1 - n) / (2 * b - REGION_CRUDE_BIRTH_RATE * n)
 
 
 def build(folder: Path) -> dict:
-    national = national_population_2024()
-    population, enrolment, active_level = split_status(national)
+    population, enrolment, curve_levels = split_status(regional_population(national_population_2024()))
+    national_tfr = period_values("china_tfr_1950_2100.csv", "tfr")
     values = {
-        "tfr": _fmt_values(period_values("china_tfr_1950_2100.csv", "tfr")),
+        "tfr": _fmt_values(national_tfr), "tfr_factor": "1",
         "srb": _fmt_values(period_values("china_sex_ratio_at_birth.csv", "males_per_female")),
         "enrolment_rate": round(enrolment, 6),
         "newborn_enrolment_rate": NEWBORN_ENROLMENT,
-        "contribution_base": 50000, "pooled_opening": 0, "pa_opening": 0, "resident_opening": 0,
+        "contribution_base": 50000, "average_wage": 50000, "pooled_opening": 0, "pa_opening": 0,
+        "resident_opening": 0, "pa_spending_rate": round(PA_SPENDING_RATE, 4),
     }
-    write_tables(folder, population, active_level, {s: 1.0 for s in STATUSES})
+    write_tables(folder, population, curve_levels, {s: 1.0 for s in STATUSES})
     write_yaml(folder, values)
 
-    # pass 1: member-years of the base year from the engine (money levels are placeholders
-    # here, so the plausibility checks are switched off for this pass only)
-    a = load_assumptions(folder, accept_unusual=_EVERY_CHECK)
-    inp = resolve_inputs(a, np.array([BASE_YEAR]))
-    real = realise_population(inp, zero_deviations(1, 1), None)
-    pop = run_population(inp, real)["population"][0]
+    # pass 1: the regional fertility level (births are linear in the TFR)
+    factor = fertility_factor(folder)
+    values["tfr"] = _fmt_values({y: round(v * factor, 4) for y, v in national_tfr.items()})
+    values["tfr_factor"] = f"{factor:.4f}"
+    write_yaml(folder, values)
+
+    # pass 2: member-years of the base year from the engine, then every money level
+    a, inp, pop, _ = _base_year_run(folder)
     py = 0.5 * (pop[0] + pop[1])                                # (status, sex, age)
+    res = STATUSES.index("resident")
     rates = resident.enrolment_rates(inp.schemes["resident"], np.zeros((1, 1)))
-    py[2] *= resident.enrolled_share(rates[0][0, 0], rates[1][0, 0])[None, :]  # enrolled only
-    active_years, retired_years, enrolled_years = py.sum(axis=(1, 2))
+    py[res] *= resident.enrolled_share(rates[0][0, 0], rates[1][0, 0])[None, :]  # enrolled only
+    years = {s: float(py[i].sum()) for i, s in enumerate(STATUSES)}
+    members = years["active"] + years["flexible"] + years["retired"]
 
     cfg = a.config
-    per_head = cfg.resident.premium.resolve([BASE_YEAR])[0] + cfg.resident.subsidy.resolve([BASE_YEAR])[0]
-    resident_income = enrolled_years * per_head * cfg.resident.collection_rate.resolve([BASE_YEAR])[0]
-    contributions = TOTAL_INCOME - resident_income
-    rate = (cfg.employee.employer_rate.resolve([BASE_YEAR])[0] + cfg.employee.employee_rate.resolve([BASE_YEAR])[0])
-    collection = cfg.employee.collection_rate.resolve([BASE_YEAR])[0]
-    base = round(contributions / (active_years * rate * collection))
-    pa = cfg.employee.personal_accounts
-    employee_part = active_years * base * collection * cfg.employee.employee_rate.resolve([BASE_YEAR])[0]
-    credits = (employee_part * pa.employee_contribution_to_account.resolve([BASE_YEAR])[0]
-               + retired_years * pa.retiree_credit_after_reform.resolve([BASE_YEAR])[0])
-    pa_opening = round(PA_OPENING_YEARS_OF_CREDIT * credits, -6)
-    pa_spending = pa.spending_rate.resolve([BASE_YEAR])[0] * (pa_opening + credits)
+    first = lambda p: float(p.resolve([BASE_YEAR])[0])  # noqa: E731
+    per_head = first(cfg.resident.premium) + first(cfg.resident.subsidy)
+    resident_income = years["resident"] * per_head * first(cfg.resident.collection_rate)
     resident_spending = (1 - RESIDENT_SURPLUS_RATE) * resident_income
-    pooled_spending = TOTAL_SPENDING - resident_spending - pa_spending - maternity_spending(cfg, a, py, base)
+    pooled_spending = POOLED_SPENDING_PER_MEMBER * members
+    pooled_income = pooled_spending / (1 - POOLED_SURPLUS_RATE)
+    e, pa, flex = cfg.employee, cfg.employee.personal_accounts, cfg.employee.flexible
+    collection, employer, employee_rate = first(e.collection_rate), first(e.employer_rate), first(e.employee_rate)
+    flex_rate = employer + employee_rate                       # the template gives no own rate
+    retiree_credit = first(pa.retiree_credit_after_reform)
+    flex_kept = FLEXIBLE_BASE_SHARE * flex_rate * collection * years["flexible"] * (1 - first(flex.account_share_after_reform))
+    # pooled income = base x (employer x collection x active + flexible part) - retiree credits
+    base = round((pooled_income + years["retired"] * retiree_credit)
+                 / (employer * collection * years["active"] + flex_kept))
+    credits = (base * collection * years["active"] * employee_rate * first(pa.employee_contribution_to_account)
+               + years["retired"] * retiree_credit
+               + base * FLEXIBLE_BASE_SHARE * flex_rate * collection * years["flexible"] * first(flex.account_share_after_reform))
 
-    # claim-cost levels: costs before fund share (X) and fund spending (Y) per unit level
-    fs = {k: cfg.costs.fund_share.__getattribute__(k).resolve([BASE_YEAR])[0]
-          for k in ("employee_inpatient", "employee_outpatient", "resident_inpatient", "resident_outpatient")}
-    shape = np.array([np.stack(cost_shape(s), axis=-1) for s in SEXES])   # (sex, age, cat)
+    # claim-cost levels: costs before fund share (X) and fund spending (Y) per unit level, with
+    # the fund shares the engine applies in the base year (the account reform's included)
+    share = {s: np.stack([inp.schemes[s]["fund_share"][c][0] for c in ("inpatient", "outpatient")])
+             for s in ("employee", "resident")}
+    shape = np.array([np.stack(cost_shape(x), axis=-1) for x in SEXES])   # (sex, age, cat)
     X = {s: float((py[i][..., None] * shape).sum()) for i, s in enumerate(STATUSES)}
-    emp_share = np.array([fs["employee_inpatient"], fs["employee_outpatient"]])
-    res_share = np.array([fs["resident_inpatient"], fs["resident_outpatient"]])
-    Y = {s: float((py[i][..., None] * shape * (res_share if s == "resident" else emp_share)).sum())
+    Y = {s: float((py[i][..., None] * shape * share["resident" if s == "resident" else "employee"]).sum())
          for i, s in enumerate(STATUSES)}
-    ratio = RETIREE_COST_SHARE / (1 - RETIREE_COST_SHARE) * X["active"] / X["retired"]  # k_R / k_A
-    k_active = pooled_spending / (Y["active"] + ratio * Y["retired"])
-    k_resident = resident_level(cfg, py[2], shape, res_share, resident_spending, Y["resident"], enrolled_years)
-    levels = {"active": k_active, "retired": k_active * ratio, "resident": k_resident}
+    ratio = RETIREE_COST_SHARE / (1 - RETIREE_COST_SHARE) * (X["active"] + X["flexible"]) / X["retired"]
+    # the pooled fund's claims: its spending target less maternity (part of the pooled fund since 2019)
+    claims = pooled_spending - maternity_spending(cfg, a, py, base)
+    k_active = claims / (Y["active"] + Y["flexible"] + ratio * Y["retired"])
+    k_resident = resident_level(cfg, py[res], shape, share["resident"], resident_spending, Y["resident"], years["resident"])
+    levels = {"active": k_active, "flexible": k_active, "retired": k_active * ratio, "resident": k_resident}
 
     values.update(
         contribution_base=base,
-        pooled_opening=round(POOLED_RESERVE_MONTHS * pooled_spending / 12, -6),
-        pa_opening=pa_opening,
-        resident_opening=round(RESIDENT_RESERVE_MONTHS * resident_spending / 12, -6),
+        average_wage=base,                                       # assumed: the average base is the average wage
+        pooled_opening=round(POOLED_OPENING_MONTHS * pooled_spending / 12, -6),
+        pa_opening=round(PA_OPENING_PER_MEMBER * float(pop[0][[STATUSES.index(s) for s in ("active", "flexible", "retired")]].sum()), -6),
+        resident_opening=round(RESIDENT_OPENING_MONTHS * resident_spending / 12, -6),
     )
-    write_tables(folder, population, active_level, levels)
+    write_tables(folder, population, curve_levels, levels)
     write_yaml(folder, values)
     fund_history(folder).to_csv(folder / "fund_history.csv", index=False)
+    values["account_credits"] = credits
     return values
 
 

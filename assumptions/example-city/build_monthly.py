@@ -25,6 +25,7 @@ REGION = "example-city"
 COLUMNS = {  # (scheme, flow, line) -> fund_history column (a leading minus: booked negative)
     ("employee", "income", "employer"): "income_employer",
     ("employee", "income", "employee"): "income_employee",
+    ("employee", "income", "flexible"): "income_flexible",
     ("employee", "income", "to_personal_accounts"): "-personal_account_credits",
     ("employee", "spending", "inpatient"): "spending_inpatient",
     ("employee", "spending", "outpatient"): "spending_outpatient",
