@@ -85,6 +85,9 @@ def _check_correlation(corr: "Correlation", file: Path) -> None:
     k = len(corr.components)
     if len(set(corr.components)) != k:
         raise AssumptionError("a component is listed twice", file=file, field="uncertainty.correlation.components")
+    if any(len(row) != k for row in corr.matrix):
+        raise AssumptionError(f"a row of the matrix does not have {k} entries", file=file, field=field,
+                              expected="one row and one column per listed component")
     m = np.asarray(corr.matrix, dtype=float)
     if m.shape != (k, k):
         raise AssumptionError(f"matrix is {m.shape[0]}x{m.shape[1] if m.ndim > 1 else 0}, not {k}x{k}",
