@@ -47,6 +47,18 @@ def integer_years(ax, axis: str = "x") -> None:
     target.set_major_formatter(FormatStrFormatter("%d"))
 
 
+def month_axis(ax, months, every: int = 3, axis: str = "x") -> None:
+    """Readable month labels on a categorical month axis (positions 0..n-1 for ``months``):
+    one label every ``every`` months, as ``2024-03``, horizontal when they fit."""
+    labels = [str(m) for m in months]
+    ticks = list(range(0, len(labels), every))
+    if axis == "x":
+        ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=0 if len(ticks) <= 8 else 45,
+                      ha="center" if len(ticks) <= 8 else "right", fontsize=8)
+    else:
+        ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=8)
+
+
 def warning_zones(rules, indicator: str, scheme: str | None) -> list[tuple[float, float, str, str]]:
     """The intervals of ``indicator`` (of ``scheme``; None for a city-wide indicator) that the
     warning lines grade: ``(low, high, level, rule id)`` for every rule of that scheme judging
