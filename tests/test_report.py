@@ -162,3 +162,24 @@ def test_tornado_is_sorted_widest_on_top():
     fig = charts.tornado(table, "resident", "en", scale=1)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["a", "c", "b"]                    # bottom to top: narrowest first, widest on top
+
+
+def test_a_region_set_gets_one_block_per_region(tmp_path):
+    import yaml
+
+    import actuarial
+    from actuarial import alerts
+    from actuarial.testing import write_assumption_set
+
+    for name in ("north", "south"):
+        write_assumption_set(tmp_path / name, population={("active", "male", 30): 1000.0, ("retired", "female", 70): 400.0})
+    (tmp_path / "assumptions.yaml").write_text(yaml.safe_dump({
+        "name": "two-cities", "title": "Two cities", "description": "regions",
+        "regions": {"North City": "north", "South City": "south"}}), encoding="utf-8")
+    ds = actuarial.project(actuarial.load_assumptions(tmp_path), years=3)
+    rules = alerts.default_rules()
+    text = html.render(ds, rules=rules, report=alerts.evaluate(ds, rules), lang="en")
+    for region in ("North City", "South City"):
+        assert f"{tr('region', 'en')}: {region}" in text
+    assert text.count("<table class=\"summary\">") == 2
+    _no_external_refs(text)

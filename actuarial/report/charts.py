@@ -82,6 +82,10 @@ def warning_zones(rules, indicator: str, scheme: str | None) -> list[tuple[float
     return zones
 
 
+def _severity(rules, level: str) -> int:
+    return rules.levels.index(level) if level in rules.levels else len(rules.levels)
+
+
 def fan_chart(ds: xr.Dataset, indicator: str, scheme: str | None, rules=None, lang: str = "zh", ax=None,
               scale: float = 1.0, unit: str = ""):
     """The fan chart of ``indicator`` for ``scheme`` on its warning zones (see the module)."""
@@ -104,6 +108,8 @@ def fan_chart(ds: xr.Dataset, indicator: str, scheme: str | None, rules=None, la
     else:
         ax.plot(years, da, color="black", lw=1.8, marker="o", ms=3, label=tr("best_estimate", lang), zorder=4)
     zones = warning_zones(rules, indicator, scheme) if rules is not None else []
+    if not (math.isfinite(lo_all) and math.isfinite(hi_all)):      # nothing to show (e.g. a fund with no spending)
+        lo_all, hi_all = 0.0, 1.0
     finite = [v for z in zones for v in z[:2] if math.isfinite(v)]
     span_lo = min([lo_all] + [v / scale for v in finite])
     span_hi = max([hi_all] + [v / scale for v in finite])
@@ -112,17 +118,18 @@ def fan_chart(ds: xr.Dataset, indicator: str, scheme: str | None, rules=None, la
     for lo, hi, level, _ in zones:
         colour = LEVEL_COLOURS.get(level, "#999999")
         ax.axhspan(max(lo / scale, ylo), min(hi / scale, yhi), color=colour, alpha=0.13, lw=0, zorder=1)
-    drawn = set()
-    for lo, hi, level, _ in sorted(zones, key=lambda z: (z[0], z[1])):
-        for edge in (lo, hi):
-            if not math.isfinite(edge) or edge in drawn:
-                continue
-            drawn.add(edge)
-            colour = LEVEL_COLOURS.get(level, "#999999")
-            ax.axhline(edge / scale, color=colour, ls="--", lw=1.0, zorder=2)
-            ax.annotate(f"{name('level', level, lang)} {edge / scale:g}", (1.0, edge / scale),
-                        xycoords=("axes fraction", "data"), xytext=(3, 0), textcoords="offset points",
-                        va="center", fontsize=7, color=colour)
+    for edge in sorted({v for z in zones for v in z[:2] if math.isfinite(v)}):
+        level = next(z[2] for z in sorted(zones, key=lambda z: _severity(rules, z[2])) if edge in z[:2])
+        ax.axhline(edge / scale, color=LEVEL_COLOURS.get(level, "#999999"), ls="--", lw=1.0, zorder=2)
+    for lo, hi, level, _ in zones:        # each zone named at its visible middle, in the right margin
+        a, b = max(lo / scale, ylo), min(hi / scale, yhi)
+        if b <= a:
+            continue
+        span = (f"< {hi / scale:g}" if not math.isfinite(lo) else f"> {lo / scale:g}" if not math.isfinite(hi)
+                else f"{lo / scale:g}–{hi / scale:g}")
+        ax.annotate(f"{name('level', level, lang)} {span}", (1.0, (a + b) / 2), xycoords=("axes fraction", "data"),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=7,
+                    color=LEVEL_COLOURS.get(level, "#999999"))
     ax.set_ylim(ylo, yhi)
     integer_years(ax)
     title = tr(indicator, lang) if scheme is None else f"{name('scheme', scheme, lang)}: {tr(indicator, lang)}"
