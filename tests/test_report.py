@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from actuarial import cli
+from actuarial.init import COLUMNS
 from actuarial.report import charts, html
 from actuarial.report.i18n import LABELS, tr
 
@@ -133,8 +134,15 @@ def test_init_then_run_works_and_init_refuses_a_used_folder(tmp_path, capsys):
     city = tmp_path / "my-city"
     assert cli.main(["init", str(city)]) == 0
     text = (city / "assumptions.yaml").read_text(encoding="utf-8")
-    assert "name: my-city" in text and "# employer contribution rate" in text.lower().replace("  ", " ") or "[fraction;" in text
-    assert "| `persons` |" in (city / "COLUMNS.md").read_text(encoding="utf-8")
+    assert "name: my-city" in text
+    assert "  # employer contribution rate on the contribution base [fraction; valid 0 to 0.3" in text
+    columns = (city / "COLUMNS.md").read_text(encoding="utf-8")
+    for table, (_, cols) in COLUMNS.items():          # the dictionary names every column of the tables
+        if "," in cols[0][0]:
+            continue
+        header = (city / table).read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert header == [c for c, _, _ in cols], table
+        assert all(f"| `{c}` |" in columns for c in header)
     out = tmp_path / "run"
     assert cli.main(["run", str(city / "job.yaml"), "--out", str(out)]) == 0
     ds = xr.open_dataset(out / "my-city.nc")
@@ -183,3 +191,24 @@ def test_a_region_set_gets_one_block_per_region(tmp_path):
         assert f"{tr('region', 'en')}: {region}" in text
     assert text.count("<table class=\"summary\">") == 2
     _no_external_refs(text)
+
+
+def test_charts_fall_back_to_english_without_a_cjk_font(monkeypatch):
+    import matplotlib
+
+    from actuarial.report import fonts
+
+    with matplotlib.rc_context():
+        monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+        assert fonts.setup("zh") == "en" and fonts.setup("en") == "en"
+        assert matplotlib.rcParams["svg.fonttype"] == "none"
+        monkeypatch.setattr(fonts, "cjk_font", lambda: "Noto Sans CJK SC")
+        assert fonts.setup("zh") == "zh" and matplotlib.rcParams["font.sans-serif"][0] == "Noto Sans CJK SC"
+
+
+def test_the_translation_table_has_both_languages_and_falls_back_to_declared_names():
+    from actuarial.report.i18n import name
+
+    assert all(len(v) == 2 and v[0] and v[1] for v in LABELS.values())
+    assert name("scheme", "employee", "zh") == "职工基本医疗保险"
+    assert name("scheme", "some_new_layer", "zh") == "some new layer"     # a new scheme still gets a label

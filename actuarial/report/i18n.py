@@ -152,7 +152,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "job": ("预测任务", "job"),
     "deterministic": ("确定性（最优估计）", "deterministic (best estimate)"),
     "none": ("无", "none"),
-    "pdf_needs_chromium": ("", ""),
     "notes_money": ("金额为名义人民币。", "Money in nominal CNY."),
     "notes_fan": ("阴影为各预警级别对应区间；实线为中位数，浅色带为模拟区间。",
                   "Shaded zones are the warning levels' bands; the line is the median, bands are draw intervals."),
