@@ -167,6 +167,14 @@ def render(ds: xr.Dataset, *, rules, report, lang: str = "zh", comparison: xr.Da
            sensitivity: pd.DataFrame | None = None, budget: dict | None = None, execution: pd.DataFrame | None = None,
            job: str = "") -> str:
     """The report as one HTML document (see the module)."""
+    import matplotlib
+
+    with matplotlib.rc_context():          # the report's font and SVG settings stay within it
+        return _render(ds, rules=rules, report=report, lang=lang, comparison=comparison, sensitivity=sensitivity,
+                       budget=budget, execution=execution, job=job)
+
+
+def _render(ds, *, rules, report, lang, comparison, sensitivity, budget, execution, job) -> str:
     import jinja2
 
     chart_lang = setup(lang)
