@@ -53,7 +53,8 @@ class _Context:
         try:
             work(self)
             write_manifest(self.folder.path("run.yaml"), {
-                "command": f"actuarial {self.command}", "job": str(self.job.path), "assumptions": str(self.a.path),
+                "command": "actuarial " + " ".join(getattr(self.args, "argv", [self.command])),
+                "job": str(self.job.path), "assumptions": str(self.a.path),
                 "assumption_hash": self.a.digest, "years": int(self.years), "draws": self.draws, "seed": self.seed,
                 "actuarial_version": __version__, "files": self.written})
             out = self.folder.commit()
@@ -86,7 +87,7 @@ def cmd_report(args) -> int:
 
     if args.lang not in ("zh", "en"):
         raise UsageError(f"--lang {args.lang}: expected zh or en")
-    ctx = _Context(args, "report " + " ".join(args.argv))
+    ctx = _Context(args, "report")
 
     def work(c):
         from .policy import scenarios

@@ -77,7 +77,8 @@ def summary_rows(ds: xr.Dataset, lang: str) -> tuple[list[int], list[dict], str]
         kind = _kind(da)
         vals = _centre(da).values.astype(float)
         if kind == "money":
-            cells, label = [_fmt(v / scale, 2 if scale == YI else 0) for v in vals], f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
+            cells = [_fmt(v / scale, 2 if scale == YI else 0) for v in vals]
+            label = f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
         elif kind == "fraction":
             cells = [_fmt(100 * v, 1) + "%" if math.isfinite(v) else "–" for v in vals]
         elif kind == "count":
@@ -244,7 +245,8 @@ def _scenario_table(comparison, rules, lang) -> str:
 def _execution_table(exe: pd.DataFrame, lang: str) -> str:
     df = pd.DataFrame({
         tr("scheme", lang): [name("scheme", s, lang) for s in exe["scheme"]],
-        tr("exec_line", lang): [f"{tr('section_' + f, lang, default=f)}: {name('line', ln, lang)}" for f, ln in zip(exe["flow"], exe["line"])],
+        tr("exec_line", lang): [f"{tr('section_' + f, lang, default=f)}: {name('line', ln, lang)}"
+                                for f, ln in zip(exe["flow"], exe["line"])],
         f"{tr('exec_budget', lang)} ({tr('unit_wan', lang)})": exe["budget"] / WAN,
         f"{tr('exec_ytd', lang)} ({tr('unit_wan', lang)})": exe["ytd"] / WAN,
         f"{tr('exec_rate', lang)} (%)": 100 * exe["execution"],
