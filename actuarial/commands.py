@@ -29,12 +29,20 @@ class _Context:
         from .report.export import RunFolder
 
         self.args, self.command = args, command
+        from .cli import _bounded
+        from .jobs import MAX_DRAWS, MAX_SEED, MAX_YEARS
+
         self.job = load_job(args.job)
-        self.years = self.job.years if getattr(args, "years", None) is None else args.years
-        self.draws = self.job.draws if getattr(args, "draws", None) is None else (args.draws or None)
-        self.seed = self.job.seed if getattr(args, "seed", None) is None else args.seed
+        given = lambda opt: getattr(args, opt, None)   # noqa: E731
+        self.years = self.job.years if given("years") is None else _bounded(
+            "--years", args.years, 0, MAX_YEARS, "a horizon in whole years after the base year")
+        self.draws = self.job.draws if given("draws") is None else (_bounded(
+            "--draws", args.draws, 0, MAX_DRAWS, "a number of draws (0 for the best estimate)") or None)
+        self.seed = self.job.seed if given("seed") is None else _bounded("--seed", args.seed, 0, MAX_SEED,
+                                                                         "a non-negative whole number")
         if self.draws and self.seed is None:
             self.seed = 0
+            print("no seed given: using seed 0 (recorded in run.yaml)")
         self.a = load_assumptions(self.job.assumption_path, accept_unusual=set(getattr(args, "accept_unusual", ()) or ()))
         path = self.job.alerts_path
         self.rules = alerts.load_rules(path) if path else alerts.default_rules()
