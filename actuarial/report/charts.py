@@ -185,7 +185,7 @@ def tornado(table, scheme: str, lang: str = "zh", measure: str = "balance", scal
     ax.barh(y, low[order], color="#4c72b0", label=tr("low_case", lang))
     ax.barh(y, high[order], color="#dd8452", label=tr("high_case", lang))
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [str(i) for i in order], fontsize=8)
+    ax.set_yticks(y, [tr(f"shift_{i}", lang, default=str(i)) for i in order], fontsize=8)
     year = table.attrs.get("year", "")
     ax.set_xlabel(f"{tr('change_in_balance', lang)} {year} ({unit})")
     ax.set_title(f"{name('scheme', scheme, lang)}: {tr('tornado', lang)}", fontsize=10)

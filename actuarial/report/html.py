@@ -102,7 +102,7 @@ def summary_rows(ds: xr.Dataset, lang: str) -> tuple[list[int], list[dict], str]
                 add(tr(v, lang, default=ds[v].attrs.get("long_name", v)), s[v], group)
     for v in ds.data_vars:
         if set(ds[v].dims) - _SKIP == {"year"}:
-            add(tr(v, lang, default=ds[v].attrs.get("long_name", v)), ds[v])
+            add(tr(v, lang, default=ds[v].attrs.get("long_name", v)), ds[v], tr("city_wide", lang))
     return years, rows, unit
 
 

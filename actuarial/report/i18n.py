@@ -27,6 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "provenance": ("数据来源与可追溯信息", "Provenance"),
     "region": ("地区", "Region"),
     "scheme": ("险种", "scheme"),
+    "city_wide": ("全市指标", "city-wide"),
     "contents": ("目录", "Contents"),
     # units and measures
     "unit_wan": ("万元", "CNY 10,000"),
@@ -132,6 +133,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "closing_balance": ("期末累计结余", "closing balance"),
     "alerts_fired": ("触发预警数", "warnings fired"),
     "assumption": ("假设", "assumption"),
+    "shift_medical inflation +/-1 point": ("医疗价格增长±1个百分点", "medical inflation +/-1 point"),
+    "shift_utilisation growth +/-1 point": ("医疗服务利用增长±1个百分点", "utilisation growth +/-1 point"),
+    "shift_resident inpatient fund share +/-5 points": ("居民住院基金支付比例±5个百分点", "resident inpatient fund share +/-5 points"),
+    "shift_resident premium +/-10%": ("居民个人缴费±10%", "resident premium +/-10%"),
+    "shift_interest rate +/-1 point": ("利率±1个百分点", "interest rate +/-1 point"),
+    "shift_mortality improvement +/-1% a year": ("死亡率改善每年±1%", "mortality improvement +/-1% a year"),
+    "shift_resident enrolment +/-2 points": ("居民参保率±2个百分点", "resident enrolment +/-2 points"),
+    "shift_employer rate +/-0.5 point": ("单位缴费率±0.5个百分点", "employer rate +/-0.5 point"),
+    "shift_wage growth +/-1 point": ("工资增长±1个百分点", "wage growth +/-1 point"),
     # execution
     "exec_line": ("项目", "line"),
     "exec_budget": ("年度预算", "budget"),
