@@ -26,7 +26,7 @@ from .params import load_assumptions, parameter_reference
 from .errors import ActuarialError
 from .jobs import load_job
 from .engine import project
-from .report.export import write_csv, write_netcdf
+from .report.export import write_csv, write_netcdf, write_zarr
 from .report.summary import format_summary, summary_table
 
 EXIT_INPUT_ERROR = 2   # any error: bad option or file, unusable output folder, or an unexpected one
@@ -63,6 +63,8 @@ def cmd_run(args) -> int:
         names = []
         if "netcdf" in job.outputs:
             names.append(write_netcdf(ds if comparison is None else comparison, folder.path(f"{job.name}.nc")).name)
+        if "zarr" in job.outputs:
+            names.append(write_zarr(ds if comparison is None else comparison, folder.path(f"{job.name}.zarr")).name)
         if "csv" in job.outputs:
             names.append(write_csv(table, folder.path("summary.csv")).name)
             names.append(write_csv(report.table, folder.path("alerts.csv"), index=False).name)

@@ -6,7 +6,7 @@ outputs. Paths in a job are relative to the job file. Outputs go to a folder bes
     description: Baseline projection of both funds
     assumptions: ../assumptions/example-city
     years: 10
-    outputs: [netcdf, csv]
+    outputs: [netcdf, csv]   # any of netcdf, zarr, csv
     draws: 1000        # optional: Monte Carlo draws along a `draw` dimension
     seed: 20241122     # optional: without it a run with draws picks one, prints it and records it
 
@@ -39,7 +39,9 @@ class Job(BaseModel):
     description: str = ""
     assumptions: str = Field(description="assumption folder, relative to the job file")
     years: int = Field(10, ge=0, le=MAX_HORIZON, description="projection horizon after the base year")
-    outputs: list[Literal["netcdf", "csv"]] = Field(default_factory=lambda: ["netcdf", "csv"])
+    outputs: list[Literal["netcdf", "zarr", "csv"]] = Field(
+        default_factory=lambda: ["netcdf", "csv"],
+        description="files to write: netcdf (one .nc file), zarr (a chunked .zarr store, for large runs), csv (summary and alerts)")
     draws: int | None = Field(None, ge=1, le=MAX_DRAWS, description="Monte Carlo draws; omit for the best estimate only")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="seed of the random streams (with draws; "
                              "when absent a run picks one, prints it and records it)")

@@ -199,3 +199,23 @@ def test_open_group_with_no_survivors():
     assert float(lt["lx"][2]) == pytest.approx(0.0, abs=1e-3)
     assert float(lt["Lx"][2]) == 0.0 and float(lt["ex"][2]) == 0.0
     assert np.isfinite(lt["ex"]).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.1, 40.0))
+def test_compiled_shocked_survival_equals_the_numpy_ratios(seed, size):
+    """engine.survival computes mx * exp(bx * k) and the ratios in one compiled pass: the same
+    numbers as lifetable.survival_from_mx on the shocked rates, to round-off, for shocks large
+    enough to push infant rates across the a0 rule's breakpoints."""
+    from actuarial.engine.survival import shocked_survival
+    from actuarial.lifetable import a0_by_sex, survival_from_mx
+    rng = np.random.default_rng(seed)
+    T, A = 4, 101
+    mx = np.exp(np.linspace(-7.5, 0.2, A))[None, None] * rng.uniform(0.5, 1.5, (T, 2, 1))
+    bx = rng.uniform(0.0, 0.03, (2, A))
+    k = rng.normal(0.0, size, (3, T, 2))
+    sx, f0 = shocked_survival(mx, bx, k, lambda m0: a0_by_sex(m0, "andreev-kingkade"))
+    m = mx[None] * np.exp(bx[None, None] * k[..., None])
+    ref_sx, ref_f0 = survival_from_mx(m, a0_by_sex(m[..., 0], "andreev-kingkade"))
+    np.testing.assert_allclose(sx, ref_sx, rtol=1e-13)
+    np.testing.assert_allclose(f0, ref_f0, rtol=1e-13)

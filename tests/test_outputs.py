@@ -3,14 +3,15 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import xarray as xr
 
 import actuarial
 from actuarial import cli
-from actuarial.report.export import atomic_path, write_netcdf
+from actuarial.report.export import atomic_path, write_netcdf, write_zarr
 from actuarial.report.summary import summary_table
-from conftest import ROOT
+from conftest import EXAMPLE, ROOT
 
 REQUIRED = {
     "population": ("year", "status", "sex", "age"),
@@ -54,12 +55,34 @@ def test_assumption_hash_changes_with_any_table(tmp_path, example):
     assert actuarial.load_assumptions(dest).digest != example.digest
 
 
+def _assert_round_trip(back, ds):
+    """Money and rates come back exactly; person counts (float32 on disk) to 7 digits, and the
+    population identity of the stored numbers holds to a relative 1e-6."""
+    persons = [n for n, v in ds.data_vars.items() if v.attrs.get("units") == "persons"]
+    assert {"population", "births", "deaths"} <= set(persons)
+    for name in persons:
+        assert back[name].dtype == np.float32, name
+    xr.testing.assert_allclose(back.drop_vars(persons), ds.drop_vars(persons), rtol=1e-12)
+    xr.testing.assert_allclose(back[persons].astype(float), ds[persons], rtol=1e-6)
+    pop = back["population_total"].astype(float).sum(["status", "sex"])
+    flows = (back["births"] + back["net_migration"] - back["deaths"]).astype(float).sum("sex")
+    gap = pop.shift(year=-1) - pop - flows
+    assert float(abs(gap).max() / pop.max()) < 1e-6
+    assert back.attrs["assumption_hash"] == ds.attrs["assumption_hash"]
+    assert back["balance"].attrs["units"] == "CNY"
+
+
 def test_netcdf_round_trip(tmp_path, example_projection):
     path = write_netcdf(example_projection, tmp_path / "p.nc")
-    back = xr.load_dataset(path)
-    xr.testing.assert_allclose(back, example_projection, rtol=1e-12)
-    assert back.attrs["assumption_hash"] == example_projection.attrs["assumption_hash"]
-    assert back["balance"].attrs["units"] == "CNY"
+    _assert_round_trip(xr.load_dataset(path), example_projection)
+
+
+def test_zarr_round_trip(tmp_path, example_projection):
+    mc = actuarial.project(actuarial.load_assumptions(EXAMPLE), years=3, draws=30, seed=5)
+    path = write_zarr(mc, tmp_path / "p.zarr")
+    assert path.is_dir() and not list(tmp_path.glob(".*tmp"))
+    _assert_round_trip(xr.open_zarr(path).load(), mc)
+    _assert_round_trip(xr.open_zarr(write_zarr(example_projection, path)).load(), example_projection)
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
@@ -105,6 +128,17 @@ def test_cli_run_writes_outputs(tmp_path, capsys):
     ds = xr.load_dataset(tmp_path / "example-city.nc")
     assert ds["year"].values.tolist() == [2024, 2025, 2026, 2027]
     assert (tmp_path / "summary.csv").read_text().startswith("year,")
+
+
+def test_cli_job_writes_only_the_outputs_asked_for(tmp_path, capsys):
+    job = tmp_path / "z.yaml"
+    job.write_text(f"name: z\nassumptions: {ROOT / 'assumptions' / 'example-city'}\nyears: 2\n"
+                   "draws: 20\nseed: 3\noutputs: [zarr]\n")
+    assert cli.main(["run", str(job), "--out", str(tmp_path / "run")]) == 0
+    written = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert written == ["run.yaml", "z.zarr"]
+    ds = xr.open_zarr(tmp_path / "run" / "z.zarr")
+    assert ds.sizes["draw"] == 20 and ds["population"].dtype == np.float32
 
 
 def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys):

@@ -127,6 +127,21 @@ def test_solved_rate_meets_its_condition_and_a_lower_one_does_not(example):
     assert share(sol.value - 1e-5) < 0.8     # one tolerance lower fails
 
 
+def test_solved_premium_meets_its_condition_and_a_lower_one_does_not(example):
+    """The premium lowers enrolment through an elasticity, so the margins are not linear in it:
+    the regula falsi needs more than one round and must still land within one tolerance."""
+    kw = dict(line=6.0, probability=0.7, from_year=2026, years=6, draws=40, seed=4)
+    sol = solvers.solve_rate(example, "premium", bounds=(300.0, 2000.0), tol=0.01, **kw)
+    assert sol.feasible and 300 < sol.value < 2000
+
+    def share(premium):
+        a = apply_lever(example, {"lever": "resident_funding", "premium": premium, "from_year": 2026}, 6)
+        rm = actuarial.project(a, 6, draws=40, seed=4)["reserve_months"].sel(scheme="resident", year=slice(2026, None))
+        return float((rm >= 6.0).all("year").mean())
+    assert share(sol.value) >= 0.7
+    assert share(sol.value - 0.01) < 0.7
+
+
 def test_no_rate_in_range_is_reported(example):
     sol = solvers.solve_rate(example, "premium", line=9, probability=0.99, from_year=2025, years=8,
                              draws=20, seed=1, bounds=(300, 400))

@@ -58,13 +58,13 @@ def interactive() -> bool:
     return "ipykernel" in sys.modules
 
 
-def progress(iterable, total: int, desc: str, enabled: bool | None = None):
+def progress(iterable, total: int, desc: str, enabled: bool | None = None, unit: str = "chunk"):
     """``iterable`` with a tqdm bar that shows only after a second and a half (short runs stay
     quiet) and only when :func:`interactive` (or ``enabled``) says so."""
     if enabled is False or (enabled is None and not interactive()) or total <= 1:
         return iterable
     from tqdm import tqdm
-    return tqdm(iterable, total=total, desc=desc, unit="chunk", delay=1.5, leave=False)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, delay=1.5, leave=False)
 
 
 def _call(kernel, lo: int, hi: int) -> dict:

@@ -20,7 +20,7 @@ from .. import costs, fund, lifetable, uncertainty
 from ..indicators import AGE_SUMS, OLD_AGE, WORKING_AGES
 from ..dims import ACTIVE, AGES, FEMALE, NEWBORN_STATUS, OUTSIDE, RETIRED, STATUSES, index
 from ..schemes import CATEGORIES, LEDGER_NAMES, SCHEMES, SOURCES, Members
-from . import fused
+from . import fused, survival
 from .inputs import Inputs
 
 NEWBORN = index(STATUSES, NEWBORN_STATUS)
@@ -55,11 +55,9 @@ def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray |
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
         sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
-    else:
-        m = np.multiply(bx[None, None], dev["mortality"][..., None])
-        np.exp(m, out=m)
-        m *= inp.mx[None]
-        sx, bs = lifetable.survival_from_mx(m, lifetable.a0_by_sex(m[..., AGE0], inp.a0_rule))
+    else:            # shocked rates mx * exp(bx * k), turned into ratios in one compiled pass
+        sx, bs = survival.shocked_survival(inp.mx, bx, dev["mortality"],
+                                           lambda m0: lifetable.a0_by_sex(m0, inp.a0_rule))
     return PopulationDraws(sx, bs, np.exp(dev["employment"]))
 
 

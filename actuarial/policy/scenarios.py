@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import read_yaml, validate_mapping
 from ..params import Assumptions
+from ..engine.executors import progress
 from ..engine.reuse import Projector
 from ..uncertainty import SOURCES
 from .levers import LeverSpec, ScenarioError, apply_lever
@@ -51,7 +52,7 @@ def compare(assumptions: Assumptions, scenarios: dict, years: int = 10, *, draws
     (or dicts, or lists of lever specs)."""
     proj = Projector(assumptions, years, draws=draws, seed=seed, sources=sources, keep_population=keep_population)
     names, results = [baseline], [proj.project()]
-    for name, sc in scenarios.items():
+    for name, sc in progress(scenarios.items(), len(scenarios), "scenarios", unit="scenario"):
         if name == baseline:
             raise ScenarioError(f"scenario name '{baseline}' is reserved for the baseline")
         if isinstance(sc, list):

@@ -6,8 +6,10 @@ probability at least ``probability`` the fund's months of reserves stay at or ab
 every year from then to the end of the horizon. Every trial value is projected with the same
 random draws (common random numbers), so the share of safe draws can only rise with the
 instrument; the population of every draw is projected once and each trial value prices only
-the money (:class:`actuarial.engine.reuse.Projector`); the answer is found by bisection of that step function to ``tol``, keeping the
-side of the step that meets the condition.
+the money (:class:`actuarial.engine.reuse.Projector`). The answer is found to ``tol`` by a
+vectorised regula falsi on the draws' margins (each draw's lowest months of reserves less the
+line; linear in a contribution rate, so one round usually settles it), finished by bisection
+when needed, keeping the side of the step that meets the condition.
 
 Monte Carlo uncertainty: draw d is safe from its own threshold value r_d on, so the share of
 safe draws at x is the empirical distribution of r_d and the answer is its ``probability``
@@ -101,26 +103,59 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
     from_year = assumptions.base_year + 1 if from_year is None else from_year
     tol = (hi - lo) * 1e-4 if tol is None else tol
     proj = Projector(assumptions, years, draws=draws, seed=seed, sources=SOURCES if sources is None else sources)
-    cache: dict[float, np.ndarray] = {}
+    cache: dict[float, np.ndarray] = {}    # value -> each draw's margin: min over years of months - line
 
-    def safe(x: float) -> np.ndarray:
+    def margin(x: float) -> np.ndarray:
         if x not in cache:
             a = apply_lever(assumptions, {"from_year": from_year, **build(x)}, years)
             rm = proj.project(a)["reserve_months"].sel(scheme=scheme, year=slice(from_year, None))
-            cache[x] = (rm >= line).all("year").values
+            cache[x] = np.atleast_1d((rm - line).min("year").values)
         return cache[x]
 
     def share(x: float) -> float:
-        return float(safe(x).mean())
+        return float((margin(x) >= 0).mean())
+
+    def thresholds() -> np.ndarray:
+        """Each draw's threshold r_d estimated from the values tried so far: its margin
+        interpolated linearly between the nearest values on either side of its sign change
+        (exact when the margin is linear in the instrument, as it is for a contribution rate)."""
+        xs = np.array(sorted(cache))
+        m = np.stack([cache[x] for x in xs])                       # (values, draws)
+        ok = m >= 0
+        first = np.where(ok.any(axis=0), ok.argmax(axis=0), len(xs))
+        r = np.full(m.shape[1], np.inf)
+        r[first == 0] = xs[0]
+        inner = (first > 0) & (first < len(xs))
+        i = first[inner]
+        x0, x1, m0, m1 = xs[i - 1], xs[i], m[i - 1, inner], m[i, inner]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r[inner] = np.where(np.isfinite(m0) & np.isfinite(m1) & (m1 > m0), x0 - m0 * (x1 - x0) / (m1 - m0), x1)
+        return r
 
     def smallest(q: float) -> float:
         """Smallest x in [lo, hi] with share(x) >= q, to ``tol``. share is a non-decreasing step
-        function, so the bracket (fails, meets) is halved until it is narrower than tol and the
-        side that meets the condition is returned (scipy's bisect returns a midpoint, which may
-        fall on either side of the step)."""
+        function whose steps are the draws' thresholds, so the answer is the ceil(q * draws)-th
+        smallest threshold. Each round estimates the thresholds from the values tried
+        (:func:`thresholds`), tries the estimated answer and one tolerance below it, and narrows
+        the bracket (fails, meets) with what it finds: with a margin linear in the instrument
+        the first round settles it; otherwise a few rounds of this vectorised regula falsi do,
+        and plain bisection of what is left of the bracket ends it (as a step function may
+        need). The side that meets the condition is returned."""
         if share(lo) >= q:
             return lo
         fails, meets = lo, hi
+        k = max(int(np.ceil(q * len(margin(lo)) - 1e-9)), 1)
+        for _ in range(6):
+            if meets - fails <= tol:
+                return meets
+            guess = np.partition(thresholds(), k - 1)[k - 1] + 0.01 * tol
+            guess = min(max(guess, fails + 0.5 * tol), meets - 0.5 * tol)
+            for x in (guess, guess - tol) if guess - tol > fails else (guess,):
+                if share(x) >= q:
+                    meets = min(meets, x)
+                else:
+                    fails = max(fails, x)
+                    break
         while meets - fails > tol:
             mid = 0.5 * (fails + meets)
             fails, meets = (fails, mid) if share(mid) >= q else (mid, meets)
@@ -129,7 +164,7 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
     result = RateSolution(instrument, unit, scheme, line, probability, from_year, (lo, hi), False,
                           None, None, None, draws, cache)
     if share(hi) < probability:
-        result.checked = {x: float(v.mean()) for x, v in cache.items()}
+        result.checked = {x: float((v >= 0).mean()) for x, v in cache.items()}
         return result
     value = smallest(probability)
     # 95% interval of the probability-quantile of the per-draw thresholds: binomial order statistics
@@ -138,7 +173,7 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
     ci = (smallest(max(k_lo, 1) / draws), smallest(upper_q) if share(hi) >= upper_q else hi)
     result.feasible, result.value, result.interval = True, value, ci
     result.probability_at_value = share(value)
-    result.checked = {x: float(v.mean()) for x, v in sorted(cache.items())}
+    result.checked = {x: float((v >= 0).mean()) for x, v in sorted(cache.items())}
     return result
 
 

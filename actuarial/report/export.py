@@ -42,13 +42,64 @@ def atomic_path(path):
         raise
 
 
+PERSONS_ON_DISK = "float32"
+"""Storage type of person counts (``units: persons``) on disk: 7 significant digits, so a
+count of 10 million is kept to about 1 person and the population identity of the stored
+numbers holds to a relative 1e-6 (tested); money and rates stay float64."""
+
+
+def disk_encoding(ds: xr.Dataset, compression: dict) -> dict:
+    """Per-variable encoding: ``compression`` for every float variable, and person counts
+    (variables whose ``units`` are persons) stored as :data:`PERSONS_ON_DISK`."""
+    enc = {}
+    for name, var in ds.data_vars.items():
+        if var.dtype.kind != "f":
+            continue
+        enc[name] = dict(compression)
+        if var.attrs.get("units") == "persons":
+            enc[name]["dtype"] = PERSONS_ON_DISK
+    return enc
+
+
 def write_netcdf(ds: xr.Dataset, path) -> Path:
-    """Write a Dataset as NetCDF4 (compressed), atomically. Returns the path."""
-    encoding = {name: {"zlib": True, "complevel": 1} for name, var in ds.data_vars.items()
-                if var.dtype.kind == "f"}
+    """Write a Dataset as NetCDF4 (compressed; person counts as float32), atomically.
+    Returns the path."""
     with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=disk_encoding(ds, {"zlib": True, "complevel": 1}))
     return Path(path)
+
+
+ZARR_DRAWS_PER_CHUNK = 1_000
+"""Draws per Zarr chunk: a reader of a few draws or one variable touches little of the store."""
+
+
+def write_zarr(ds: xr.Dataset, path) -> Path:
+    """Write a Dataset as a Zarr store (a folder), atomically: the store is written under a
+    temporary name and renamed into place. Variables with a ``draw`` dim are chunked by
+    :data:`ZARR_DRAWS_PER_CHUNK` draws; chunks are compressed with Blosc (zstd level 1, byte
+    shuffle: multi-threaded, several times faster than NetCDF's zlib at a similar size); person
+    counts are stored as float32. Returns the path; open it with ``xarray.open_zarr``."""
+    import shutil
+
+    import numcodecs
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    encoding = disk_encoding(ds, {"compressors": (numcodecs.Blosc("zstd", 1, numcodecs.Blosc.SHUFFLE),)})
+    for name, enc in encoding.items():
+        if "draw" in ds[name].dims:
+            enc["chunks"] = tuple(min(ZARR_DRAWS_PER_CHUNK, n) if d == "draw" else n for d, n in ds[name].sizes.items())
+    try:
+        ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True, zarr_format=2)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
 
 
 def write_csv(df: pd.DataFrame, path, **kwargs) -> Path:

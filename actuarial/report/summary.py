@@ -17,6 +17,7 @@ def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     if "region" in ds.dims:   # one block of rows per region
         return pd.concat({str(r): summary_table(ds.sel(region=r)) for r in ds["region"].values}, names=["region"])
     label = ""
+    ds = ds[["income", "spending", "balance", "reserve_months", "dependency_ratio"]]
     if "draw" in ds.dims:
         ds = ds.median("draw")
         label = " (median)"
