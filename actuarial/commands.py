@@ -220,7 +220,9 @@ def cmd_solve(args) -> int:
                       "probability": sol.probability, "from_year": sol.from_year, "feasible": sol.feasible,
                       "value": sol.value, "interval": list(sol.interval) if sol.interval else None,
                       "probability_at_value": sol.probability_at_value, "draws": sol.draws, "message": sol.message}
-        c.path(c.stem("-solve.yaml")).write_text(yaml.safe_dump(result, sort_keys=False), encoding="utf-8")
+        plain = {k: ([getattr(x, "item", lambda x=x: x)() for x in v] if isinstance(v, list)
+                     else getattr(v, "item", lambda v=v: v)()) for k, v in result.items()}     # numpy scalars as numbers
+        c.path(c.stem("-solve.yaml")).write_text(yaml.safe_dump(plain, sort_keys=False), encoding="utf-8")
     return _Context(args, "solve").run(work)
 
 

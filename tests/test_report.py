@@ -212,3 +212,16 @@ def test_the_translation_table_has_both_languages_and_falls_back_to_declared_nam
     assert all(len(v) == 2 and v[0] and v[1] for v in LABELS.values())
     assert name("scheme", "employee", "zh") == "职工基本医疗保险"
     assert name("scheme", "some_new_layer", "zh") == "some new layer"     # a new scheme still gets a label
+
+
+def test_solve_writes_what_the_solver_returns(tmp_path, example):
+    import yaml
+
+    from actuarial.policy.solvers import solve_rate
+
+    out = tmp_path / "s"
+    assert cli.main(["solve", str(JOB), "--draws", "50", "--seed", "3", "--years", "4", "--line", "6",
+                     "--out", str(out)]) == 0
+    got = yaml.safe_load((out / "example-city-solve.yaml").read_text(encoding="utf-8"))
+    want = solve_rate(example, "employer_rate", line=6, probability=0.9, years=4, draws=50, seed=3)
+    assert got["value"] == pytest.approx(want.value, rel=1e-12) and got["draws"] == 50
