@@ -12,6 +12,7 @@ line with exit status 2, as for ``run``.
 from __future__ import annotations
 
 import argparse
+import subprocess
 from pathlib import Path
 
 from . import __version__, alerts
@@ -124,7 +125,7 @@ def cmd_report(args) -> int:
         except FileNotFoundError:
             c.written.pop()
             print(html.NEEDS_CHROMIUM)
-        except (OSError, Exception) as exc:   # a browser that crashes or hangs: keep the HTML
+        except (OSError, subprocess.SubprocessError) as exc:   # a browser that crashes or hangs: keep the HTML
             c.written.pop()
             print(f"the PDF could not be printed ({type(exc).__name__}); the HTML report was written")
     return ctx.run(work)

@@ -280,9 +280,12 @@ def _browser(args: list[str], timeout: float) -> None:
     browser = find_browser()
     if browser is None:
         raise FileNotFoundError(NEEDS_CHROMIUM)
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--no-first-run", "--disable-extensions", "--hide-scrollbars", *args]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="actuarial-browser-") as profile:   # its own profile: runs never share one
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+               "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={profile}", *args]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
 
 
 def print_pdf(html: Path, pdf: Path, timeout: float = 180) -> Path:
