@@ -3,6 +3,9 @@
     actuarial run projections/example-city.yaml [--out DIR]   project, write NetCDF + CSV, print a summary
     actuarial validate assumptions/example-city                check an assumption set
     actuarial docs [--check]                                   (re)write docs/assumption-reference.md and docs/levers.md
+    actuarial report | budget | calibrate | backtest | solve | compare JOB    (actuarial/commands.py)
+    actuarial init FOLDER                                      a new city's assumption set (actuarial/init.py)
+    actuarial monitor FOLDER                                   the month's fund operations (operations/cli.py)
 
 Every option and file is checked before anything is computed or written; each run writes into
 its own folder through a temporary folder renamed at the end. Every error is printed as one
@@ -296,7 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
     docs.set_defaults(func=cmd_docs)
     from .operations.cli import add_parser as add_monitor
+    from .commands import add_parsers
     add_monitor(sub)
+    add_parsers(sub)
     return parser
 
 

@@ -86,3 +86,24 @@ def test_committed_files_match_the_builder():
     result = subprocess.run([sys.executable, str(EXAMPLE / "build.py"), "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_build_never_overwrites_edited_files_without_force(tmp_path):
+    """build.py records what it wrote; a folder edited since (or never built) is refused."""
+    out = tmp_path / "built"
+    run = lambda *a: subprocess.run([sys.executable, str(EXAMPLE / "build.py"), *a], cwd=ROOT,  # noqa: E731
+                                    capture_output=True, text=True, timeout=600)
+    assert run("--out", str(out)).returncode == 0
+    assert (out / ".build-manifest.json").is_file()
+    edited = out / "population.csv"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("active,female,20,", "active,female,20,1"),
+                      encoding="utf-8")
+    before = edited.read_bytes()
+    r = run("--out", str(out))
+    assert r.returncode == 2 and "population.csv" in r.stderr and "--force" in r.stderr
+    assert edited.read_bytes() == before
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "claim_costs.csv").write_text("my own numbers\n", encoding="utf-8")
+    r = run("--out", str(foreign), "--here")
+    assert r.returncode == 2 and (foreign / "claim_costs.csv").read_text(encoding="utf-8") == "my own numbers\n"

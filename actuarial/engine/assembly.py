@@ -138,8 +138,11 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
                                                      "(its insured are not added to the city's coverage)"}
     if "age" in ds.coords:
         ds["age"].attrs = {"units": "years", "long_name": "age in completed years", "description": "100 means 100 and over"}
-    ds["year"].attrs = {"long_name": "calendar year", "description": "stocks at 1 January, flows during the year, "
-                                                                      "balances at 31 December"}
+    ds["year"].attrs = {"long_name": "calendar year", "units": "year", "description": "stocks at 1 January, flows "
+                                                                                     "during the year, balances at 31 December"}
+    for dim, long_name in _LABEL_COORDS.items():
+        if dim in ds.coords and not ds[dim].attrs:
+            ds[dim].attrs = {"long_name": long_name}
     ds = ds.assign_coords(region=inp.region)
     ds["region"].attrs = {"long_name": "city or county the assumption set describes"}
     if not stochastic_run:
@@ -147,6 +150,11 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
     ds.attrs.update(provenance(a, seed=seed, draws=D if stochastic_run else 1, years=years,
                                sources=sources if stochastic_run else (), model=model if stochastic_run else None))
     return ds
+
+
+_LABEL_COORDS = {"status": "membership status", "sex": "sex",
+                 "scheme": "insurance scheme", "source": "income source", "category": "spending category",
+                 "ledger": "fund ledger", "account_holder": "personal-account holder"}
 
 
 def provenance(a: Assumptions, *, seed, draws: int, years: int, sources=(), model=None) -> dict:

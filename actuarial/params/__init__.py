@@ -11,8 +11,8 @@ naming the file, the field, the value and what was expected; unknown keys are re
 
 from .loading import Assumptions, RegionSet, load_assumptions
 from .reference import parameter_reference
-from .schema import (AR1, ASSUMPTION_FILE, ECONOMIC_COMPONENTS, AddPerYear, AssumptionFile, Dated, GrowRate,
-                     Overlay, RegionSetFile, Retirement, RetirementGroup, Scalar, Spec)
+from .fields import AddPerYear, Dated, GrowRate, Overlay, Scalar, Spec
+from .schema import AR1, ASSUMPTION_FILE, ECONOMIC_COMPONENTS, AssumptionFile, RegionSetFile, Retirement, RetirementGroup
 
 __all__ = ["AR1", "ASSUMPTION_FILE", "ECONOMIC_COMPONENTS", "AddPerYear", "AssumptionFile", "Assumptions",
            "Dated", "GrowRate", "Overlay", "RegionSet", "RegionSetFile", "Retirement", "RetirementGroup", "Scalar", "Spec", "load_assumptions",

@@ -4,8 +4,8 @@ since 2019), the employee large-amount supplement (大额医疗费用补助), cr
 insurance as a benefit model (大病保险), medical assistance (医疗救助), who pays the resident
 subsidy (central / provincial / city), and long-term-care insurance (长期护理保险).
 
-Imported by :mod:`.schema` (which defines the building blocks used here) and added to
-``AssumptionFile`` as optional top-level sections.
+Added to ``AssumptionFile`` (:mod:`.schema`) as optional top-level sections; the building
+blocks come from :mod:`.fields`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import xarray as xr
 from pydantic import Field, field_validator
 
 from ..dims import AGES, NEWBORN_STATUS, SEXES, STATUSES
-from .schema import Dated, Scalar, _Strict, spec
+from .fields import Dated, Scalar, _Strict, spec
 from .tables import check_labels, check_range, read_csv, to_grid
 
 

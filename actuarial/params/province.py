@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..errors import AssumptionError
-from .schema import Scalar, _Strict, spec
+from .fields import Scalar, _Strict, spec
 
 LAYERS = ("reserves", "adjustment_fund", "fiscal_topup", "rate_rise", "benefit_cut")
 """Management-action layers, in the default order (the deficit-financing order of practice)."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .province import Province
-from .schema import AR1, AssumptionFile, Dated, RetirementGroup, Scalar, Tables
+from .fields import Dated, Scalar
+from .schema import AR1, AssumptionFile, RetirementGroup, Tables
 from .validation import CROSS_CHECKS
 
 def parameter_reference() -> str:

@@ -1,200 +1,25 @@
-"""The assumption schema: parameter specifications and the pydantic models of ``assumptions.yaml``.
+"""The assumption schema: the pydantic models of ``assumptions.yaml``, section by section.
 
-Every parameter carries a :class:`Spec` (unit, valid range, meaning): the one place these are
-written down; the validator (:mod:`.validation`) and the generated reference
-(:mod:`.reference`) read them back.
-
-Dated parameters follow one rule throughout (as in Tax-Calculator and OpenFisca): a mapping
-``{year: value}``; between given years the value holds (``interpolation: step``, the default)
-or moves in a straight line (``interpolation: linear``); after the last given year it follows
-``after_last``: ``hold`` (default), ``{grow_rate: g}`` (compound growth, fraction per year) or
-``{add_per_year: a}`` (a fixed step per year, in the parameter's unit). A projection year
-before the first given year is an error.
+Every parameter carries a :class:`~.fields.Spec` (unit, valid range, meaning): the one place
+these are written down; the validator (:mod:`.validation`) and the generated reference
+(:mod:`.reference`) read them back. The parameter types (Spec, Dated, Scalar, overlays) live in
+:mod:`.fields`; the employee scheme's structure in :mod:`.schema_employee`; the province in
+:mod:`.province`.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Literal
 
-import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, model_validator
 
-from ..errors import AssumptionError
-from .hints import likely_slip
+from .fields import Dated, Scalar, _Strict, spec
+from .schema_employee import ContributionYears, FlexibleWorkers, OutpatientPooling
+from .layers import Assistance, CriticalIllness, LargeAmountSupplement, LongTermCare, Maternity, SubsidySharing
 
 ASSUMPTION_FILE = "assumptions.yaml"
 
-# --------------------------------------------------------------------------------------------
-# Parameter specifications (unit, range, meaning): the one place they are written down.
-# --------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Spec:
-    """What a parameter means and which values it may take.
-
-    ``lo``..``hi`` is the valid range (outside it the value is impossible: always an error);
-    ``plausible`` (default: the valid range) is the range a real city's value falls in.
-    Outside it the value is most likely a slip of unit or a typo, and the load stops unless
-    the field is accepted as unusual (``accept_unusual`` in the file, ``--accept-unusual``)."""
-
-    unit: str
-    lo: float
-    hi: float
-    description: str
-    plausible: tuple[float, float] | None = None
-
-    @property
-    def plausible_range(self) -> tuple[float, float]:
-        return self.plausible if self.plausible is not None else (self.lo, self.hi)
-
-    def check(self, value: float) -> str | None:
-        """Return a message when ``value`` is outside [lo, hi], else None."""
-        if not math.isfinite(value):
-            return f"value {value!r} is not a finite number"
-        if self.lo <= value <= self.hi:
-            return None
-        msg = f"value {value!r} is outside the valid range {self.lo:g} to {self.hi:g} {self.unit}"
-        if self.unit.startswith("fraction") and 1 < value <= 100 * self.hi:
-            msg += (f"; rates are fractions, not percents: write {value / 100:g} "
-                    f"for {value:g}%")
-        else:
-            hint = self.suggest(value)
-            if hint:
-                msg += f"; {hint}"
-        return msg
-
-    def check_plausible(self, value: float) -> str | None:
-        """Return a message naming the likely unit or typo when ``value`` (already inside the
-        valid range) is outside the plausible range, else None."""
-        plo, phi = self.plausible_range
-        if plo <= value <= phi:
-            return None
-        msg = f"value {value!r} is unusual: outside the plausible range {plo:g} to {phi:g} {self.unit}"
-        hint = self.suggest(value)
-        return msg + (f"; {hint}" if hint else "")
-
-    def suggest(self, value: float) -> str | None:
-        """The likely slip behind ``value`` (see :func:`.hints.likely_slip`)."""
-        return likely_slip(value, self.unit, self.plausible_range)
-
-
-def spec(unit: str, lo: float, hi: float, description: str, *, optional: bool = False,
-         plausible: tuple[float, float] | None = None) -> Any:
-    """A pydantic Field carrying a :class:`Spec` (read back by the validator and the docs);
-    ``optional`` fields default to None (left out of the file); ``plausible`` is the range a
-    real city's value falls in (default: the valid range)."""
-    extra = {"json_schema_extra": {"spec": Spec(unit, lo, hi, description, plausible)}}
-    return Field(None, **extra) if optional else Field(**extra)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class GrowRate(_Strict):
-    grow_rate: float = Field(ge=-0.5, le=0.5)
-
-
-class AddPerYear(_Strict):
-    add_per_year: float
-
-
-class Overlay(_Strict):
-    """A change laid over a dated parameter from ``from_year`` (to ``to_year``, inclusive, or
-    for good): a new ``value``, an added ``change``, a ``factor``, compound growth
-    ``grow_rate`` from the value in ``from_year``, or ``factors`` by year (the last one holding
-    after). Policy levers write overlays, so the parameter keeps its own rule after its last
-    given year."""
-
-    from_year: int
-    to_year: int | None = None
-    value: float | None = None
-    change: float | None = None
-    factor: float | None = None
-    grow_rate: float | None = None
-    factors: dict[int, float] | None = None
-    note: str = ""
-
-    def apply(self, years: np.ndarray, values: np.ndarray, at_start: float | None = None) -> np.ndarray:
-        """``values`` over ``years`` with the overlay applied; ``at_start`` is the value in
-        ``from_year`` before this overlay (needed by ``grow_rate``)."""
-        on = (years >= self.from_year) & (years <= (np.inf if self.to_year is None else self.to_year))
-        out = values.copy()
-        if self.value is not None:
-            out[on] = self.value
-        if self.change is not None:
-            out[on] += self.change
-        if self.factor is not None:
-            out[on] *= self.factor
-        if self.grow_rate is not None:
-            out[on] = at_start * (1 + self.grow_rate) ** (years[on] - self.from_year)
-        if self.factors:
-            fy = np.asarray(sorted(self.factors), dtype=float)
-            fv = np.asarray([self.factors[y] for y in sorted(self.factors)])
-            idx = np.clip(np.searchsorted(fy, years[on], side="right") - 1, 0, fy.size - 1)
-            out[on] *= np.where(years[on] >= fy[0], fv[idx], 1.0)
-        return out
-
-
-class Dated(_Strict):
-    """A parameter with values by calendar year (and any overlays laid over them)."""
-
-    unit: str
-    source: str
-    values: dict[int, float]
-    interpolation: Literal["step", "linear"] = "step"
-    after_last: Union[Literal["hold"], GrowRate, AddPerYear] = "hold"
-    note: str | None = None
-    overlays: tuple[Overlay, ...] = ()
-
-    def resolve(self, years) -> np.ndarray:
-        """Values for each of ``years`` (array of ints) under the dated-value rule, then each
-        overlay in order."""
-        out = self._given(years)
-        years = np.asarray(years, dtype=float)
-        for k, ov in enumerate(self.overlays):
-            start = self.model_copy(update={"overlays": self.overlays[:k]}).resolve([ov.from_year])[0] \
-                if ov.grow_rate is not None else None
-            out = ov.apply(years, out, start)
-        return out
-
-    def _given(self, years) -> np.ndarray:
-        """The values the file gives, under the dated-value rule (no overlays)."""
-        given = sorted(self.values)
-        gy = np.asarray(given, dtype=float)
-        gv = np.asarray([self.values[y] for y in given], dtype=float)
-        years = np.asarray(years, dtype=float)
-        if years.size and years.min() < gy[0]:
-            raise AssumptionError(
-                f"no value for year {int(years.min())}: the first given year is {given[0]}",
-                expected=f"a value for every year from {int(years.min())} (or earlier)")
-        if self.interpolation == "linear":
-            out = np.interp(years, gy, gv)
-        else:
-            idx = np.searchsorted(gy, years, side="right") - 1
-            out = gv[np.clip(idx, 0, len(gv) - 1)]
-        after = years > gy[-1]
-        steps = years - gy[-1]
-        if isinstance(self.after_last, GrowRate):
-            out = np.where(after, gv[-1] * (1 + self.after_last.grow_rate) ** steps, out)
-        elif isinstance(self.after_last, AddPerYear):
-            out = np.where(after, gv[-1] + self.after_last.add_per_year * steps, out)
-        return out
-
-
-class Scalar(_Strict):
-    """A parameter with one value."""
-
-    unit: str
-    source: str
-    value: float
-    note: str | None = None
-
-
-from .schema_employee import ContributionYears, FlexibleWorkers, OutpatientPooling  # noqa: E402 (needs the types above)
 
 
 class Tables(_Strict):
@@ -331,8 +156,87 @@ class Indicators(_Strict):
         description="months of reserves = balance / (spending / 12) using this year's or next year's spending")
 
 
-from .schema_uncertainty import AR1, ECONOMIC_COMPONENTS, Correlation, LeeCarterSpec, Uncertainty  # noqa: E402,F401
-from .layers import Assistance, CriticalIllness, LargeAmountSupplement, LongTermCare, Maternity, SubsidySharing  # noqa: E402,I001
+ECONOMIC_COMPONENTS = ("medical_inflation", "utilisation_growth", "wage_growth", "interest_rate")
+
+
+class AR1(_Strict):
+    """A zero-mean AR(1) deviation from the best-estimate path:
+    ``dev_t = phi * dev_{t-1} + sigma * z_t``, ``dev_base = 0``. ``phi`` and ``sigma`` are
+    given, or fitted (statsmodels ARIMA(1,0,0) with a dummy for each shock year) to the column
+    of the cost history named like the component when ``fit_to_history`` is true."""
+
+    unit: str
+    source: str
+    fit_to_history: bool = False
+    phi: float | None = Field(None, ge=-0.99, le=0.99)
+    sigma: float | None = None
+    order: list[int] | None = Field(
+        None, min_length=3, max_length=3,
+        description="ARIMA order [p, d, q] fitted to the cost history instead of AR(1) (with fit_to_history; "
+                    "trend: a mean for d = 0, a drift for d = 1; see actuarial.uncertainty.arima); default none: AR(1)")
+    select_order: bool = Field(
+        False, description="select the ARIMA order by AIC among p, q in 0..2, d by the KPSS test "
+                           "(with fit_to_history; overrides order); default false")
+
+    @model_validator(mode="after")
+    def _order_needs_history(self):
+        if (self.order is not None or self.select_order) and not self.fit_to_history:
+            raise ValueError("order and select_order apply to a fit to the cost history: set fit_to_history: true")
+        if self.order is not None and (min(self.order) < 0 or self.order[1] > 2):
+            raise ValueError(f"order {self.order} must be [p, d, q] with p, q >= 0 and d in 0..2")
+        return self
+
+
+class LeeCarterSpec(_Strict):
+    """Lee-Carter fitted by sex to the mortality history; its k_t random walk (with drift
+    uncertainty if asked) perturbs the best-estimate death rates: ``m * exp(b_x * dev_t)``."""
+
+    source: str
+    fit_from: float = Field(description="first time point of the mortality history used")
+    fit_to: float = Field(description="last time point of the mortality history used")
+    drift_uncertainty: bool = True
+    method: Literal["svd", "poisson", "logit"] = Field(
+        "svd", description="estimation: SVD of the log rates (Lee & Carter 1992), Poisson maximum likelihood "
+                           "(Brouhns et al. 2002) or binomial-logit; the likelihood methods need deaths_history; default svd")
+    adjust: Literal["dt", "dxt", "e0"] | None = Field(
+        None, description="re-estimate k_t after the SVD to match total deaths (dt), deaths by age (dxt) or "
+                          "life expectancy (e0); dt and dxt need deaths_history; default none: the SVD index")
+    zeros: Literal["error", "log_zero_as_zero", "geometric_mean"] = Field(
+        "error", description="rule for zero death rates in an SVD fit: error, log_zero_as_zero (as R vital) or "
+                            "geometric_mean (see actuarial.lee_carter_fit.log_rates); default error")
+    deaths_history: str | None = Field(
+        None, description="table of past deaths and exposures: time, sex, age, deaths, exposure (person-years; "
+                          "initial exposure for logit); default none")
+
+    @model_validator(mode="after")
+    def _deaths_when_needed(self):
+        if self.method != "svd" and self.adjust is not None:
+            raise ValueError("adjust applies to method svd only")
+        if (self.method != "svd" or self.adjust in ("dt", "dxt")) and self.deaths_history is None:
+            raise ValueError(f"method {self.method} with adjust {self.adjust} needs deaths_history "
+                             "(a table of deaths and exposures)")
+        return self
+
+
+class Correlation(_Strict):
+    """Correlation of the yearly innovations of the economic components."""
+
+    source: str
+    components: list[Literal["medical_inflation", "utilisation_growth", "wage_growth", "interest_rate"]]
+    matrix: list[list[float]]
+
+
+class Uncertainty(_Strict):
+    cost_history: str | None = Field(None, description="table of past cost growth: year, medical_inflation, utilisation_growth, shock_year")
+    mortality_history: str | None = Field(None, description="table of past death rates: time, sex, age, mx")
+    medical_inflation: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of medical inflation", plausible=(0, 0.06))
+    utilisation_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of utilisation growth", plausible=(0, 0.06))
+    wage_growth: AR1 = spec("fraction per year", 0, 0.2, "AR(1) deviation of wage growth", plausible=(0, 0.06))
+    interest_rate: AR1 = spec("fraction per year", 0, 0.1, "AR(1) deviation of the interest rate", plausible=(0, 0.02))
+    enrolment: AR1 = spec("fraction", 0, 0.2, "AR(1) deviation of the resident enrolment rate (added, then kept within 0..1)", plausible=(0, 0.05))
+    employment: AR1 = spec("log multiplier", 0, 1, "AR(1) deviation of log employment entry and exit rates (entries x e^dev, exits x e^-dev)", plausible=(0, 0.3))
+    mortality: LeeCarterSpec
+    correlation: Correlation
 
 
 class AssumptionFile(_Strict):

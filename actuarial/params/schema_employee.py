@@ -8,7 +8,7 @@ parameter types exist."""
 
 from __future__ import annotations
 
-from .schema import Dated, Scalar, _Strict, spec
+from .fields import Dated, Scalar, _Strict, spec
 
 
 class FlexibleWorkers(_Strict):

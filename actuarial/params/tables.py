@@ -1,10 +1,18 @@
 """The CSV tables of an assumption set: readers that check columns, labels, ranges and the full
 (status, sex, age) grid, and one loader per table. Every problem is an :class:`AssumptionError`
-naming the file, the row, the column and what was expected."""
+naming the file, the row, the column and what was expected.
+
+A table may be a CSV file (UTF-8, UTF-8 with BOM or GBK) or an Excel workbook (``.xlsx``, its
+first sheet). Tables by age may give single ages 0..100 or age groups (``0-4``, ``5-9``, ...,
+``100+``; also ``0~4``, ``85岁以上``): counts (population, migrants) are graduated to single
+ages keeping every group's total (:func:`actuarial.demography.graduate_counts`: monotone PCHIP
+of the cumulative count; a signed count is split into its positive and negative parts);
+rates and costs take their group's value at each age of the group."""
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +23,86 @@ import xarray as xr
 from ..dims import AGES, CLAIM_CATEGORIES, OPTIONAL_STATUSES, SEXES, STATUSES
 from ..errors import AssumptionError, one_line, read_text
 
-def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None) -> pd.DataFrame:
+AGE_GROUP = re.compile(r"^(\d+)\s*(?:[-–~至]\s*(\d+)\s*岁?|(\+|岁以上|岁及以上|及以上))$")
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    """The table's cells as strings: the first sheet of an Excel workbook, else CSV text."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            df = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl").fillna("")
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise AssumptionError(f"cannot be read as an Excel workbook: {one_line(exc)}", file=path,
+                                  expected="an .xlsx file whose first sheet holds the table") from None
+        first = df.columns[0] if len(df.columns) else None
+        return df[~df[first].str.startswith("#")] if first is not None else df
+    text = read_text(path, AssumptionError, "table file")     # UTF-8, UTF-8 with BOM or GBK
+    try:
+        return pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises many types for a malformed file
+        raise AssumptionError(f"cannot be read as CSV: {one_line(exc)}", file=path) from None
+
+
+def _age_groups(raw: pd.Series, path: Path):
+    """Lower and upper (inclusive) ages of each row's age group, or None for single ages."""
+    if raw.str.fullmatch(r"\d+").all():
+        return None
+    lo, hi = [], []
+    for i, v in enumerate(raw):
+        m = AGE_GROUP.match(v) if not v.isdigit() else None
+        if v.isdigit():
+            lo.append(int(v)), hi.append(int(v))
+            continue
+        if m is None:
+            raise AssumptionError(f"row {i + 2}: age {v!r} is neither a single age nor an age group", file=path,
+                                  field="age", expected="single ages 0..100 or groups 0-4, 5-9, ..., 95-99, 100+")
+        lo.append(int(m.group(1)))
+        hi.append(int(m.group(2)) if m.group(2) else int(AGES[-1]))
+    return np.array(lo), np.array(hi)
+
+
+def _expand_ages(out: pd.DataFrame, lo, hi, mode: str, path: Path, values: list[str]) -> pd.DataFrame:
+    """Single ages 0..100 from age groups: counts graduated keeping group totals, rates repeated."""
+    from ..demography import graduate_counts
+
+    keys = [c for c in out.columns if c not in values and c != "age"]
+    parts = []
+    for key, part in out.assign(_lo=lo, _hi=hi).groupby(keys, sort=False) if keys else [((), out.assign(_lo=lo, _hi=hi))]:
+        part = part.sort_values("_lo")
+        l, h = part["_lo"].to_numpy(), part["_hi"].to_numpy()
+        if l[0] != 0 or np.any(l[1:] != h[:-1] + 1) or h[-1] != AGES[-1] or np.any(h < l):
+            raise AssumptionError(f"age groups {[f'{a}-{b}' for a, b in zip(l, h)][:4]}... of {dict(zip(keys, np.atleast_1d(key)))} "
+                                  f"do not run from 0 to 100+ without gaps or overlaps", file=path, field="age",
+                                  expected="groups such as 0-4, 5-9, ..., 95-99, 100+")
+        block = pd.DataFrame({"age": AGES})
+        for k, v in zip(keys, np.atleast_1d(key)):
+            block[k] = v
+        for c in values:
+            v = part[c].to_numpy(dtype=float)
+            if mode == "rates":
+                block[c] = np.repeat(v, h - l + 1)
+            elif l[-1] != AGES[-1]:
+                raise AssumptionError(f"the last age group starts at {l[-1]}", file=path, field="age",
+                                      expected="counts in groups ending with an open group 100+")
+            else:
+                block[c] = (graduate_counts(np.clip(v, 0, None), l, top=int(AGES[-1]))
+                            - graduate_counts(np.clip(-v, 0, None), l, top=int(AGES[-1])))
+        parts.append(block)
+    return pd.concat(parts, ignore_index=True)[list(out.columns)]
+
+
+def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | None = None,
+             age_groups: str | None = None) -> pd.DataFrame:
     """Read a CSV and check it has the named columns and no others; ``columns`` maps name ->
     kind ('str', 'int', 'float'). ``optional`` columns may be absent, and their cells blank
-    (read as NaN). The file may be UTF-8, UTF-8 with a byte-order mark or GBK (detected);
-    anything else is refused with a message saying how to save it."""
+    (read as NaN). The file may be UTF-8, UTF-8 with a byte-order mark or GBK (detected), or
+    an Excel workbook; anything else is refused with a message saying how to save it.
+    ``age_groups`` ("counts" or "rates") allows age groups in the ``age`` column (see the
+    module)."""
     optional = optional or {}
     if not path.is_file():
         raise AssumptionError("table file not found", file=path)
-    text = read_text(path, AssumptionError, "table file")     # UTF-8, UTF-8 with BOM or GBK
-    try:
-        df = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
-    except Exception as exc:  # pandas raises many types for a malformed file
-        raise AssumptionError(f"cannot be read as CSV: {one_line(exc)}", file=path) from None
+    df = _read_frame(path)
     df.columns = [str(c).strip() for c in df.columns]
     dup = [c for c in df.columns if c.endswith((".1", ".2")) and c.rsplit(".", 1)[0] in df.columns]
     if dup:
@@ -45,8 +120,12 @@ def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | Non
         raise AssumptionError("the table has no data rows", file=path, expected=f"rows of {', '.join(columns)}")
     out = pd.DataFrame(index=df.index)
     present = {**columns, **{c: k for c, k in optional.items() if c in df.columns}}
+    groups = _age_groups(df["age"].str.strip(), path) if age_groups and "age" in df.columns else None
     for col, kind in present.items():
         raw = df[col].str.strip()
+        if col == "age" and groups is not None:
+            out[col] = groups[0]
+            continue
         if kind == "str":
             out[col] = raw
             continue
@@ -68,7 +147,8 @@ def read_csv(path: Path, columns: dict[str, str], optional: dict[str, str] | Non
                                       file=path, field=col)
             num = num.astype(int)
         out[col] = num
-    return out
+    return out if groups is None else _expand_ages(out, *groups, age_groups, path,
+                                                       [c for c, k in present.items() if k == "float"])
 
 
 def check_labels(df: pd.DataFrame, col: str, allowed, path: Path) -> None:
@@ -132,7 +212,7 @@ def fill_optional_statuses(df: pd.DataFrame, values: dict[str, Any]) -> pd.DataF
 
 
 def _load_population(path: Path) -> xr.DataArray:
-    df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "persons": "float"})
+    df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "persons": "float"}, age_groups="counts")
     check_labels(df, "status", STATUSES, path)
     check_labels(df, "sex", SEXES, path)
     df = fill_optional_statuses(df, {"persons": 0.0})     # absent flexible rows: nobody
@@ -181,7 +261,7 @@ def _load_fertility_pattern(path: Path) -> xr.DataArray:
 def _load_transitions(path: Path) -> xr.Dataset:
     flex = {"flexible_entry_rate": "float", "flexible_exit_rate": "float"}
     df = read_csv(path, {"sex": "str", "age": "int", "employment_entry_rate": "float",
-                          "employment_exit_rate": "float"}, optional=flex)
+                         "employment_exit_rate": "float"}, optional=flex, age_groups="rates")
     check_labels(df, "sex", SEXES, path)
     for col in flex:   # absent columns or blank cells: no flexible moves
         df[col] = df[col].fillna(0.0) if col in df.columns else 0.0
@@ -212,7 +292,7 @@ def _load_transitions(path: Path) -> xr.Dataset:
 
 
 def _load_migration(path: Path) -> xr.DataArray:
-    df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "net_migrants": "float"})
+    df = read_csv(path, {"status": "str", "sex": "str", "age": "int", "net_migrants": "float"}, age_groups="counts")
     check_labels(df, "status", STATUSES, path)
     check_labels(df, "sex", SEXES, path)
     df = fill_optional_statuses(df, {"net_migrants": 0.0})
@@ -224,7 +304,7 @@ def _load_migration(path: Path) -> xr.DataArray:
 
 def _load_claim_costs(path: Path) -> xr.DataArray:
     df = read_csv(path, {"status": "str", "sex": "str", "age": "int",
-                          "inpatient": "float", "outpatient": "float"})
+                          "inpatient": "float", "outpatient": "float"}, age_groups="rates")
     check_labels(df, "status", STATUSES, path)
     check_labels(df, "sex", SEXES, path)
     df = fill_optional_statuses(df, {"like": "active"})   # absent flexible rows: the active members' costs

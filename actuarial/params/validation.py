@@ -1,5 +1,5 @@
 """Checks of a parsed assumption file beyond what pydantic's types say: units and valid ranges
-from each parameter's :class:`~.schema.Spec`, AR(1) and correlation settings, retirement groups,
+from each parameter's :class:`~.fields.Spec`, AR(1) and correlation settings, retirement groups,
 and the first given year of dated values. Every problem is an :class:`AssumptionError` naming
 the file, field, value and what was expected."""
 
@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from ..dims import MAX_HORIZON, SEXES
 from ..errors import AssumptionError
-from .schema import AR1, AssumptionFile, Correlation, Dated, Scalar, Spec
+from .fields import Dated, Scalar, Spec
+from .schema import AR1, AssumptionFile, Correlation
 
 def walk_specs(model: BaseModel, prefix: str = ""):
     """Yield (dotted path, Spec, value) for every parameter that carries a Spec."""

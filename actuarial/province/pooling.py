@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params.province import OUTSIDE, OutOfArea
+from ..params.province import OutOfArea
 
 
 def out_of_area_shares(o: OutOfArea | None, regions: list[str]) -> np.ndarray:

@@ -101,6 +101,18 @@ def budget_tables(ds: xr.Dataset, *, year: int | None = None, flexible_share: fl
     return tables
 
 
+def format_budget(tables: dict[str, pd.DataFrame]) -> str:
+    """The budget tables as text for a terminal (CNY million without decimals, changes in %)."""
+    parts = []
+    for scheme, table in tables.items():
+        shown = table.copy()
+        for col in shown.columns:
+            pct = col.endswith("(fraction)")
+            shown[col] = shown[col].map(lambda v, p=pct: "" if v != v else (f"{100 * v:+.1f}%" if p else f"{v:,.0f}"))
+        parts.append(f"{scheme} scheme, budget {table.attrs['year']} ({UNIT_NAME})\n{shown.to_string()}")
+    return "\n\n".join(parts)
+
+
 def write_budget(tables: dict[str, pd.DataFrame], folder, stem: str = "budget") -> list[Path]:
     """Write the budget tables: one Excel workbook with a sheet per scheme (numbers as numbers,
     units in the headers, provenance in a last sheet) and one CSV per scheme, atomically."""

@@ -7,7 +7,10 @@ Run from the repository root:
     python build.py --out DIR                           # build into DIR instead (e.g. from a copy)
 
 Writing in place is refused when this file is not the package's own example folder (a copy
-made to edit an assumption set would be overwritten), unless ``--here`` is given.
+made to edit an assumption set would be overwritten), unless ``--here`` is given. Every build
+records the hashes of the files it wrote (``.build-manifest.json``); a folder whose files
+differ from that record (edited since, or never written by this script) is never built over
+unless ``--force`` is given (the package's own example folder is kept by git instead).
 
 Every number written is derived here from ``sources/`` (UN WPP, see sources/README.md) and the
 calibration targets below (see README.md beside this file for where each comes from). The
@@ -700,12 +703,46 @@ def build(folder: Path) -> dict:
     return values
 
 
+MANIFEST = ".build-manifest.json"
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def edited_files(folder: Path, files) -> list[str]:
+    """The files in ``folder`` that differ from what this script last wrote there (every
+    existing one when the folder has no record of a build)."""
+    import json
+    record = json.loads((folder / MANIFEST).read_text(encoding="utf-8")) if (folder / MANIFEST).is_file() else {}
+    return [f for f in files if (folder / f).is_file() and record.get(f) != _digest(folder / f)]
+
+
+def write_build_manifest(folder: Path, files) -> None:
+    import json
+    record = {f: _digest(folder / f) for f in files if (folder / f).is_file()}
+    (folder / MANIFEST).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _refuse_edited(folder: Path, files, force: bool) -> bool:
+    edited = edited_files(folder, files)
+    if edited and not force:
+        print(f"error: {folder} holds files that build.py did not write or that were edited since "
+              f"({', '.join(edited[:4])}{', ...' if len(edited) > 4 else ''}); building would overwrite them; "
+              f"expected a new folder, or --force to overwrite them", file=sys.stderr)
+        return True
+    return False
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     parser.add_argument("--out", help="build into this folder instead of the one holding build.py")
     parser.add_argument("--here", action="store_true",
                         help="overwrite the files beside build.py even when it is not the package's example folder")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite files edited since the last build (or not written by it)")
     args = parser.parse_args(argv)
     files = ["assumptions.yaml", "population.csv", "mortality.csv", "fertility_pattern.csv",
              "transitions.csv", "migration.csv", "claim_costs.csv", "cost_history.csv",
@@ -716,11 +753,10 @@ def main(argv=None) -> int:
             print(f"error: --out {out} is a file; expected a folder", file=sys.stderr)
             return 2
         out.mkdir(parents=True, exist_ok=True)
-        if (out / "population.csv").exists() and not args.here:
-            print(f"error: {out} already holds an assumption set; expected a new folder (or --here to overwrite it)",
-                  file=sys.stderr)
+        if _refuse_edited(out, files, args.force):
             return 2
         build(out)
+        write_build_manifest(out, files)
         print(f"wrote {', '.join(files)} in {out}")
         return 0
     if not args.check:
@@ -728,7 +764,10 @@ def main(argv=None) -> int:
             print(f"error: {HERE} is not the package's own example folder (a copy?): building here would "
                   f"overwrite its files; expected --out DIR, or --here to overwrite them", file=sys.stderr)
             return 2
+        if not is_package_example() and _refuse_edited(HERE, files, args.force):
+            return 2
         build(HERE)
+        write_build_manifest(HERE, files)
         print(f"wrote {', '.join(files)} in {HERE}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:

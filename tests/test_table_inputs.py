@@ -1,0 +1,87 @@
+"""Assumption tables as a new city brings them: Excel workbooks, CSV in GBK or UTF-8 with a
+byte-order mark, ages in 5-year groups (graduated keeping every group's total)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from actuarial import load_assumptions
+from actuarial.errors import AssumptionError
+from actuarial.params.tables import _load_claim_costs, _load_migration, _load_population
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "assumptions" / "example-city"
+
+
+def _grouped(df: pd.DataFrame, value: str, how: str) -> pd.DataFrame:
+    """Group single ages 0..99 into 0-4, ..., 95-99 and keep 100 as 100+ (sum or first value)."""
+    g = df.assign(group=np.where(df["age"] >= 100, "100+", (df["age"] // 5 * 5).astype(str) + "-"
+                                 + (df["age"] // 5 * 5 + 4).astype(str)), lower=np.minimum(df["age"] // 5 * 5, 100))
+    keys = [c for c in ("status", "sex") if c in df.columns]
+    agg = g.groupby(keys + ["lower", "group"], sort=False)[value].agg(how).reset_index()
+    return agg.sort_values(keys + ["lower"]).drop(columns="lower").rename(columns={"group": "age"})
+
+
+def test_population_in_five_year_groups_keeps_every_group_total(tmp_path):
+    single = pd.read_csv(EXAMPLE / "population.csv")
+    grouped = _grouped(single, "persons", "sum")
+    path = tmp_path / "population.csv"
+    grouped.to_csv(path, index=False, encoding="gbk")
+    da = _load_population(path)
+    assert da.sizes["age"] == 101 and float(da.min()) >= 0
+    for r in grouped.itertuples():
+        lo = 100 if r.age == "100+" else int(r.age.split("-")[0])
+        hi = 100 if r.age == "100+" else lo + 4
+        got = float(da.sel(status=r.status, sex=r.sex, age=slice(lo, hi)).sum())
+        assert got == pytest.approx(r.persons, rel=1e-9, abs=1e-6)
+    # graduation is smooth enough to be close to the true single ages in the middle of life
+    true = single.set_index(["status", "sex", "age"])["persons"].sort_index()
+    mid = da.sel(status="resident", sex="female", age=slice(20, 60)).to_series()
+    assert np.allclose(mid.to_numpy(), true.loc[("resident", "female")].loc[20:60].to_numpy(), rtol=0.2)
+
+
+def test_signed_migrants_in_groups_keep_totals(tmp_path):
+    single = pd.read_csv(EXAMPLE / "migration.csv")
+    grouped = _grouped(single, "net_migrants", "sum")
+    path = tmp_path / "migration.csv"
+    grouped.to_csv(path, index=False, encoding="utf-8-sig")
+    da = _load_migration(path)
+    assert float(da.sum()) == pytest.approx(float(single["net_migrants"].sum()), abs=1e-6)
+
+
+def test_costs_in_groups_repeat_the_group_value(tmp_path):
+    single = pd.read_csv(EXAMPLE / "claim_costs.csv")
+    g = _grouped(single.drop(columns="outpatient"), "inpatient", "first")
+    g["outpatient"] = 100.0
+    path = tmp_path / "claim_costs.csv"
+    g.to_csv(path, index=False)
+    da = _load_claim_costs(path)
+    first = g[(g["status"] == "active") & (g["sex"] == "male")].iloc[2]          # ages 10-14
+    assert (da.sel(status="active", sex="male", age=slice(10, 14), category="inpatient") == first["inpatient"]).all()
+
+
+def test_excel_tables_and_grouped_ages_project_like_csv(tmp_path):
+    folder = tmp_path / "city"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("sources", "build*.py"))
+    pd.read_csv(folder / "population.csv").to_excel(folder / "population.xlsx", index=False)
+    text = (folder / "assumptions.yaml").read_text(encoding="utf-8").replace("population: population.csv",
+                                                                               "population: population.xlsx")
+    (folder / "assumptions.yaml").write_text(text, encoding="utf-8")
+    a, b = load_assumptions(folder), load_assumptions(EXAMPLE)
+    assert np.array_equal(a.tables["population"].values, b.tables["population"].values)
+
+
+def test_bad_age_group_is_one_clear_error(tmp_path):
+    path = tmp_path / "population.csv"
+    pd.DataFrame({"status": ["active", "active"], "sex": ["male", "male"], "age": ["0-4", "five"],
+                  "persons": [1.0, 2.0]}).to_csv(path, index=False)
+    with pytest.raises(AssumptionError, match=r"population.csv.*'five' is neither a single age nor an age group"):
+        _load_population(path)
+    pd.DataFrame({"status": ["active"] * 2, "sex": ["male"] * 2, "age": ["0-4", "10-14"],
+                  "persons": [1.0, 2.0]}).to_csv(path, index=False)
+    with pytest.raises(AssumptionError, match="without gaps"):
+        _load_population(path)
