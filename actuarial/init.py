@@ -46,6 +46,9 @@ COLUMNS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("status", "label", "active, retired or resident"), ("sex", "label", "female or male"),
         ("age", "years", "0..100 or 5-year groups (graduated keeping group totals)"),
         ("net_migrants", "persons per year", "in minus out; may be negative")]),
+    "ltc_disability.csv": ("share of persons severely disabled (long-term care) by sex and age", [
+        ("sex", "label", "female or male"), ("age", "years", "0..100, 100 = 100 and over"),
+        ("prevalence", "fraction", "share of persons needing long-term care (severe ADL dependence)")]),
     "claim_costs.csv": ("base-year claim cost per member by status, sex and age", [
         ("status", "label", "active, retired or resident"), ("sex", "label", "female or male"),
         ("age", "years", "0..100 or 5-year groups (each single age takes its group's cost)"),
@@ -122,6 +125,10 @@ def init(folder, force: bool = False, example: Path = EXAMPLE) -> list[Path]:
               f"#   actuarial validate {folder}\n# and project with\n#   actuarial run {folder}/job.yaml\n")
     tables = list(raw["tables"].values()) + [v for k, v in (raw.get("uncertainty") or {}).items()
                                              if k.endswith("history") and isinstance(v, str)]
+    from .params.layers import OPTIONAL_TABLES
+    from .params.schema import AssumptionFile
+    cfg = AssumptionFile.model_validate(raw)
+    tables += [t for name_of, _ in OPTIONAL_TABLES.values() if (t := name_of(cfg)) is not None]   # e.g. ltc
     extra = [f for f in ("fund_history.csv", "fund_budget.csv", "monthly_fund.csv", "monthly_operations.csv")
              if (example / f).is_file()]
     written = []
