@@ -41,7 +41,9 @@ COLUMNS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "transitions.csv": ("yearly moves between the resident group and the employee scheme", [
         ("sex", "label", "female or male"), ("age", "years", "0..100 or 5-year groups (each single age takes its group's rate)"),
         ("employment_entry_rate", "fraction per year", "share of the resident group entering the employee scheme"),
-        ("employment_exit_rate", "fraction per year", "share of active members leaving for the resident group")]),
+        ("employment_exit_rate", "fraction per year", "share of active members leaving for the resident group"),
+        ("flexible_entry_rate", "fraction per year", "share of the resident group becoming flexible workers (optional)"),
+        ("flexible_exit_rate", "fraction per year", "share of flexible workers leaving for the resident group (optional)")]),
     "migration.csv": ("net migrants a year by status, sex and age", [
         ("status", "label", "active, retired or resident"), ("sex", "label", "female or male"),
         ("age", "years", "0..100 or 5-year groups (graduated keeping group totals)"),
