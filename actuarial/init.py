@@ -26,7 +26,8 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "assumptions" / "example-city"
 #: table -> (what one row is, [(column, unit, meaning)])
 COLUMNS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
     "population.csv": ("persons by status, sex and age at 1 January of the base year", [
-        ("status", "label", "active (employee scheme, working), retired (employee scheme), resident (everyone else)"),
+        ("status", "label", "active (employee scheme, working), flexible (flexible workers in the employee scheme; optional), "
+                            "retired (employee scheme), resident (everyone else)"),
         ("sex", "label", "female or male"),
         ("age", "years", "0..100, 100 = 100 and over; or 5-year groups 0-4, 5-9, ..., 95-99, 100+ (graduated to single "
                          "ages keeping each group's total: monotone PCHIP of cumulative counts)"),
@@ -42,17 +43,18 @@ COLUMNS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
         ("sex", "label", "female or male"), ("age", "years", "0..100 or 5-year groups (each single age takes its group's rate)"),
         ("employment_entry_rate", "fraction per year", "share of the resident group entering the employee scheme"),
         ("employment_exit_rate", "fraction per year", "share of active members leaving for the resident group"),
-        ("flexible_entry_rate", "fraction per year", "share of the resident group becoming flexible workers (optional)"),
-        ("flexible_exit_rate", "fraction per year", "share of flexible workers leaving for the resident group (optional)")]),
+        ("flexible_entry_rate", "fraction per year", "optional: share of the resident group becoming flexible workers "
+                                                     "(灵活就业人员; needs the employee.flexible section)"),
+        ("flexible_exit_rate", "fraction per year", "optional: share of flexible workers leaving for the resident group")]),
     "migration.csv": ("net migrants a year by status, sex and age", [
-        ("status", "label", "active, retired or resident"), ("sex", "label", "female or male"),
+        ("status", "label", "active, flexible, retired or resident"), ("sex", "label", "female or male"),
         ("age", "years", "0..100 or 5-year groups (graduated keeping group totals)"),
         ("net_migrants", "persons per year", "in minus out; may be negative")]),
     "ltc_disability.csv": ("share of persons severely disabled (long-term care) by sex and age", [
         ("sex", "label", "female or male"), ("age", "years", "0..100, 100 = 100 and over"),
         ("prevalence", "fraction", "share of persons needing long-term care (severe ADL dependence)")]),
     "claim_costs.csv": ("base-year claim cost per member by status, sex and age", [
-        ("status", "label", "active, retired or resident"), ("sex", "label", "female or male"),
+        ("status", "label", "active, flexible, retired or resident"), ("sex", "label", "female or male"),
         ("age", "years", "0..100 or 5-year groups (each single age takes its group's cost)"),
         ("inpatient", "CNY per person-year", "policy-range inpatient cost before the fund's share"),
         ("outpatient", "CNY per person-year", "policy-range outpatient cost before the fund's share")]),

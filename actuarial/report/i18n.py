@@ -49,6 +49,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "opening_balance": ("年初累计结余", "balance at 1 January"),
     "trend_index": ("医疗费用增长指数（基准年=1）", "medical cost trend index (base year = 1)"),
     "contribution_base": ("平均缴费基数（元）", "average contribution base (CNY)"),
+    "flexible_contribution_base": ("灵活就业人员平均缴费基数（元）", "flexible workers' contribution base (CNY)"),
     "growth_gap": ("支出增幅减收入增幅", "spending growth minus income growth"),
     "spending_per_member_growth": ("人均支出增长率", "spending per member growth"),
     "income_per_member_growth": ("人均筹资增长率", "income per member growth"),
