@@ -76,8 +76,9 @@ ZARR_DRAWS_PER_CHUNK = 1_000
 def write_zarr(ds: xr.Dataset, path) -> Path:
     """Write a Dataset as a Zarr store (a folder), atomically: the store is written under a
     temporary name and renamed into place. Variables with a ``draw`` dim are chunked by
-    :data:`ZARR_DRAWS_PER_CHUNK` draws; chunks are compressed with Blosc (zstd level 1, byte
-    shuffle: multi-threaded, several times faster than NetCDF's zlib at a similar size); person
+    :data:`ZARR_DRAWS_PER_CHUNK` draws; chunks are compressed with Blosc (lz4 level 5, byte
+    shuffle: for 10,000 draws by single age about 3x faster than zstd level 1 and smaller, and
+    several times faster than NetCDF's zlib); person
     counts are stored as float32. Returns the path; open it with ``xarray.open_zarr``."""
     import shutil
 
@@ -87,7 +88,7 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    encoding = disk_encoding(ds, {"compressors": (numcodecs.Blosc("zstd", 1, numcodecs.Blosc.SHUFFLE),)})
+    encoding = disk_encoding(ds, {"compressors": (numcodecs.Blosc("lz4", 5, numcodecs.Blosc.SHUFFLE),)})
     for name, enc in encoding.items():
         if "draw" in ds[name].dims:
             enc["chunks"] = tuple(min(ZARR_DRAWS_PER_CHUNK, n) if d == "draw" else n for d, n in ds[name].sizes.items())
