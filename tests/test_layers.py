@@ -268,3 +268,24 @@ def test_bad_layer_input_is_a_clear_error(tmp_path):
     cfg["critical_illness"]["reimbursement_ratio"]["values"] = {2024: 60}
     with pytest.raises(AssumptionError, match="fractions, not percents"):
         actuarial.load_assumptions(write_layers(tmp_path / "c", cfg))
+
+
+def test_assistance_spread_comes_from_its_own_section_or_critical_illness(tmp_path):
+    """Without a critical-illness model the assistance section must give the spread of remaining
+    cost itself; given it, the assisted costs equal those with the same spread taken from the
+    critical-illness section's cost_cv (there 2.0)."""
+    cfg = layers_config()
+    cfg.pop("critical_illness")
+    with pytest.raises(AssumptionError, match="assistance.cost_cv"):
+        actuarial.project(actuarial.load_assumptions(write_layers(tmp_path / "a", cfg)), years=1)
+    own = layers_config()
+    own["assistance"]["cost_cv"] = _scalar("1", 2.0)
+    both = [actuarial.project(actuarial.load_assumptions(write_layers(tmp_path / k, c)), years=1)
+            for k, c in (("b", own), ("c", layers_config()))]
+    sel = dict(scheme="assistance", category="assisted_costs")
+    assert float(both[0]["spending_by_category"].sel(**sel).sum()) > 0
+    np.testing.assert_allclose(both[0]["spending_by_category"].sel(**sel), both[1]["spending_by_category"].sel(**sel),
+                               rtol=1e-12)
+    own["assistance"]["cost_cv"] = _scalar("1", 4.0)
+    wider = actuarial.project(actuarial.load_assumptions(write_layers(tmp_path / "d", own)), years=1)
+    assert not np.allclose(wider["spending_by_category"].sel(**sel), both[0]["spending_by_category"].sel(**sel))

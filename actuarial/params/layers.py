@@ -79,6 +79,10 @@ class Assistance(_Strict):
                                plausible=(3000, 500000))
     cost_factor: Scalar | None = spec("1", 0.1, 10, "optional: assisted persons' mean cost relative to enrollees "
                                       "of their age (default 1)", optional=True, plausible=(0.8, 3.0))
+    cost_cv: Scalar | None = spec("1", 0.1, 30, "optional: coefficient of variation of an assisted person's "
+                                  "remaining cost per year (lognormal); default: the critical-illness section's "
+                                  "cost_cv, and required when that section is absent", optional=True,
+                                  plausible=(1.0, 10.0))
 
 
 class SubsidySharing(_Strict):

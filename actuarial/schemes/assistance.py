@@ -16,7 +16,7 @@ between ledgers, which keeps both funds' accounts whole.
 ``X_b`` is the remaining cost after the basic fund and critical-illness insurance of an
 assisted person in age band ``b``: lognormal with mean (band mean out-of-pocket cost - band
 critical-illness payment) x cost factor and the critical-illness model's coefficient of
-variation (1.5 without a critical-illness section). Section ``assistance``; without it the
+variation (``assistance.cost_cv``, or else the critical-illness section's ``cost_cv``). Section ``assistance``; without it the
 scheme's flows are zero.
 """
 
@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import AssumptionError
+
 from .base import Flows, Ledger, Line, Members, Scheme, Transfer
 from .benefits import limited_share
 from .resident import SCHEME as RESIDENT
-
-DEFAULT_CV = 1.5
-"""Coefficient of variation of remaining cost per person when no critical-illness model gives one."""
-
 
 def resolve(a, years) -> dict:
     """The assistance parameters over ``years``; None without the section."""
@@ -38,12 +36,23 @@ def resolve(a, years) -> dict:
     if cfg is None:
         return {"on": False}
     s = lambda path: a.series(path, years).values  # noqa: E731
-    ci = a.config.critical_illness
     return {"on": True, "assisted_share": s("assistance.assisted_share"),
             "premium_share": s("assistance.premium_share_paid"), "cost_ratio": s("assistance.cost_ratio"),
             "limit": s("assistance.annual_limit"), "funding": s("assistance.fiscal_funding_ratio"),
             "cost_factor": cfg.cost_factor.value if cfg.cost_factor is not None else 1.0,
-            "cv": ci.cost_cv.value if ci is not None else DEFAULT_CV}
+            "cv": _cost_cv(a)}
+
+
+def _cost_cv(a) -> float:
+    """The spread of assisted persons' remaining cost: the section's own, else critical illness's."""
+    own, ci = a.config.assistance.cost_cv, a.config.critical_illness
+    if own is not None:
+        return own.value
+    if ci is not None:
+        return ci.cost_cv.value
+    raise AssumptionError("no spread of remaining cost per person is given", file=a.path / "assumptions.yaml",
+                          field="assistance.cost_cv", expected="assistance.cost_cv (e.g. 1.5) or a "
+                          "critical_illness section with cost_cv")
 
 
 def money(p: dict, m: Members) -> Flows:
