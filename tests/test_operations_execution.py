@@ -150,3 +150,26 @@ def test_execution_identities_on_random_ledgers(seed, month):
         sel = led[(led.scheme == scheme) & (led.flow == flow) & (led.fund_year == 2023)
                   & (led.month <= pd.Period(f"2023-{month:02d}", "M"))]
         assert total["ytd"] == pytest.approx(sel["amount"].sum())
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 12), trend=st.booleans())
+def test_the_closed_form_ols_is_statsmodels_ols(seed, n, trend):
+    """The nowcast's regression (mean and standard error of a new observation) against
+    statsmodels' OLS and get_prediction on random histories."""
+    import statsmodels.api as sm
+
+    from actuarial.operations.nowcast import _predict
+
+    if trend and n < 4:
+        n = 4
+    rng = np.random.default_rng(seed)
+    years = np.sort(rng.choice(np.arange(2000, 2024), size=n, replace=False))
+    y = pd.Series(rng.normal(0.3, 0.05, n) + (0.01 * (years - 2000) if trend else 0.0), index=years)
+    X = np.column_stack([np.ones(n), years - 2024.0]) if trend else np.ones((n, 1))
+    fit = sm.OLS(y.to_numpy(), X).fit()
+    pred = fit.get_prediction(np.array([[1.0, 0.0]]) if trend else np.array([[1.0]]))
+    mean, se, df = _predict(y, trend, 2024)
+    assert mean == pytest.approx(float(pred.predicted_mean[0]), rel=1e-10, abs=1e-12)
+    assert se == pytest.approx(float(np.sqrt(pred.se_mean[0] ** 2 + fit.scale)), rel=1e-9)
+    assert df == int(fit.df_resid)

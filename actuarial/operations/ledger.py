@@ -225,8 +225,8 @@ def monthly_series(ledger: pd.DataFrame, scheme: str, flow: str, line: str | Non
     if line is not None:
         part = part[part["line"] == line]
     month = np.where(part["month"].dt.year < part["fund_year"], 1, part["month"].dt.month)
-    wide = part.assign(fund_month=month).pivot_table(index="fund_year", columns="fund_month", values="amount",
-                                                     aggfunc="sum")
+    wide = part["amount"].groupby([part["fund_year"], pd.Series(month, index=part.index, name="fund_month")]).sum()
+    wide = wide.unstack()
     wide = wide.reindex(columns=range(1, 13)).fillna(0.0)   # a month with no row moved no money
     last = ledger["month"].max()        # months after the ledger's last month are unknown, not zero
     if last.year in wide.index:

@@ -58,7 +58,8 @@ def monthly_indicators(ledger: pd.DataFrame, history: pd.DataFrame, budget: pd.D
         budget = select_region(budget, str(ledger["region"].iloc[0]))
     schemes = list(MEMBER_SCHEME_NAMES)
     data = {k: np.full((len(schemes), len(months)), np.nan) for k in ATTRS}
-    forecasts = {m: outturn(ledger, m, shock_years=shock_years) for m in months}
+    lines: dict = {}                                        # each line's monthly table, made once
+    forecasts = {m: outturn(ledger, m, shock_years=shock_years, cache=lines) for m in months}
     for s, scheme in enumerate(schemes):
         inc = monthly_series(ledger, scheme, "income")
         spe = monthly_series(ledger, scheme, "spending")

@@ -6,7 +6,7 @@ the log ratio of the year's total to the amount reached by the end of month ``m`
     r[Y, m] = log( total[Y] / ytd[Y, m] ),        ytd[Y, m] = x[Y, 1] + ... + x[Y, m],
 
 is modelled, for each month of forecast ``m``, as ``r[Y, m] = a[m] + e[Y, m]`` with
-``e ~ N(0, s[m]^2)`` independent across years, and fitted by OLS (statsmodels) on the past
+``e ~ N(0, s[m]^2)`` independent across years, and fitted by OLS on the past
 complete fund years that are not shock years. The outturn forecast and its prediction interval
 are
 
@@ -33,16 +33,22 @@ MIN_YEARS = 3
 
 
 def _predict(y: pd.Series, trend: bool, year: int) -> tuple[float, float, int]:
-    """OLS of ``y`` on a constant (and the year), fitted with statsmodels: the prediction for
-    ``year`` as (mean, standard error of a new observation, residual degrees of freedom)."""
-    import statsmodels.api as sm
-
+    """OLS of ``y`` on a constant (and the year): the prediction for ``year`` as (mean, standard
+    error of a new observation, residual degrees of freedom). With ``X`` the regressors and
+    ``x0`` those of ``year``: ``b = (X'X)^-1 X'y``, ``s2 = |y - Xb|^2 / (n - k)``, mean ``x0'b``,
+    standard error ``sqrt(s2 * (1 + x0'(X'X)^-1 x0))`` (the figures of statsmodels' OLS and
+    its ``get_prediction``, computed directly: the back-test fits thousands of these)."""
+    values = y.to_numpy(dtype=float)
     years = np.asarray(y.index, dtype=float)
-    X = np.column_stack([np.ones(y.size), years - year]) if trend else np.ones((y.size, 1))
-    fit = sm.OLS(y.to_numpy(dtype=float), X).fit()
-    pred = fit.get_prediction(np.array([[1.0, 0.0]]) if trend else np.array([[1.0]]))
-    se = float(np.sqrt(pred.se_mean[0] ** 2 + fit.scale))
-    return float(pred.predicted_mean[0]), se, int(fit.df_resid)
+    X = np.column_stack([np.ones(values.size), years - year]) if trend else np.ones((values.size, 1))
+    x0 = np.zeros(X.shape[1])
+    x0[0] = 1.0                                      # the year itself: years - year = 0
+    xtx_inv = np.linalg.inv(X.T @ X)
+    beta = xtx_inv @ (X.T @ values)
+    df = values.size - X.shape[1]
+    scale = float(np.sum((values - X @ beta) ** 2)) / df
+    se = float(np.sqrt(scale * (1.0 + x0 @ xtx_inv @ x0)))
+    return float(x0 @ beta), se, int(df)
 
 
 def forecast_series(series: pd.DataFrame, year: int, month: int, *, shock_years=(), trend: bool = False) -> dict:
@@ -128,17 +134,18 @@ def _forecast_flow(ledger, scheme, flow, year, month, *, shock_years, coverage, 
 
 
 def outturn(ledger: pd.DataFrame, month, *, shock_years=(), coverage: float = 0.8, trend: bool = False,
-            budget: pd.DataFrame | None = None) -> pd.DataFrame:
+            budget: pd.DataFrame | None = None, cache: dict | None = None) -> pd.DataFrame:
     """Year-end outturn forecast of every line and flow total as at the end of ``month``
     (``YYYY-MM`` or a Period): one row per scheme, flow and line with ``ytd``, ``outturn`` (the
     median), ``lower``, ``upper`` (the ``coverage`` prediction interval) and ``naive`` in CNY;
     a flow's total is the sum of its lines' forecasts (lines independent). With a ``budget``
-    table also ``budget`` and ``outturn_vs_budget`` (outturn / budget - 1)."""
+    table also ``budget`` and ``outturn_vs_budget`` (outturn / budget - 1). ``cache``: a dict
+    kept across calls on the same ledger (several months) that holds each line's monthly table."""
     at = pd.Period(month, freq="M")
     rows = []
     for scheme, flow in LINES:
         rows += _forecast_flow(ledger, scheme, flow, at.year, at.month, shock_years=shock_years,
-                               coverage=coverage, trend=trend)
+                               coverage=coverage, trend=trend, cache=cache)
     out = pd.DataFrame(rows)
     if budget is not None:
         b = budget[budget["fund_year"] == at.year]
@@ -149,7 +156,7 @@ def outturn(ledger: pd.DataFrame, month, *, shock_years=(), coverage: float = 0.
         out["budget"] = amounts
         out["outturn_vs_budget"] = out["outturn"] / out["budget"].where(out["budget"] != 0) - 1
     out.attrs.update(month=str(at), fund_year=at.year, coverage=coverage, units="CNY",
-                     model="log(total / ytd) = a[month] + e: OLS (statsmodels) over past ordinary years")
+                     model="log(total / ytd) = a[month] + e: OLS over past ordinary years")
     return out
 
 
