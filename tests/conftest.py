@@ -32,6 +32,16 @@ def example_projection(example):
     return actuarial.project(example, years=10)
 
 
+@pytest.fixture(scope="session")
+def dask_client():
+    """One two-worker LocalCluster (a process per worker, as on a real cluster) for every test
+    that runs on dask; the tests using it share an xdist group, so one pytest worker starts it."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as client:
+        yield client
+
+
 @pytest.fixture
 def copy(tmp_path):
     """A writable copy of the example assumption set (without its sources and builder)."""

@@ -284,12 +284,10 @@ def test_the_a0_rule_of_the_assumption_file_reaches_the_engine(copy):
 # Scale-out: a dask cluster and per-draw summaries in Zarr give the local numbers
 # --------------------------------------------------------------------------------------------
 
-def test_a_local_dask_cluster_gives_the_local_numbers(example):
-    distributed = pytest.importorskip("distributed")
+@pytest.mark.xdist_group("dask")
+def test_a_local_dask_cluster_gives_the_local_numbers(example, dask_client):
     kw = dict(years=10, draws=2000, seed=20241122, keep_population=False, chunk=500)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        remote = actuarial.project(example, client=client, **kw)
+    remote = actuarial.project(example, client=dask_client, **kw)
     local = actuarial.project(example, **kw)
     for var in ("balance", "reserve_months", "population_total", "ledger_balance", "depletion_year"):
         np.testing.assert_array_equal(remote[var].values, local[var].values, err_msg=var)
@@ -356,14 +354,14 @@ def test_draws_without_a_seed_pick_one_and_record_it(example):
     assert again.attrs["seed_picked"] == "no"
 
 
-def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys):
-    distributed = pytest.importorskip("distributed")
+@pytest.mark.xdist_group("dask")
+def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys, dask_client):
     from actuarial import cli
     job = tmp_path / "job.yaml"
     job.write_text(yaml.safe_dump({"name": "cluster", "assumptions": str(EXAMPLE), "years": 3, "draws": 300,
                                    "seed": 7, "keep_population": False, "outputs": ["netcdf"]}), encoding="utf-8")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as c:
-        assert cli.main(["run", str(job), "--out", str(tmp_path / "out"), "--scheduler", c.scheduler_address]) == 0
+    address = dask_client.scheduler.address
+    assert cli.main(["run", str(job), "--out", str(tmp_path / "out"), "--scheduler", address]) == 0
     remote = xr.load_dataset(tmp_path / "out" / "cluster.nc")
     local = actuarial.project(actuarial.load_assumptions(EXAMPLE), 3, draws=300, seed=7, keep_population=False)
     np.testing.assert_array_equal(remote["balance"].values, local["balance"].values)

@@ -114,13 +114,11 @@ def test_transfers_sum_to_zero_in_every_draw():
         assert float(np.abs(r).max()) < 1e-12, name
 
 
-def test_a_dask_cluster_gives_the_local_province(tmp_path):
-    distributed = pytest.importorskip("distributed")
+@pytest.mark.xdist_group("dask")
+def test_a_dask_cluster_gives_the_local_province(dask_client):
     rs = actuarial.load_assumptions(PROVINCE)
     kw = dict(years=3, draws=8, seed=11, keep_population=False, chunk=4)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as c, \
-            distributed.Client(c, set_as_default=False) as client:
-        remote = actuarial.project(rs, client=client, **kw)
+    remote = actuarial.project(rs, client=dask_client, **kw)
     local = actuarial.project(rs, **kw)
     for var in ("balance", "adjustment_transfer", "action_paid", "out_of_area_settlement", "adjustment_fund_balance"):
         np.testing.assert_array_equal(remote[var].values, local[var].values, err_msg=var)
