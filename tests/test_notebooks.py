@@ -1,5 +1,11 @@
-"""Every notebook runs top to bottom."""
+"""Every notebook runs top to bottom, in a fresh kernel that imports this checkout's package.
 
+A notebook whose run has a size (draws, seed, years) keeps it in one code cell tagged
+``parameters`` (the papermill convention). The test inserts a cell right after it that sets
+smaller values (``SMALLER``), so the notebook runs every cell as a reader would, on fewer
+draws; the committed notebook keeps its full sizes and its outputs."""
+
+import os
 from pathlib import Path
 
 import nbformat
@@ -10,12 +16,58 @@ from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
+# the values injected after each notebook's parameters cell
+SMALLER = {
+    "02-stochastic-projection.ipynb": {"DRAWS": 200},
+    "03-early-warning.ipynb": {"DRAWS": 200},
+    "04-contribution-rate-stress-test.ipynb": {"DRAWS": 200},
+    "05-annual-budget.ipynb": {"DRAWS": 200},
+    "06-province.ipynb": {"DRAWS": 100},
+}
+
+
+def inject(nb: nbformat.NotebookNode, values: dict) -> int:
+    """Insert a cell setting ``values`` after the cell tagged ``parameters``; return its index.
+    The parameters cell must exist once and assign every name given."""
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"expected one cell tagged 'parameters', found {len(tagged)}"
+    source = nb.cells[tagged[0]].source
+    missing = [name for name in values if name not in source]
+    assert not missing, f"the parameters cell does not set {missing}"
+    cell = nbformat.v4.new_code_cell("\n".join(f"{k} = {v!r}" for k, v in values.items()),
+                                     metadata={"tags": ["injected-parameters"]})
+    nb.cells.insert(tagged[0] + 1, cell)
+    return tagged[0] + 1
+
+
+def run(path: Path, values: dict) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    if values:
+        inject(nb, values)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+                   resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    return nb
+
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path: Path):
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb = run(path, SMALLER.get(path.name, {}))
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip())
+
+
+def test_the_smaller_sizes_go_right_after_the_parameters_cell():
+    """The injected cell follows the parameters cell (so its values win); a notebook whose
+    parameters cell lacks a name given is refused rather than silently run at full size."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import numpy"),
+        nbformat.v4.new_code_cell("DRAWS, SEED = 2000, 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("print(DRAWS * 2, SEED)")])
+    assert inject(nb, {"DRAWS": 7}) == 2
+    assert [c.source for c in nb.cells][1:3] == ["DRAWS, SEED = 2000, 1", "DRAWS = 7"]
+    with pytest.raises(AssertionError, match=r"does not set \['YEARS'\]"):
+        inject(nb, {"YEARS": 3})
+    assert set(SMALLER) <= {p.name for p in NOTEBOOKS}
