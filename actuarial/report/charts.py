@@ -152,12 +152,15 @@ def pyramid(ds: xr.Dataset, year: int, lang: str = "zh", ax=None):
     if "draw" in pop.dims:
         pop = pop.median("draw")
     ages = pop["age"].values
+    edges = np.column_stack([ages - 0.5, ages + 0.5]).ravel()     # each age a band one year high
     for side, sex in ((-1, "male"), (1, "female")):
         left = np.zeros(ages.size)
         for k, status in enumerate(pop["status"].values):
             v = pop.sel(sex=sex, status=status).values
-            ax.barh(ages, side * v, left=side * left, height=1.0, color=STATUS_COLOURS[k % len(STATUS_COLOURS)],
-                    label=name("status", str(status), lang) if side == -1 else None, lw=0)
+            # the bars of all ages as one stepped area (the same shapes as a bar per age, drawn at once)
+            ax.fill_betweenx(edges, np.repeat(side * left, 2), np.repeat(side * (left + v), 2), lw=0,
+                             color=STATUS_COLOURS[k % len(STATUS_COLOURS)],
+                             label=name("status", str(status), lang) if side == -1 else None)
             left = left + v
     ax.axvline(0, color="black", lw=0.6)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):,.0f}"))
