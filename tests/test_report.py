@@ -4,6 +4,8 @@ from `actuarial init` that runs."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import shutil
 import unicodedata
@@ -76,20 +78,29 @@ def test_report_pdf_holds_the_chinese_headings_and_key_numbers(report_run, examp
     assert png.is_file() and png.stat().st_size > 10_000
 
 
-def test_english_report_uses_the_english_labels(tmp_path):
-    out = tmp_path / "en"
-    assert cli.main(["report", str(JOB), "--lang", "en", "--no-pdf", "--no-sensitivity", "--out", str(out)]) == 0
+@pytest.fixture(scope="module")
+def english_run(tmp_path_factory):
+    """``actuarial report --lang en`` with no browser to be found (one run serves the English
+    labels and the missing browser): the output folder and what the command printed."""
+    out = tmp_path_factory.mktemp("report-en") / "en"
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(printed):
+        mp.setenv("ACTUARIAL_BROWSER", str(out.parent / "no-such-browser"))
+        assert cli.main(["report", str(JOB), "--lang", "en", "--no-sensitivity", "--out", str(out)]) == 0
+    return out, printed.getvalue()
+
+
+def test_english_report_uses_the_english_labels(english_run):
+    out, _ = english_run
     text = (out / "example-city.html").read_text(encoding="utf-8")
     assert LABELS["summary"][1] in text and LABELS["summary"][0] not in text
     _no_external_refs(text)
 
 
-def test_a_missing_browser_leaves_the_html_and_says_so(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("ACTUARIAL_BROWSER", str(tmp_path / "no-such-browser"))
-    out = tmp_path / "r"
-    assert cli.main(["report", str(JOB), "--no-sensitivity", "--out", str(out)]) == 0
+def test_a_missing_browser_leaves_the_html_and_says_so(english_run):
+    out, printed = english_run
     assert (out / "example-city.html").is_file() and not (out / "example-city.pdf").exists()
-    assert html.NEEDS_CHROMIUM in capsys.readouterr().out
+    assert html.NEEDS_CHROMIUM in printed
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
