@@ -14,6 +14,26 @@ REFERENCE = ROOT / "tests" / "data"   # vendored public reference data (see its 
 _NORWAY = {}
 
 
+def pytest_collection_modifyitems(items):
+    """The longest tests (the notebooks and the dask group) start first, so that the xdist
+    workers finish together."""
+    def slow(item):
+        return item.fspath.basename == "test_notebooks.py" or item.get_closest_marker("xdist_group") is not None
+    items.sort(key=lambda item: not slow(item))
+
+
+def script(path: Path):
+    """A builder script (``build.py``, ``build_monthly.py``) loaded as a module, so a test calls
+    its ``main(argv)`` in this process instead of starting Python again (its own imports and
+    the package's would cost seconds per run)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_script_{path.parent.name}_{path.stem}".replace("-", "_"), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def norway() -> "pd.DataFrame":
     """The vendored HMD Norway table (Year, Age, OpenInterval, Sex, Population, Deaths, Mortality)."""
     import pandas as pd

@@ -1,8 +1,5 @@
 """The example city's base year reproduces the figures its README says it was set from."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -12,7 +9,7 @@ from actuarial.engine.kernel import realise_population, run_population
 from actuarial.schemes import member_years
 from actuarial.uncertainty import zero_deviations
 
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, script
 
 
 @pytest.fixture(scope="module")
@@ -82,28 +79,31 @@ def test_deaths_plausible_for_the_region(base):
     assert 6.0 < float(base["deaths"].sum()) / pop * 1000 < 9
 
 
-def test_committed_files_match_the_builder():
-    result = subprocess.run([sys.executable, str(EXAMPLE / "build.py"), "--check"], cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.fixture(scope="module")
+def build():
+    return script(EXAMPLE / "build.py")
 
 
-def test_build_never_overwrites_edited_files_without_force(tmp_path):
+def test_committed_files_match_the_builder(build, capsys):
+    assert build.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_build_never_overwrites_edited_files_without_force(build, tmp_path, capsys):
     """build.py records what it wrote; a folder edited since (or never built) is refused."""
     out = tmp_path / "built"
-    run = lambda *a: subprocess.run([sys.executable, str(EXAMPLE / "build.py"), *a], cwd=ROOT,  # noqa: E731
-                                    capture_output=True, text=True, timeout=600)
-    assert run("--out", str(out)).returncode == 0
+    assert build.main(["--out", str(out)]) == 0
     assert (out / ".build-manifest.json").is_file()
     edited = out / "population.csv"
     edited.write_text(edited.read_text(encoding="utf-8").replace("active,female,20,", "active,female,20,1"),
                       encoding="utf-8")
     before = edited.read_bytes()
-    r = run("--out", str(out))
-    assert r.returncode == 2 and "population.csv" in r.stderr and "--force" in r.stderr
+    capsys.readouterr()
+    assert build.main(["--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "population.csv" in err and "--force" in err
     assert edited.read_bytes() == before
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "claim_costs.csv").write_text("my own numbers\n", encoding="utf-8")
-    r = run("--out", str(foreign), "--here")
-    assert r.returncode == 2 and (foreign / "claim_costs.csv").read_text(encoding="utf-8") == "my own numbers\n"
+    assert build.main(["--out", str(foreign), "--here"]) == 2
+    assert (foreign / "claim_costs.csv").read_text(encoding="utf-8") == "my own numbers\n"

@@ -1,15 +1,12 @@
 """The monthly fund ledger: the example adds up to its annual history; bad input is named."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from actuarial import AssumptionError
 from actuarial.operations import LINES, check_against_annual, load_budget, load_ledger, monthly_series
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, script
 
 LEDGER = EXAMPLE / "monthly_fund.csv"
 HISTORY = EXAMPLE / "fund_history.csv"
@@ -50,10 +47,8 @@ def test_monthly_series_puts_advance_receipts_in_month_one(ledger):
     assert s.loc[2020].sum() == pytest.approx(prem["amount"].sum())
 
 
-def test_the_committed_ledger_matches_its_generator():
-    result = subprocess.run([sys.executable, str(EXAMPLE / "build_monthly.py"), "--check"], cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_committed_ledger_matches_its_generator(capsys):
+    assert script(EXAMPLE / "build_monthly.py").main(["--check"]) == 0, capsys.readouterr().out
 
 
 def _write(tmp_path, change):
