@@ -1,4 +1,5 @@
-"""Every notebook runs top to bottom, in a fresh kernel that imports this checkout's package.
+"""Every notebook runs top to bottom, in a fresh kernel that imports this checkout's package
+(figures on the Agg backend, as in CI).
 
 A notebook whose run has a size (draws, seed, years) keeps it in one code cell tagged
 ``parameters`` (the papermill convention). The test inserts a cell right after it that sets
@@ -44,7 +45,10 @@ def run(path: Path, values: dict) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     if values:
         inject(nb, values)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    # the kernel imports this checkout's package; figures go to the Agg backend as in CI (.ci/run
+    # sets MPLBACKEND=Agg): built and laid out, but not rendered to PNG outputs nobody reads here
+    env = {**os.environ, "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
                    resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
     return nb
