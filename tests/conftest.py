@@ -14,9 +14,34 @@ REFERENCE = ROOT / "tests" / "data"   # vendored public reference data (see its 
 _NORWAY = {}
 
 
+def _compiled_cache_is_stale() -> bool:
+    """True when a module compiled with numba's ``cache=True`` has no cache index in its
+    ``__pycache__`` as new as its source (a fresh checkout, or the module edited since)."""
+    for src in (ROOT / "actuarial").rglob("*.py"):
+        if "cache=True" in src.read_text(encoding="utf-8"):
+            stamp = src.stat().st_mtime
+            if not any(p.stat().st_mtime >= stamp for p in (src.parent / "__pycache__").glob(f"{src.stem}.*.nbi")):
+                return True
+    return False
+
+
+def pytest_configure(config):
+    """When the compiled engine is not in numba's on-disk cache, the process that starts the
+    xdist workers (or the only process) runs the smallest projections once before any test, so
+    the workers, notebook kernels and dask workers load it instead of each compiling it at the
+    same time."""
+    if hasattr(config, "workerinput") or not _compiled_cache_is_stale():
+        return
+    a = actuarial.load_assumptions(EXAMPLE)
+    actuarial.project(a, years=1)
+    actuarial.project(a, years=1, draws=2, seed=0)
+    actuarial.project(a, years=1, draws=2, seed=0, keep_population=False)
+
+
 def pytest_collection_modifyitems(items):
-    """The longest tests (the notebooks and the dask group) start first, so that the xdist
-    workers finish together."""
+    """The longest tests (the notebooks and the xdist groups: tests sharing a LocalCluster or
+    an expensive module fixture, kept on one worker by ``--dist loadgroup``) start first, so
+    that the xdist workers finish together."""
     def slow(item):
         return item.fspath.basename == "test_notebooks.py" or item.get_closest_marker("xdist_group") is not None
     items.sort(key=lambda item: not slow(item))

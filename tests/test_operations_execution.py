@@ -91,6 +91,7 @@ def example_backtest():
     return backtest(load_ledger(EXAMPLE / "monthly_fund.csv"), range(2019, 2025), shock_years=(2020, 2023))
 
 
+@pytest.mark.xdist_group("backtest")   # shares a module fixture: one worker builds it
 def test_nowcast_beats_the_naive_rule_on_average(example_backtest):
     summary = backtest_summary(example_backtest)
     assert summary.loc["all", "mape_model"] < summary.loc["all", "mape_naive"]
@@ -101,6 +102,7 @@ def test_nowcast_beats_the_naive_rule_on_average(example_backtest):
     assert 0.6 <= ordinary.loc["all", "interval_coverage"] <= 1.0
 
 
+@pytest.mark.xdist_group("backtest")   # shares a module fixture: one worker builds it
 def test_late_months_are_forecast_better_than_early_ones(example_backtest):
     s = backtest_summary(example_backtest)
     assert s.loc[11, "mape_model"] < s.loc[1, "mape_model"]

@@ -47,6 +47,7 @@ def report_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.xdist_group("report")   # shares a module fixture: one worker builds it
 def test_report_html_is_self_contained_with_the_numbers_of_the_projection(report_run, example_projection):
     text = (report_run / "example-city.html").read_text(encoding="utf-8")
     _no_external_refs(text)
@@ -59,6 +60,7 @@ def test_report_html_is_self_contained_with_the_numbers_of_the_projection(report
     assert example_projection.attrs["assumption_hash"] in text
 
 
+@pytest.mark.xdist_group("report")   # shares a module fixture: one worker builds it
 def test_report_pdf_holds_the_chinese_headings_and_key_numbers(report_run, example_projection):
     if html.find_browser() is None:
         pytest.skip("no Chromium installed: .ci/run installs it with apt-get; the PDF test needs it")
@@ -90,6 +92,7 @@ def english_run(tmp_path_factory):
     return out, printed.getvalue()
 
 
+@pytest.mark.xdist_group("report")   # shares a module fixture: one worker builds it
 def test_english_report_uses_the_english_labels(english_run):
     out, _ = english_run
     text = (out / "example-city.html").read_text(encoding="utf-8")
@@ -97,6 +100,7 @@ def test_english_report_uses_the_english_labels(english_run):
     _no_external_refs(text)
 
 
+@pytest.mark.xdist_group("report")   # shares a module fixture: one worker builds it
 def test_a_missing_browser_leaves_the_html_and_says_so(english_run):
     out, printed = english_run
     assert (out / "example-city.html").is_file() and not (out / "example-city.pdf").exists()
