@@ -355,7 +355,9 @@ def test_draws_without_a_seed_pick_one_and_record_it(example):
 
 
 @pytest.mark.xdist_group("dask")
-def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys, dask_client):
+def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys, dask_client, monkeypatch):
+    import distributed
+
     from actuarial import cli
     job = tmp_path / "job.yaml"
     job.write_text(yaml.safe_dump({"name": "cluster", "assumptions": str(EXAMPLE), "years": 3, "draws": 300,
@@ -365,5 +367,7 @@ def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys, dask_client):
     remote = xr.load_dataset(tmp_path / "out" / "cluster.nc")
     local = actuarial.project(actuarial.load_assumptions(EXAMPLE), 3, draws=300, seed=7, keep_population=False)
     np.testing.assert_array_equal(remote["balance"].values, local["balance"].values)
+    real = distributed.Client          # nobody listens on port 9: wait 1 s for it, not the command's 10 s
+    monkeypatch.setattr(distributed, "Client", lambda address, **kw: real(address, **{**kw, "timeout": 1}))
     assert cli.main(["run", str(job), "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "no dask scheduler answered" in capsys.readouterr().err
