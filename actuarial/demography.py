@@ -22,7 +22,6 @@ from datetime import date
 import numpy as np
 import xarray as xr
 from scipy import special
-from scipy.interpolate import PchipInterpolator
 
 from .dims import AGES, SEX_INDEX, SEXES, STATUS_INDEX
 from .errors import AssumptionError
@@ -52,6 +51,8 @@ def graduate_counts(values, lower_bounds, *, open_last: bool = True, top: int = 
     array with single ages ``lower_bounds[0] .. top`` along ``axis`` (``top`` included when
     ``open_last``, else ``lower_bounds[0] .. top - 1``).
     """
+    from scipy.interpolate import PchipInterpolator   # here: scipy.interpolate takes a large part of a second to import
+
     v = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
     lb = np.asarray(lower_bounds, dtype=float)
     if np.any(v < 0):
@@ -90,6 +91,8 @@ def single_year_mx(mx: xr.DataArray, top: int = 100) -> xr.DataArray:
     if ages[-1] != top:
         raise AssumptionError(f"the open age group starts at {ages[-1]}, not {top}", field="age",
                               expected=f"a last (open) age group of {top}+")
+    from scipy.interpolate import PchipInterpolator   # here: only abridged tables need it
+
     lt = life_table(mx)
     log_l = np.log(lt["lx"].transpose(..., "age").values)
     single_log_l = PchipInterpolator(ages.astype(float), log_l, axis=-1)(np.arange(top + 1.0))
