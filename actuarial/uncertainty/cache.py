@@ -11,7 +11,7 @@ cache off (every process then fits afresh). The folder may be deleted at any tim
 
 The key is the SHA-256 of the data hash, this package's version, the statsmodels, scipy and
 numpy versions and the source of the modules that fit (:data:`FIT_MODULES`): changing any of
-them changes the key, so a stale fit is never read. Warnings raised while fitting (a root near
+them changes the key, so a stale fit is never read. Warnings shown while fitting (a root near
 the unit circle, ...) are stored with the model and raised again when it is read.
 
 Concurrent runs are safe: a file is written under a temporary name in the same folder and

@@ -130,12 +130,11 @@ def fit(a: Assumptions) -> StochasticModel:
             return _CACHE[key]
     model = cache.load(key)
     if model is None:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(record=True) as caught:   # the caller's filters still apply
             model = _fit(a)
         model.data_hash = key
         cache.store(key, model, caught)
-        for w in caught:              # raised again, through the caller's filters
+        for w in caught:              # the warnings that got through, shown now and kept with the fit
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     with _LOCK:
         _CACHE[key] = model
