@@ -47,9 +47,12 @@ def _cpu(who=resource.RUSAGE_SELF) -> float:
 
 
 def command(job: Path) -> list[str]:
-    """The installed console script beside this interpreter (else ``python -m actuarial.cli``)."""
+    """The installed console script beside this interpreter when it runs ``cli.console`` (as
+    pyproject.toml declares), else ``python -m actuarial.cli``, which runs the same."""
     script = Path(sys.executable).with_name("actuarial")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "actuarial.cli"]
+    if script.is_file() and "console" in script.read_text(errors="replace"):
+        return [str(script)]
+    return [sys.executable, "-m", "actuarial.cli"]
 
 
 def run_command(job: Path, out: Path, env: dict) -> tuple[float, float]:
@@ -149,8 +152,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.stages:
         rows = replay(args.job.resolve(), args.out)
-        print(json.dumps(rows))
-        return
+        print(json.dumps(rows), flush=True)
+        os._exit(0)                        # as cli.console leaves, without the interpreter's teardown
 
     job = args.job.resolve()
     with tempfile.TemporaryDirectory(prefix="bench-job-") as tmp:
@@ -158,7 +161,7 @@ def main() -> None:
         env = dict(os.environ, ACTUARIAL_CACHE=str(tmp / "cache"), CI="1",    # CI: no progress bars
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
         print(f"job: {job.relative_to(ROOT) if job.is_relative_to(ROOT) else job}")
-        print(f"command: {' '.join(Path(c).name for c in command(job))} run JOB --out DIR --force "
+        print(f"command: {' '.join(Path(c).name if k == 0 else c for k, c in enumerate(command(job)))} run JOB --out DIR --force "
               f"(fresh process each, best of {args.repeat})")
         runs = [run_command(job, tmp / f"out-{k}", env) for k in range(max(args.repeat, 2))]
         cold, warm = runs[0], min(runs[1:])

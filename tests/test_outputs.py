@@ -173,6 +173,21 @@ def test_console_script_installed():
     assert result.returncode == 0 and actuarial.__version__ in result.stdout
 
 
+def test_console_exits_with_mains_status_and_flushed_output(tmp_path):
+    """cli.console leaves with os._exit: the output piped to a file must be whole and the
+    status main's (0, 2 for bad input)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ok = subprocess.run([sys.executable, "-m", "actuarial.cli", "validate", str(EXAMPLE)],
+                        capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and ok.stdout.strip().endswith(")") and "valid" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "actuarial.cli", "validate", str(tmp_path / "none")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == cli.EXIT_INPUT_ERROR and bad.stderr.startswith("error: ") and not bad.stdout
+    assert 'actuarial = "actuarial.cli:console"' in (ROOT / "pyproject.toml").read_text()
+
+
 def test_docs_reference_is_up_to_date():
     assert cli.main(["docs", "--check", "--dir", str(ROOT / "docs")]) == 0
 
