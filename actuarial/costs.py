@@ -7,7 +7,8 @@ in year t is
     sum_{sex, age} member_years * claim_cost * trend_index[t] * fund_share[t, category]
 
 Member-years are the mean of the year's two 1 January stocks, and spending is linear in them,
-so the claims are summed per stock (:func:`stock_claims`, one matrix product) and averaged.
+so the claims are summed per stock and averaged (the engine sums each stock against the claim
+costs in its compiled pass: :func:`actuarial.engine.kernel.stock_weights`).
 
 The trend index compounds medical inflation, utilisation growth and policy effects, added
 within a year (DESIGN.md); :func:`trend_growth` is the one place this equation is written (the
@@ -37,14 +38,3 @@ def trend_growth(medical_inflation, utilisation_growth, policy_effect):
     """Yearly growth of claim cost per member at a fixed age mix: the three components added
     within the year (fractions a year; any shapes that broadcast)."""
     return medical_inflation + utilisation_growth + policy_effect
-
-
-def stock_claims(pop: np.ndarray, claim_cost: np.ndarray) -> np.ndarray:
-    """Persons and base-year claim cost by category of 1 January stocks, in one BLAS pass.
-
-    pop : (D, dates, sex, age) persons of one status
-    claim_cost : (sex, age, category) CNY per member-year
-    returns (D, dates, 1 + category): persons, then cost at base-year prices
-    """
-    weights = np.concatenate([np.ones(claim_cost.shape[:-1] + (1,)), claim_cost], axis=-1)
-    return pop.reshape(pop.shape[:2] + (-1,)) @ weights.reshape(-1, 1 + claim_cost.shape[-1])

@@ -1,9 +1,10 @@
 """Speed and memory of the stochastic engine. Prints measured figures; asserts nothing.
 
-Targets (issue: stochastic projections), on the 2-core reference machine:
-  * 10,000 draws x 10 years of the full model (both schemes, ages 0-100, two sexes, three
-    statuses, every source of uncertainty including Lee-Carter mortality): <= 2 s wall time and
-    <= 2 GiB peak memory;
+Targets, on the 2-core reference machine:
+  * 10,000 draws x 10 years of the full model (every scheme and layer of the example, ages
+    0-100, two sexes, four statuses, every source of uncertainty including Lee-Carter
+    mortality, the population by single age kept): <= 0.5 s wall time (scale-out issue; the
+    first goal was 2 s) and <= 2 GiB peak memory;
   * at least 50 times faster than a plain loop running the deterministic model once per draw;
   * time and memory linear in draws and years.
 
@@ -25,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assumptions" / "example-city"
-TARGET_SECONDS, TARGET_GIB = 2.0, 2.0
+TARGET_SECONDS, TARGET_GIB = 0.5, 2.0
 
 
 def measure(draws: int, years: int, repeat: int, keep: int = 1) -> dict:
@@ -37,14 +38,15 @@ def measure(draws: int, years: int, repeat: int, keep: int = 1) -> dict:
     a = actuarial.load_assumptions(EXAMPLE)
     uncertainty.fit(a)                            # fitting is a one-off per assumption set
     actuarial.project(a, years=years, draws=min(draws, 200), seed=1)   # warm-up
-    best = np.inf
+    best, cpu = np.inf, np.inf
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        ds = actuarial.project(a, years=years, draws=draws, seed=1, keep_population=bool(keep))
-        best = min(best, time.perf_counter() - t0)
+        t0, c0 = time.perf_counter(), time.process_time()
+        ds = actuarial.project(a, years=years, draws=draws, seed=1, keep_population=bool(keep), progress=False)
+        best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
         del ds
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2   # KiB -> GiB
-    return {"draws": draws, "years": years, "seconds": best, "peak_gib": peak, "population": "full" if keep else "totals"}
+    return {"draws": draws, "years": years, "seconds": best, "cpu_seconds": cpu, "peak_gib": peak,
+            "population": "full" if keep else "totals"}
 
 
 def loop_baseline(n: int) -> float:
@@ -93,10 +95,11 @@ def main() -> None:
     if not args.quick:
         rows += [child(100_000, 10, 1), child(100_000, 10, 1, keep=0), child(10_000, 10, 3, keep=0),
                  child(10_000, 5, 3), child(10_000, 20, 2)]
-    print(f"\n{'draws':>8} {'years':>5} {'population':>10} {'seconds':>8} {'peak GiB':>9} {'us/draw-year':>13}")
+    print(f"\n{'draws':>8} {'years':>5} {'population':>10} {'seconds':>8} {'CPU s':>7} {'peak GiB':>9} "
+          f"{'us/draw-year':>13}")
     for r in rows:
-        print(f"{r['draws']:>8} {r['years']:>5} {r['population']:>10} {r['seconds']:>8.3f} {r['peak_gib']:>9.2f} "
-              f"{r['seconds'] / (r['draws'] * r['years']) * 1e6:>13.2f}")
+        print(f"{r['draws']:>8} {r['years']:>5} {r['population']:>10} {r['seconds']:>8.3f} {r['cpu_seconds']:>7.2f} "
+              f"{r['peak_gib']:>9.2f} {r['seconds'] / (r['draws'] * r['years']) * 1e6:>13.2f}")
     main_row = next(r for r in rows if r["draws"] == 10_000 and r["years"] == 10 and r["population"] == "full")
     per_draw = loop_baseline(20)
     stream = streaming_baseline(10_000, 10)

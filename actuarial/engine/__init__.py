@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import xarray as xr
 
 from .. import province, uncertainty
@@ -31,6 +32,10 @@ from .inputs import Inputs, check_run, flow_years, resolve_inputs
 from .kernel import run_chunk
 
 DEFAULT_CHUNK = 250
+POPULATION_DTYPE = np.float32
+"""Precision of the population kept by age for every draw (the largest array of a run): persons
+to about seven significant digits. Everything else — flows, totals, stock sums, money — is
+computed and kept in float64, and a deterministic run keeps its population in float64."""
 
 
 def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int | None = None,
@@ -126,11 +131,11 @@ def run_raw(a, years: int, *, draws, seed, sources, chunk, keep_population, exec
     model = uncertainty.fit(a) if model is None else model
     states = uncertainty.sources.stream_states(seed, [lo for lo, _ in chunk_bounds(draws, chunk)], fy.size)
     kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population,
-                     states=states)
+                     states=states, population_dtype=POPULATION_DTYPE)
     if client is not None:
         res = run_on_client(client, kernel, draws, chunk, progress_bar=progress)
     else:
-        buffers = {"population": (fy.size + 1,) + inp.pop0.shape} if keep_population else None
+        buffers = {"population": ((fy.size,) + inp.pop0.shape, POPULATION_DTYPE)} if keep_population else None
         res = run_chunks(kernel, draws, chunk, executor=executor, workers=workers, buffers=buffers,
                          progress_bar=progress)
     return a, inp, res, sources, model

@@ -36,7 +36,9 @@ POPULATION_NOTE = "whole population of the region; status 'resident' is everyone
 
 # name: (dims after (draw, year), attrs)
 VARIABLES = {
-    "population": (("status", "sex", "age"), _attrs("persons", "population at 1 January", POPULATION_NOTE)),
+    "population": (("status", "sex", "age"), _attrs("persons", "population at 1 January",
+                                                    POPULATION_NOTE + "; float32 (about seven significant digits) "
+                                                    "when the run has draws: population_total is the exact sum")),
     "population_total": (("status", "sex"), _attrs("persons", "population at 1 January, all ages", POPULATION_NOTE)),
     "births": (("sex",), _attrs("persons", "births during the year")),
     "deaths": (("sex",), _attrs("persons", "deaths during the year",

@@ -92,14 +92,14 @@ def run_chunks(kernel: Callable[..., dict], draws: int, chunk: int, *, executor:
                ) -> dict[str, np.ndarray]:
     """Run ``kernel(start, stop)`` over every chunk of draws and gather the results.
 
-    ``buffers`` maps a result name to its shape per draw: those arrays are allocated once for
-    every draw and each chunk computes its part in its own slice (``kernel(start, stop,
-    out={name: slice})``), which saves copying the largest arrays."""
+    ``buffers`` maps a result name to its (shape per draw, dtype): those arrays are allocated
+    once for every draw and each chunk computes its part in its own slice (``kernel(start,
+    stop, out={name: slice})``), which saves copying the largest arrays."""
     if executor not in EXECUTORS:
         raise ProjectionError(f"unknown executor '{executor}'; expected one of {list(EXECUTORS)}")
     bounds = chunk_bounds(draws, chunk)
     workers = default_workers() if workers is None else workers
-    full = {name: np.empty((draws,) + tuple(shape)) for name, shape in (buffers or {}).items()}
+    full = {name: np.empty((draws,) + tuple(shape), dtype=dtype) for name, (shape, dtype) in (buffers or {}).items()}
     task = lambda b: (b, kernel(*b, out={k: v[b[0]:b[1]] for k, v in full.items()}))  # noqa: E731
     bar = lambda it: progress(it, len(bounds), "draws", progress_bar)  # noqa: E731
     if executor == "serial" or workers <= 1 or len(bounds) <= 1:

@@ -76,49 +76,65 @@ def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
                         inp.interest_rate[None] + dev["interest_rate"])
 
 
-def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The cohort-component projection (:func:`actuarial.engine.fused.population_recurrence`,
-    the steps of :mod:`actuarial.demography` compiled into one pass per draw and year).
-    Returns ``population`` (D, T+1, status, sex, age) at each 1 January (computed in ``out``
-    when given) and the flows ``births``, ``deaths``, ``migration`` (D, T, sex) of each year."""
+def stock_weights(inp: Inputs) -> np.ndarray:
+    """What each 1 January stock is summed against, (status, sex, age, K), a value per person:
+    column 0 persons (1), then base-year claim cost by claim category (CNY a year), then the
+    declared age profiles (:data:`actuarial.schemes.PROFILES`), then the two age bands of the
+    indicators (1 inside the old-age band, then 1 inside the working ages)."""
+    S, X, A = inp.pop0.shape
+    bands = np.broadcast_to(np.stack([OLD, WORKING], axis=-1).astype(float), (S, X, A, 2))
+    return np.concatenate([np.ones((S, X, A, 1)), inp.claim_cost, inp.profiles, bands], axis=-1)
+
+
+def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = None, keep: bool = True,
+                   dtype=np.float64) -> dict[str, np.ndarray]:
+    """The cohort-component projection and its stock sums
+    (:func:`actuarial.engine.fused.project_draws`, the steps of :mod:`actuarial.demography`
+    compiled into one pass per draw). Returns the flows ``births``, ``deaths``, ``migration``
+    (D, T, sex) of each year; ``sums``, ``sums_age0`` (D, T + 1, status, K) every 1 January
+    stock summed against :func:`stock_weights` (all ages, age 0); ``totals`` (D, T + 1,
+    status, sex); and, with ``keep``, ``population`` (D, T + 1, status, sex, age) in ``dtype``
+    (computed in ``out`` when given, which may hold fewer dates: its first ones are filled)."""
     D, T = real.sx.shape[:2]
-    pop = np.empty((D, T + 1) + inp.pop0.shape) if out is None else out
-    pop[:, 0] = inp.pop0                  # the first date: 1 January of the base year
-    born, died, moved = fused.run(
-        pop, real.sx, real.birth_survival, inp.fertility, inp.srb, inp.entry, inp.exit,
-        real.employment_scale, inp.retire, inp.eligible, inp.migration,
+    if keep and out is None:
+        out = np.empty((D, T + 1) + inp.pop0.shape, dtype=dtype)
+    return fused.run(
+        inp.pop0, real.sx, real.birth_survival, inp.fertility, inp.srb, inp.entry, inp.exit,
+        real.employment_scale, inp.retire, inp.eligible, inp.migration, stock_weights(inp),
         newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE, flexible=FLEXIBLE,
         flex_entry=inp.flexible_entry, flex_exit=inp.flexible_exit, years0=inp.years0,
-        contributing=CONTRIBUTING, rule=inp.years_rule)
-    return {"population": pop, "births": born, "deaths": died, "migration": moved}
+        contributing=CONTRIBUTING, rule=inp.years_rule, pop_out=out if keep else None)
 
 
-def stock_sums(inp: Inputs, pop: np.ndarray) -> tuple[dict, dict, dict, dict]:
-    """Each status's stocks summed once per date against its claim costs and the declared age
-    profiles (one matrix product per status): returns claims (D, T + 1, 1 + C: persons, then
-    base-year cost by claim category), the same at age 0, and the profile sums (D, T + 1, P),
-    all ages and age 0. Without profiles the product is the claim costs' alone."""
+def stock_sums(inp: Inputs, pop: np.ndarray) -> dict[str, np.ndarray]:
+    """The stock sums of :func:`run_population` from a population array (D, T + 1, status, sex,
+    age), in numpy (the reference the compiled pass is tested against)."""
+    w = stock_weights(inp)
+    return {"sums": np.einsum("dtsxa,sxak->dtsk", pop, w),
+            "sums_age0": np.einsum("dtsx,sxk->dtsk", pop[..., AGE0], w[:, :, AGE0]),
+            "totals": pop.sum(axis=-1)}
+
+
+def claims_by_status(inp: Inputs, sums: np.ndarray, sums0: np.ndarray) -> tuple[dict, dict, dict, dict]:
+    """The stock sums (D, T + 1, status, K) split the way schemes read them: claims (D, T + 1,
+    1 + C: persons, then base-year cost by claim category), the same at age 0, and the profile
+    sums (D, T + 1, P), all ages and age 0, each a dict by status."""
+    n, P = 1 + inp.claim_cost.shape[-1], inp.profiles.shape[-1]
     claims, claims0, prof, prof0 = {}, {}, {}, {}
-    n = 1 + inp.claim_cost.shape[-1]
     for i, status in enumerate(STATUSES):
-        cost = inp.claim_cost[i]
-        if inp.profiles.shape[-1]:
-            cost = np.concatenate([cost, inp.profiles[i]], axis=-1)
-        both = costs.stock_claims(pop[:, :, i], cost)
-        both0 = pop[:, :, i, :, AGE0] @ np.concatenate([np.ones((cost.shape[0], 1)), cost[:, AGE0, :]], axis=-1)
-        claims[status], prof[status] = both[..., :n], both[..., n:]
-        claims0[status], prof0[status] = both0[..., :n], both0[..., n:]
+        claims[status], claims0[status] = sums[:, :, i, :n], sums0[:, :, i, :n]
+        prof[status], prof0[status] = sums[:, :, i, n:n + P], sums0[:, :, i, n:n + P]
     return claims, claims0, prof, prof0
 
 
-def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> dict[str, np.ndarray]:
+def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[str, np.ndarray]:
     """Money of every declared scheme and ledger, (D, T, ...) in CNY.
 
-    The claims of each status's stocks are summed once per date (:func:`stock_sums`); each
+    ``stocks`` holds the stock sums of :func:`run_population` (``sums``, ``sums_age0``); each
     scheme turns them into member-years, income and spending (``scheme.money``, in declared
     order, seeing the flows of the schemes before it); then every declared transfer is added
     to its payer's spending and its receiver's income; then each ledger rolls forward."""
-    claims, claims0, prof, prof0 = stock_sums(inp, pop)
+    claims, claims0, prof, prof0 = claims_by_status(inp, stocks["sums"], stocks["sums_age0"])
     members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev,
                       prof, prof0, {name: j for j, name in enumerate(PROFILES)}, {})
     D, T = real.trend.shape
@@ -169,10 +185,11 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, pop: np.ndarray) -> di
 
 
 def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, out: np.ndarray | None = None,
-                     states: dict | None = None) -> tuple[dict, dict]:
+                     states: dict | None = None, keep: bool = True, dtype=np.float64) -> tuple[dict, dict]:
     """The population part of a chunk: the draws' deviations (zero without a model or with no
-    sources) and the cohort-component projection. Returns (deviations, population results).
-    ``states`` may give the random streams' states at each chunk start
+    sources) and the cohort-component projection with its stock sums
+    (:func:`run_population`; ``out``, ``keep`` and ``dtype`` as there). Returns (deviations,
+    population results). ``states`` may give the random streams' states at each chunk start
     (:func:`actuarial.uncertainty.sources.stream_states`): the same numbers, found faster."""
     T = inp.flow_years.size
     D = stop - start
@@ -182,41 +199,44 @@ def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, o
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start,
                                           states=(states or {}).get(start))
     bx = model.bx_single if model is not None and "mortality" in sources else None
-    pop = run_population(inp, realise_population(inp, dev, bx), out=out)
+    pop = run_population(inp, realise_population(inp, dev, bx), out=out, keep=keep, dtype=dtype)
     return dev, pop
 
 
 def chunk_money(inp: Inputs, dev: dict, pop: dict, keep_population: bool = True, kept: bool = False
                 ) -> dict[str, np.ndarray]:
-    """The money part of a chunk, from its deviations and population: every result over the
-    flow years (stocks at the T first 1 January dates). ``pop`` is not changed, so the same
-    population can price several variants of the money assumptions. Without
-    ``keep_population`` only totals by status and sex and the age sums the old-age ratio needs
-    are kept; ``kept`` says the caller already holds the population (computed in its buffer)."""
+    """The money part of a chunk, from its deviations and population results
+    (:func:`chunk_population`): every result over the flow years (stocks at the T first 1
+    January dates). ``pop`` is not changed, so the same population can price several variants
+    of the money assumptions. Without ``keep_population`` (or without a ``population`` in
+    ``pop``) only totals by status and sex and the age sums the indicators need are kept;
+    ``kept`` says the caller already holds the population (computed in its buffer)."""
     T = inp.flow_years.size
     econ = realise_economy(inp, dev)
-    money = run_money(inp, econ, dev, pop["population"])
-    stocks = pop["population"][:, :T]
-    by_age = stocks.sum(axis=(2, 3))
+    money = run_money(inp, econ, dev, pop)
+    sums = pop["sums"][:, :T]
     results = {**money, "births": pop["births"], "deaths": pop["deaths"], "net_migration": pop["migration"],
-               "population_total": stocks.sum(axis=-1),
-               AGE_SUMS[0]: by_age[..., OLD].sum(axis=-1),
-               AGE_SUMS[1]: by_age[..., WORKING].sum(axis=-1),
+               "population_total": pop["totals"][:, :T],
+               AGE_SUMS[0]: sums[..., -2].sum(axis=-1),     # the age-band columns of stock_weights
+               AGE_SUMS[1]: sums[..., -1].sum(axis=-1),
                "interest_rate": econ.interest_rate}   # read by passes that re-roll a ledger (province)
-    if keep_population and not kept:
-        results["population"] = stocks
+    if keep_population and not kept and "population" in pop:
+        results["population"] = pop["population"][:, :T]
     return results
 
 
 def run_chunk(inp: Inputs, model, start: int, stop: int, seed, sources, keep_population: bool = True,
-              out: dict | None = None, states: dict | None = None) -> dict[str, np.ndarray]:
+              out: dict | None = None, states: dict | None = None, population_dtype=np.float64
+              ) -> dict[str, np.ndarray]:
     """Run draws ``start .. stop - 1``: deviations from the seed, population, money
     (:func:`chunk_population`, then :func:`chunk_money`).
 
-    ``out`` may hold a ``population`` array (stop - start, T + 1, status, sex, age) that the
-    caller owns for these draws alone: the population is then computed in it (saving a copy of
-    the largest array) instead of in new memory; ``states`` as in :func:`chunk_population`.
-    Neither changes the numbers."""
+    ``out`` may hold a ``population`` array (stop - start, dates, status, sex, age) that the
+    caller owns for these draws alone: the population's first ``dates`` stocks are then written
+    in it instead of in new memory; ``states`` as in :func:`chunk_population`. Neither changes
+    the numbers. ``population_dtype``: the kept population's precision (float32 halves the
+    largest array; everything else is computed and kept in float64)."""
     buffer = (out or {}).get("population") if keep_population else None
-    dev, pop = chunk_population(inp, model, start, stop, seed, sources, out=buffer, states=states)
+    dev, pop = chunk_population(inp, model, start, stop, seed, sources, out=buffer, states=states,
+                                keep=keep_population, dtype=population_dtype)
     return chunk_money(inp, dev, pop, keep_population, kept=buffer is not None)

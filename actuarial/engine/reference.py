@@ -15,7 +15,7 @@ import numpy as np
 from .. import demography, lifetable
 from ..dims import AGES, FEMALE, STATUSES, index
 from .inputs import Inputs
-from .kernel import CONTRIBUTING, NEWBORN, PopulationDraws, realise_economy, run_money
+from .kernel import CONTRIBUTING, NEWBORN, PopulationDraws, realise_economy, run_money, stock_sums
 
 AGE0 = index(AGES.tolist(), 0)
 
@@ -60,7 +60,7 @@ def numpy_population(inp: Inputs, real: PopulationDraws) -> dict[str, np.ndarray
 
 
 def numpy_chunk(inp: Inputs, dev: dict, bx: np.ndarray) -> dict[str, np.ndarray]:
-    """One chunk in numpy from its deviations: survival, population, money."""
+    """One chunk in numpy from its deviations: survival, population, stock sums, money."""
     sx, bs = numpy_survival(inp, bx, dev["mortality"])
     pop = numpy_population(inp, PopulationDraws(sx, bs, np.exp(dev["employment"])))
-    return {**run_money(inp, realise_economy(inp, dev), dev, pop["population"]), **pop}
+    return {**run_money(inp, realise_economy(inp, dev), dev, stock_sums(inp, pop["population"])), **pop}

@@ -2,8 +2,8 @@
 
 A rate solver or a policy comparison projects the same city many times with the same seed,
 changing only money assumptions (a contribution rate, a premium, a fund share). The population
-does not change, so :class:`Projector` runs the population of every chunk once, keeps it, and
-prices each variant with the money part of the kernel alone
+does not change, so :class:`Projector` runs the population of every chunk once, keeps its stock
+sums (and the population itself when asked), and prices each variant with the money part of the kernel alone
 (:func:`~actuarial.engine.kernel.chunk_money`). A variant whose population-side assumptions
 differ (:func:`~actuarial.engine.inputs.population_key`: demography, uncertainty, tables) is
 projected in full. Either way the numbers equal :func:`actuarial.project` with the same
@@ -12,11 +12,12 @@ arguments (tested).
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from .. import uncertainty
 from ..params import Assumptions
-from . import assemble_region, pick_seed, project
+from . import POPULATION_DTYPE, assemble_region, pick_seed, project
 from .executors import chunk_bounds, gather
 from .inputs import check_run, flow_years, money_inputs, population_key, resolve_inputs
 from .kernel import chunk_money, chunk_population
@@ -47,7 +48,9 @@ class Projector:
     def _populations(self):
         if self._chunks is None:
             bounds = chunk_bounds(self.draws or 1, self.chunk)
-            self._chunks = [(b, *chunk_population(self.inputs, self.model, *b, self.seed, self.sources))
+            dtype = POPULATION_DTYPE if self.draws is not None else np.float64
+            self._chunks = [(b, *chunk_population(self.inputs, self.model, *b, self.seed, self.sources,
+                                                  keep=self.keep_population, dtype=dtype))
                             for b in bounds]
         return self._chunks
 
@@ -55,10 +58,11 @@ class Projector:
         """The projection of ``variant`` (default: the base set)."""
 
         a = self.base if variant is None else variant
-        if population_key(a) != self.key or a.config.indicators != self.base.config.indicators:
+        inp = self.inputs if a is self.base else money_inputs(a, self.inputs)
+        if (population_key(a) != self.key or a.config.indicators != self.base.config.indicators
+                or not np.array_equal(inp.profiles, self.inputs.profiles)):   # the kept stock sums use the profiles
             return project(a, self.years, draws=self.draws, seed=self.seed, sources=self.sources or (),
                            chunk=self.chunk, keep_population=self.keep_population, model=self.model)
-        inp = self.inputs if a is self.base else money_inputs(a, self.inputs)
         parts = (((lo, hi), chunk_money(inp, dev, pop, self.keep_population)) for (lo, hi), dev, pop in self._populations())
         res = gather(parts, self.draws or 1)
         self.reused += 1
