@@ -96,8 +96,10 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     counts are stored as float32, money and rates as float64 (exactly). The chunks of one
     variable are compressed in parallel: zarr keeps up to ``async.concurrency`` chunks in
     flight and runs each codec call on its thread pool (``threading.max_workers``, default a
-    few more threads than cores); Blosc's own threads stay off outside the main thread.
-    Returns the path; open it with ``xarray.open_zarr``."""
+    few more threads than cores); Blosc's own threads stay off outside the main thread. Every
+    chunk is written (``write_empty_chunks``): zarr's default first compares each chunk with
+    the fill value, on its one event-loop thread (zarr-python pull request 4382), which cost more than
+    the chunks of fill it could skip. Returns the path; open it with ``xarray.open_zarr``."""
     import shutil
 
     import numcodecs
@@ -111,7 +113,7 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
         if "draw" in ds[name].dims:
             enc["chunks"] = zarr_chunks(ds[name], np.dtype(enc.get("dtype", ds[name].dtype)).itemsize)
     try:
-        ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True, zarr_format=2)
+        ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True, zarr_format=2, write_empty_chunks=True)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
