@@ -45,7 +45,10 @@ def folder() -> Path | None:
     env = os.environ.get("ACTUARIAL_CACHE")
     if env is not None:
         return None if env.strip().lower() in OFF or not env.strip() else Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:              # no home folder to be found: no cache
+        return None
     return Path(base) / "actuarial"
 
 
