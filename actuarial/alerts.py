@@ -42,10 +42,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import xarray as xr
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .errors import ActuarialError, read_yaml, validate_mapping
+from .errors import ActuarialError, parse_yaml, read_yaml, validate_mapping
 from .indicators import INDICATORS, value
 from .schemes import SCHEME_NAMES
 
@@ -222,7 +221,7 @@ def rules_from_dict(raw, source: str = "<rules>") -> RuleSet:
 def default_rules() -> RuleSet:
     """The documented default warning lines (``actuarial/default_warning_lines.yaml``)."""
     text = resources.files("actuarial").joinpath("default_warning_lines.yaml").read_text(encoding="utf-8")
-    return rules_from_dict(yaml.safe_load(text), source="default_warning_lines.yaml")
+    return rules_from_dict(parse_yaml(text), source="default_warning_lines.yaml")
 
 
 def describe(rule: Rule) -> str:

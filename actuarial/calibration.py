@@ -37,7 +37,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import optimize
 
 from .costs import TREND_COMPONENTS
 from .params import Assumptions, Overlay, load_assumptions
@@ -219,6 +218,8 @@ def _design(history: pd.DataFrame, base_year: int, ageing: dict[str, float]):
 
 
 def _fit(X, y):
+    from scipy import optimize   # here, not at import: most commands never calibrate
+
     res = optimize.least_squares(lambda b: X @ b - y, x0=np.zeros(X.shape[1]), method="lm")
     resid = res.fun
     dof = max(X.shape[0] - X.shape[1], 1)

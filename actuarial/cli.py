@@ -367,5 +367,23 @@ def _restore_sigterm(previous) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def console() -> None:
+    """The ``actuarial`` console script (and ``python -m actuarial.cli``): :func:`main`, then
+    leave at once with its exit status. By then every output is written and closed and no
+    thread has work left, and the interpreter's own teardown (collecting every module and
+    object: 0.3 s after the imports alone, about 0.8 s after a 10,000-draw run) would only
+    delay the prompt; ``os._exit`` skips it, after flushing the streams and the log."""
+    import logging
+
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):    # a closed pipe (``actuarial run ... | head``)
+            pass
+    os._exit(int(code or 0))
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console()

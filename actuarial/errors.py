@@ -111,6 +111,15 @@ def read_text(path, error: type[ActuarialError] = None, what: str = "file") -> s
     return decode_text(data, path, error)
 
 
+def parse_yaml(text: str):
+    """``yaml.safe_load`` with libyaml's C parser when PyYAML has it (about ten times faster
+    than the pure-Python one on an assumption file; the same documents, the same errors
+    ``yaml.YAMLError``)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def read_yaml(path, error: type[ActuarialError], what: str):
     """Parse a YAML file, raising ``error`` with the path when it is missing or not YAML."""
     import yaml
@@ -119,7 +128,7 @@ def read_yaml(path, error: type[ActuarialError], what: str):
     path = Path(path)
     text = read_text(path, error, what)
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         raise error(f"{path}: not valid YAML: {one_line(exc)}") from None
     except RecursionError:

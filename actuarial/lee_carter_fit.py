@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from .errors import AssumptionError
 
@@ -65,6 +65,8 @@ def svd_fit(log_m: np.ndarray):
 
 def _root(f, guess: float, width: float) -> float:
     """A root of the monotone-in-practice f near ``guess``: widen a bracket until it holds one."""
+    from scipy import optimize   # here, not at import: only the adjusted fits need a root
+
     lo, hi = guess - width, guess + width
     for _ in range(60):
         if np.sign(f(lo)) != np.sign(f(hi)):

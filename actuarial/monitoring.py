@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import AssumptionError, one_line, read_text
 
@@ -109,6 +108,7 @@ def _one_series(y: np.ndarray, train: int, coverage: float):
     month is replaced by its expected value before later months are judged, so one abnormal
     month neither moves the next ranges nor triggers a false alarm a year later."""
     import statsmodels.api as sm
+    from scipy import stats
 
     d = y[12:train] - y[:train - 12]
     if d.size < 12:

@@ -192,6 +192,7 @@ def test_executors_and_chunking_give_the_same_numbers(example):
 
 def test_levers_never_refit_the_stochastic_model(example, monkeypatch):
     from actuarial.uncertainty import models
+    monkeypatch.setenv("ACTUARIAL_CACHE", "off")        # the in-process cache alone (tests/test_fit_cache.py: on disk)
     calls = []
     real_fit = models._fit
     monkeypatch.setattr(models, "_fit", lambda a: calls.append(1) or real_fit(a))

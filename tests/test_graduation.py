@@ -39,3 +39,24 @@ def test_closed_groups_only():
     single = graduate_counts([1.0, 3.0, 2.0], [10, 15, 20], open_last=False, top=25)
     assert single.shape == (15,)
     np.testing.assert_allclose([single[:5].sum(), single[5:10].sum(), single[10:].sum()], [1, 3, 2])
+
+
+def test_pchip_is_scipys_arithmetic():
+    """demography.pchip (written out to spare a run scipy.interpolate's import) gives the
+    numbers of scipy's PchipInterpolator bit for bit: random, monotone and flat pieces, two
+    points, evaluation at the knots and between them."""
+    from scipy.interpolate import PchipInterpolator
+
+    from actuarial.demography import pchip
+
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        k = int(rng.integers(2, 25))
+        x = np.sort(rng.choice(np.arange(120), size=k, replace=False)).astype(float)
+        y = rng.normal(size=(3, 2, k))
+        if trial % 3 == 0:
+            y = np.cumsum(np.abs(y), axis=-1)
+        if trial % 5 == 0 and k > 4:
+            y[..., 2:4] = y[..., 1:2]
+        at = np.concatenate([x, rng.uniform(x[0], x[-1], 40)])
+        np.testing.assert_array_equal(pchip(x, y, at), PchipInterpolator(x, y, axis=-1)(at))

@@ -85,6 +85,25 @@ def test_zarr_round_trip(tmp_path, example_projection):
     _assert_round_trip(xr.open_zarr(write_zarr(example_projection, path)).load(), example_projection)
 
 
+def test_zarr_chunks_by_size_along_draw_and_money_exact(tmp_path, monkeypatch):
+    from actuarial.report import export
+
+    mc = actuarial.project(actuarial.load_assumptions(EXAMPLE), years=3, draws=30, seed=5)
+    per_draw = 4 * mc["population"].size // 30                     # float32 on disk
+    monkeypatch.setattr(export, "ZARR_CHUNK_BYTES", 7 * per_draw + 5)
+    path = write_zarr(mc, tmp_path / "p.zarr")
+    back = xr.open_zarr(path)
+    assert back["population"].encoding["chunks"] == (7,) + mc["population"].shape[1:]   # 7 draws: 5 chunks
+    assert back["balance"].encoding["chunks"] == mc["balance"].shape     # small: one chunk of every draw
+    assert export.zarr_chunks(mc["population"], 4)[0] == 7
+    back = back.load()
+    for name, var in mc.data_vars.items():
+        if var.attrs.get("units") != "persons" and var.dtype.kind == "f":
+            assert back[name].dtype == np.float64, name
+            xr.testing.assert_identical(back[name], var)                # money and rates: bit for bit
+    _assert_round_trip(back, mc)
+
+
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("old")
@@ -152,6 +171,21 @@ def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys):
 def test_console_script_installed():
     result = subprocess.run([sys.executable, "-m", "actuarial.cli", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and actuarial.__version__ in result.stdout
+
+
+def test_console_exits_with_mains_status_and_flushed_output(tmp_path):
+    """cli.console leaves with os._exit: the output piped to a file must be whole and the
+    status main's (0, 2 for bad input)."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ok = subprocess.run([sys.executable, "-m", "actuarial.cli", "validate", str(EXAMPLE)],
+                        capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and ok.stdout.strip().endswith(")") and "valid" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "actuarial.cli", "validate", str(tmp_path / "none")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == cli.EXIT_INPUT_ERROR and bad.stderr.startswith("error: ") and not bad.stdout
+    assert 'actuarial = "actuarial.cli:console"' in (ROOT / "pyproject.toml").read_text()
 
 
 def test_docs_reference_is_up_to_date():

@@ -158,9 +158,8 @@ def _recurrence(p, z, sx, bs, scale, fert, srb, entry, exit_, retire, eligible, 
     total, male, w_start, w_end, everyone, deaths = (np.empty(L), np.empty(L), np.empty(L), np.empty(L),
                                                      np.empty(L), np.empty(L))
     k, inv_k = np.empty(L), np.empty(L)
-    act, flx, res = np.empty(L), np.empty(L), np.empty(L)
-    za, zf, zo = np.zeros(L), np.zeros(L), np.zeros(L)
-    keep_a, keep_f = np.empty(L), np.empty(L)
+    cell = np.zeros((8, L))   # one cell's lanes: (act, res, flx, za, zf, zo, keep_a, keep_f) below
+    act, res, flx, za, zf, zo, keep_a, keep_f = cell[0], cell[1], cell[2], cell[3], cell[4], cell[5], cell[6], cell[7]
     for t in range(T1 - 1):
         start = p[t]
         end = p[t + 1]
@@ -241,18 +240,21 @@ def _recurrence(p, z, sx, bs, scale, fert, srb, entry, exit_, retire, eligible, 
                     ac0 = end[active, x, a, j]
                     net_in = res0 * e - ac0 * o
                     net_flex = res0 * fe - fl0 * fx
-                    act[j] = ac0 + net_in
-                    res[j] = (res0 - net_in) - net_flex
-                    flx[j] = fl0 + net_flex
-                    keep_a[j] = el
-                    keep_f[j] = el
-                    if use_rule:
+                    cell[0, j] = ac0 + net_in
+                    cell[1, j] = (res0 - net_in) - net_flex
+                    cell[2, j] = fl0 + net_flex
+                    cell[6, j] = el
+                    cell[7, j] = el
+                if use_rule:
+                    for j in range(L):
+                        e = min(en * k[j], 1.0)
+                        o = min(ex * inv_k[j], 1.0)
                         zo0 = ze[resident, x, a, j]
                         zac = ze[active, x, a, j]
                         zfl = ze[flexible, x, a, j]
-                        za[j] = zac + (zo0 * e - zac * o)
-                        zf[j] = zfl + (zo0 * fe - zfl * fx)
-                        zo[j] = zo0 - (zo0 * e - zac * o) - (zo0 * fe - zfl * fx)
+                        cell[3, j] = zac + (zo0 * e - zac * o)
+                        cell[4, j] = zfl + (zo0 * fe - zfl * fx)
+                        cell[5, j] = zo0 - (zo0 * e - zac * o) - (zo0 * fe - zfl * fx)
                 # only cells reaching the statutory age with someone (or some years) in them need
                 # the kept share: elsewhere it multiplies zero (and the erf is the costly part)
                 if use_rule and h > 0.0:

@@ -16,7 +16,6 @@ from ..costs import TREND_COMPONENTS
 from ..dims import AGES, CONTRIBUTING_STATUSES, MAX_HORIZON, SEXES, STATUSES, index
 from ..errors import ProjectionError
 from ..params import Assumptions
-from ..dims import AGES, SEXES
 from ..schemes import LEDGERS, PROFILES, SCHEMES
 
 

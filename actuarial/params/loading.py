@@ -13,7 +13,7 @@ import xarray as xr
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError, decode_text, one_line
+from ..errors import AssumptionError, decode_text, one_line, parse_yaml
 from .schema import ASSUMPTION_FILE, AssumptionFile, RegionSetFile
 from .tables import TABLE_LOADERS, load_cost_history, load_mortality
 from .layers import OPTIONAL_TABLES
@@ -187,7 +187,7 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
     except OSError as exc:
         raise AssumptionError(f"cannot be read ({exc.strerror or exc})", file=file) from None
     try:
-        raw = yaml.safe_load(decode_text(text, file))
+        raw = parse_yaml(decode_text(text, file))
     except yaml.YAMLError as exc:
         raise AssumptionError(f"not valid YAML: {one_line(exc)}", file=file) from None
     except RecursionError:

@@ -38,7 +38,6 @@ from typing import Callable, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from scipy import stats
 
 from .. import costs
 from ..dims import MAX_HORIZON
@@ -165,6 +164,8 @@ def _base_limits(a, x: BaseLimitsArgs, horizon):
     unbounded, so the lever's factor applies on top of it."""
     if x.ceiling <= x.floor:
         raise ScenarioError(f"contribution_base_limits: ceiling {x.ceiling} is not above floor {x.floor}")
+    from scipy import stats   # here, not at import (scipy.stats alone takes most of a second)
+
     s = x.dispersion
     mu = -s * s / 2                                    # E[W] = 1
     ln = stats.lognorm(s=s, scale=np.exp(mu))

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
-from scipy import optimize, stats  # brentq for break_even; binomial quantiles
 
 from ..params import Assumptions
 from ..errors import ActuarialError
@@ -168,6 +167,8 @@ def solve_rate(assumptions: Assumptions, instrument: str = "employer_rate", *, l
         return result
     value = smallest(probability)
     # 95% interval of the probability-quantile of the per-draw thresholds: binomial order statistics
+    from scipy import stats   # here, not at import (scipy.stats alone takes most of a second)
+
     k_lo, k_hi = stats.binom.ppf([0.025, 0.975], draws, probability)
     upper_q = min(k_hi, draws) / draws
     ci = (smallest(max(k_lo, 1) / draws), smallest(upper_q) if share(hi) >= upper_q else hi)
@@ -198,6 +199,8 @@ def break_even(assumptions: Assumptions, instrument: str = "employer_rate", *, y
     if f_lo * f_hi > 0:
         raise SolverError(f"{scheme} fund's {year} income - spending is {f_lo:.4g} CNY at {lo:g} and "
                           f"{f_hi:.4g} CNY at {hi:g}: no break-even {instrument} within the bounds")
+    from scipy import optimize
+
     return float(optimize.brentq(surplus, lo, hi, xtol=1e-10 * max(1.0, abs(hi))))
 
 

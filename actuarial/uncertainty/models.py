@@ -19,6 +19,7 @@ from ..dims import SEXES
 from ..errors import AssumptionError
 from ..mortality import LeeCarter
 from ..params import ECONOMIC_COMPONENTS, Assumptions
+from . import cache
 from .arima import ArimaFit, NearUnitRootWarning, fit_arima
 
 MIN_HISTORY = 8
@@ -116,7 +117,8 @@ def fit(a: Assumptions) -> StochasticModel:
 
     The fitted model is an explicit object: pass it to ``project(..., model=...)`` to reuse it.
     Fits are also kept (the 16 most recent) by :func:`data_hash`, so an assumption set changed
-    by policy levers reuses the baseline's fit instead of refitting."""
+    by policy levers reuses the baseline's fit instead of refitting, and on disk between
+    processes (:mod:`.cache`: ``~/.cache/actuarial``, ``ACTUARIAL_CACHE=off`` turns it off)."""
     unc = a.config.uncertainty
     if unc is None:
         raise AssumptionError("this assumption set has no 'uncertainty' section, so it cannot be run with draws",
@@ -126,8 +128,14 @@ def fit(a: Assumptions) -> StochasticModel:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    model = _fit(a)
-    model.data_hash = key
+    model = cache.load(key)
+    if model is None:
+        with warnings.catch_warnings(record=True) as caught:   # the caller's filters still apply
+            model = _fit(a)
+        model.data_hash = key
+        cache.store(key, model, caught)
+        for w in caught:              # the warnings that got through, shown now and kept with the fit
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     with _LOCK:
         _CACHE[key] = model
         while len(_CACHE) > _CACHE_SIZE:
