@@ -158,7 +158,7 @@ def _recurrence(p, z, sx, bs, scale, fert, srb, entry, exit_, retire, eligible, 
     total, male, w_start, w_end, everyone, deaths = (np.empty(L), np.empty(L), np.empty(L), np.empty(L),
                                                      np.empty(L), np.empty(L))
     k, inv_k = np.empty(L), np.empty(L)
-    cell = np.zeros((8, L))   # one cell's lanes: (act, res, flx, za, zf, zo, keep_a, keep_f) below
+    cell = np.zeros((10, L))   # one cell's lanes: (act, res, flx, za, zf, zo, keep_a, keep_f) below, then e, o
     act, res, flx, za, zf, zo, keep_a, keep_f = cell[0], cell[1], cell[2], cell[3], cell[4], cell[5], cell[6], cell[7]
     for t in range(T1 - 1):
         start = p[t]
@@ -245,10 +245,12 @@ def _recurrence(p, z, sx, bs, scale, fert, srb, entry, exit_, retire, eligible, 
                     cell[2, j] = fl0 + net_flex
                     cell[6, j] = el
                     cell[7, j] = el
+                    cell[8, j] = e
+                    cell[9, j] = o
                 if use_rule:
                     for j in range(L):
-                        e = min(en * k[j], 1.0)
-                        o = min(ex * inv_k[j], 1.0)
+                        e = cell[8, j]
+                        o = cell[9, j]
                         zo0 = ze[resident, x, a, j]
                         zac = ze[active, x, a, j]
                         zfl = ze[flexible, x, a, j]
