@@ -59,14 +59,15 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     years0 (status, sex, age) the base year's total contribution years; members of the
     ``contributing`` statuses (status,) 0/1 accrue a year each year; minimum (T, sex) years,
     spread (years), pay_up (T,) as in :func:`actuarial.demography.retirement_keep_share`.
-    weights : (status, sex x age, K) a value per person (sex-major rows).
+    weights : (status, sex x age, K) a value per person (sex-major rows). sx, bs and scale may
+    have one row instead of D, shared by every draw.
 
     Writes born, died, moved (D, T, sex) persons; sums, sums0 (D, T + 1, status, K) the stocks
     summed against the weights over every age and at age 0; totals (D, T + 1, status, sex);
     pop_out (D, dates, status, sex, age) the first ``dates`` stocks (0 dates: none kept).
     Draws run :data:`LANES` at a time (spare lanes of the last group repeat its last draw).
     """
-    D, T = sx.shape[:2]
+    D, T = born.shape[:2]
     S, X, A = pop0.shape
     L = LANES
     p = np.empty((T + 1, S, X, A, L))
@@ -81,12 +82,15 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
         n = min(L, D - d0)
         for j in range(L):
             src = d0 + min(j, n - 1)
+            i_sx = src if sx.shape[0] > 1 else 0     # one row shared by every draw
+            i_bs = src if bs.shape[0] > 1 else 0
+            i_k = src if scale.shape[0] > 1 else 0
             for t in range(T):
-                k_l[t, j] = scale[src, t]
+                k_l[t, j] = scale[i_k, t]
                 for x in range(X):
-                    bs_l[t, x, j] = bs[src, t, x]
+                    bs_l[t, x, j] = bs[i_bs, t, x]
                     for a in range(A):
-                        sx_l[t, x, a, j] = sx[src, t, x, a]
+                        sx_l[t, x, a, j] = sx[i_sx, t, x, a]
         for s in range(S):
             for x in range(X):
                 for a in range(A):
@@ -313,6 +317,15 @@ def _keep(mean_years, minimum, spread, pay_up):  # pragma: no cover
     return meet + (1.0 - meet) * pay_up
 
 
+def _rows(x: np.ndarray) -> np.ndarray:
+    """A per-draw array as C-contiguous rows: one row when every draw shares it (an array
+    broadcast along draws, as the best-estimate survival is), so the compiled pass is compiled
+    for one memory layout only (each layout is a compilation of its own on first use)."""
+    if x.shape[0] > 1 and x.strides[0] == 0:
+        x = x[:1]
+    return np.ascontiguousarray(x, dtype=float)
+
+
 def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration, weights, *,
         newborn: int, active: int, retired: int, resident: int, female: int, flexible: int,
         flex_entry=None, flex_exit=None, years0=None, contributing=None, rule=None, pop_out=None) -> dict:
@@ -340,7 +353,8 @@ def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligib
         years0, contributing = np.ascontiguousarray(years0, dtype=float), np.asarray(contributing, dtype=float)
     kept = pop_out if pop_out is not None else np.empty((D, 0, S, X, A))
     weights = np.ascontiguousarray(weights, dtype=float).reshape(S, X * A, K)
-    project_draws(np.ascontiguousarray(pop0, dtype=float), sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration,
+    project_draws(np.ascontiguousarray(pop0, dtype=float), _rows(sx), _rows(bs), fert, srb, entry, exit_, _rows(scale),
+                  retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
                   years0, contributing, rule is not None, minimum, spread, pay_up, weights,
                   kept, born, died, moved, sums, sums0, totals)
