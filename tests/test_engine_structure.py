@@ -342,6 +342,13 @@ def test_the_compiled_recurrence_equals_the_numpy_steps(example, structure):
     np.testing.assert_allclose(got["deaths"], ref["deaths"], rtol=1e-12)
     np.testing.assert_allclose(got["migration"], ref["migration"], rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(got["population"], ref["population"], rtol=1e-12, atol=1e-9)
+    # the stock sums of the compiled pass (persons, claim costs, profiles, age bands) against
+    # numpy's einsum over the reference population
+    from actuarial.engine.kernel import stock_sums
+    want = stock_sums(inp, ref["population"])
+    for key in ("sums", "sums_age0", "totals"):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-6, err_msg=key)
+    assert want["sums"][..., 1:].any(axis=(0, 1, 2)).all()     # every weight column is exercised
     assert STATUS_INDEX["resident"] == NEWBORN
     if structure != "old":     # the rule moved people: flexible workers exist and some retirees left
         assert got["population"][:, -1, STATUS_INDEX["flexible"]].sum() > 0

@@ -98,8 +98,8 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     flight and runs each codec call on its thread pool (``threading.max_workers``, default a
     few more threads than cores); Blosc's own threads stay off outside the main thread. Every
     chunk is written (``write_empty_chunks``): zarr's default first compares each chunk with
-    the fill value on its one event-loop thread (zarr-python pull request 4382), which cost
-    more than the chunks of fill it could skip. Returns the path; open it with
+    the fill value on its one event-loop thread (a check that allocates a new array each time,
+    as zarr-python pull request 2429 notes), which cost more than the chunks of fill it could skip. Returns the path; open it with
     ``xarray.open_zarr``."""
     import shutil
 
