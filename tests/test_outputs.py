@@ -104,6 +104,55 @@ def test_zarr_chunks_by_size_along_draw_and_money_exact(tmp_path, monkeypatch):
     _assert_round_trip(back, mc)
 
 
+def _zarr_reference(ds, path):
+    """The store xarray writes itself for ``ds`` with write_zarr's encoding (one to_zarr call)."""
+    import numcodecs
+    from actuarial.report import export
+
+    enc = export.disk_encoding(ds, {"compressors": (numcodecs.Blosc("lz4", 5, numcodecs.Blosc.SHUFFLE),)})
+    for name, e in enc.items():
+        if "draw" in ds[name].dims:
+            e["chunks"] = export.zarr_chunks(ds[name], np.dtype(e.get("dtype", ds[name].dtype)).itemsize)
+    ds.to_zarr(path, mode="w", encoding=enc, consolidated=True, zarr_format=2, write_empty_chunks=True)
+    return path
+
+
+def _files(root):
+    return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_zarr_store_is_the_one_xarray_writes(tmp_path, monkeypatch, example_projection):
+    """write_zarr writes the metadata and one-chunk variables through memory and the variables cut
+    into several chunks a chunk at a time: the files are byte for byte those of xarray's own
+    to_zarr of the whole Dataset, for a Dataset in memory and for one opened lazily (dask)."""
+    from actuarial.report import export
+
+    mc = actuarial.project(actuarial.load_assumptions(EXAMPLE), years=3, draws=30, seed=5)
+    monkeypatch.setattr(export, "ZARR_CHUNK_BYTES", 7 * 4 * mc["population"].size // 30 + 5)   # 5 chunks
+    for name, ds in {"draws": mc, "best estimate": example_projection}.items():
+        path = write_zarr(ds, tmp_path / name / "p.zarr")
+        assert _files(path) == _files(_zarr_reference(ds, tmp_path / name / "ref.zarr")), name
+    lazy = xr.open_zarr(tmp_path / "draws" / "p.zarr")
+    assert lazy["population"].chunks is not None
+    assert _files(write_zarr(lazy, tmp_path / "lazy.zarr")) == _files(_zarr_reference(lazy, tmp_path / "lazy-ref.zarr"))
+
+
+def test_zarr_write_leaves_nothing_when_a_chunk_fails(tmp_path, monkeypatch):
+    from actuarial.report import export
+
+    mc = actuarial.project(actuarial.load_assumptions(EXAMPLE), years=3, draws=30, seed=5)
+    monkeypatch.setattr(export, "ZARR_CHUNK_BYTES", 7 * 4 * mc["population"].size // 30 + 5)
+    old = write_zarr(mc.isel(draw=slice(0, 3)), tmp_path / "p.zarr")
+    before = _files(old)
+
+    def fail(job):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(export, "_write_chunk", fail)
+    with pytest.raises(OSError, match="No space"):
+        write_zarr(mc, tmp_path / "p.zarr")
+    assert [p.name for p in tmp_path.iterdir()] == ["p.zarr"] and _files(old) == before   # the old store, untouched
+
+
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("old")

@@ -99,8 +99,20 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     few more threads than cores); Blosc's own threads stay off outside the main thread. Every
     chunk is written (``write_empty_chunks``): zarr's default first compares each chunk with
     the fill value on its one event-loop thread (a check that allocates a new array each time,
-    as zarr-python pull request 2429 notes), which cost more than the chunks of fill it could skip. Returns the path; open it with
-    ``xarray.open_zarr``."""
+    as zarr-python pull request 2429 notes), which cost more than the chunks of fill it could skip.
+
+    The store is written in two steps, to the same files. First xarray writes the metadata
+    and every one-chunk variable into memory (zarr's ``MemoryStore``), with a lazy stand-in for
+    each variable cut into several chunks (``compute=False``, as
+    :func:`actuarial.engine.store.project_to_zarr` does), and those keys are written out as the
+    files zarr's ``LocalStore`` makes (:func:`_write_keys`): a ``LocalStore`` passes each of a
+    few hundred small files through a thread of its own, each written to a temporary file and
+    renamed. Then the cut variables are written into the folder a whole chunk at a time
+    (:func:`_write_by_chunk`): handed a whole variable, zarr copies each chunk into a new
+    chunk-sized array filled with the fill value before encoding it (zarr-python issue 2038),
+    on its one event-loop thread; for 10,000 draws that is 355 MB of new memory and a copy of
+    the population. Handed one chunk, zarr encodes it from the array as it is. Returns the
+    path; open it with ``xarray.open_zarr``."""
     import shutil
 
     import numcodecs
@@ -110,11 +122,18 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     encoding = disk_encoding(ds, {"compressors": (numcodecs.Blosc("lz4", 5, numcodecs.Blosc.SHUFFLE),)})
+    by_chunk = {}
     for name, enc in encoding.items():
-        if "draw" in ds[name].dims:
-            enc["chunks"] = zarr_chunks(ds[name], np.dtype(enc.get("dtype", ds[name].dtype)).itemsize)
+        var = ds[name]
+        if "draw" in var.dims:
+            enc["chunks"] = zarr_chunks(var, np.dtype(enc.get("dtype", var.dtype)).itemsize)
+            if enc["chunks"][var.dims.index("draw")] < var.sizes["draw"]:
+                by_chunk[name] = enc          # several chunks
     try:
-        ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True, zarr_format=2, write_empty_chunks=True)
+        if any(v.chunks is not None for v in ds.variables.values()):   # dask arrays: xarray writes them chunk by chunk
+            ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True, zarr_format=2, write_empty_chunks=True)
+        else:
+            _write_in_two_steps(ds, tmp, encoding, by_chunk)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
@@ -122,6 +141,72 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+
+def _write_in_two_steps(ds: xr.Dataset, folder: Path, encoding: dict, by_chunk: dict) -> None:
+    """The store of :func:`write_zarr` for a Dataset in memory: metadata and one-chunk
+    variables through a ``MemoryStore`` (:func:`_write_keys`), then the variables ``by_chunk``
+    (name -> encoding) a chunk at a time (:func:`_write_by_chunk`)."""
+    import dask.array
+    import zarr
+
+    stand_ins = {name: xr.Variable(ds[name].dims, dask.array.empty(ds[name].shape, dtype=ds[name].dtype,
+                                                                   chunks=enc["chunks"]),
+                                   ds[name].attrs, ds[name].encoding)
+                 for name, enc in by_chunk.items()}
+    keys = {}
+    ds.assign(stand_ins).to_zarr(zarr.storage.MemoryStore(keys), mode="w", encoding=encoding, consolidated=True,
+                                 zarr_format=2, write_empty_chunks=True, compute=False)   # never computed
+    _write_keys(keys, folder)
+    if by_chunk:
+        _write_by_chunk(folder, ds, by_chunk)
+
+
+def _write_keys(keys: dict, folder: Path) -> None:
+    """Write a zarr store's keys (key -> zarr ``Buffer``) into ``folder`` as a ``LocalStore``
+    lays them out: each key a file at that relative path."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for parent in sorted({os.path.dirname(key) for key in keys}):
+        (folder / parent).mkdir(parents=True, exist_ok=True)
+
+    def write(item):
+        key, buffer = item
+        with open(folder / key, "wb") as f:
+            f.write(buffer.as_buffer_like())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in pool.map(write, keys.items()):    # re-raises the first failure
+            pass
+
+
+def _write_by_chunk(store, ds: xr.Dataset, encodings: dict) -> None:
+    """Write the values of ``ds``'s variables ``encodings`` (name -> their Zarr encoding, with
+    ``chunks`` cut along ``draw`` only) into the arrays already created in ``store``, one whole
+    chunk per call (stored as the encoding's ``dtype`` when it has one, as xarray does), a few
+    chunks in flight at once so that their compression runs side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import zarr
+
+    group = zarr.open_group(store, mode="r+", zarr_format=2)
+    writes = []
+    for name, enc in encodings.items():
+        var = ds[name]
+        values, target = var.values, group[name]
+        dtype = np.dtype(enc.get("dtype", values.dtype))
+        axis, step = var.dims.index("draw"), enc["chunks"][var.dims.index("draw")]
+        for lo in range(0, var.sizes["draw"], step):
+            where = (slice(None),) * axis + (slice(lo, lo + step),)
+            writes.append((target, where, values[where], dtype))
+
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        for _ in pool.map(_write_chunk, writes):    # re-raises the first failure
+            pass
+
+
+def _write_chunk(job) -> None:
+    target, where, part, dtype = job
+    target[where] = part.astype(dtype, copy=False)
 
 
 def write_csv(df: pd.DataFrame, path, **kwargs) -> Path:
