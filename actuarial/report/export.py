@@ -182,8 +182,9 @@ def _write_keys(keys: dict, folder: Path) -> None:
 def _write_by_chunk(store, ds: xr.Dataset, encodings: dict) -> None:
     """Write the values of ``ds``'s variables ``encodings`` (name -> their Zarr encoding, with
     ``chunks`` cut along ``draw`` only) into the arrays already created in ``store``, one whole
-    chunk per call (stored as the encoding's ``dtype`` when it has one, as xarray does), a few
-    chunks in flight at once so that their compression runs side by side."""
+    chunk per call (stored as the encoding's ``dtype`` when it has one, as xarray does), with as
+    many chunks in flight as zarr keeps for a write of a whole array (``async.concurrency``), so
+    that their compression runs side by side on zarr's thread pool and overlaps the file writes."""
     from concurrent.futures import ThreadPoolExecutor
 
     import zarr
@@ -199,7 +200,7 @@ def _write_by_chunk(store, ds: xr.Dataset, encodings: dict) -> None:
             where = (slice(None),) * axis + (slice(lo, lo + step),)
             writes.append((target, where, values[where], dtype))
 
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(writes), zarr.config.get("async.concurrency")))) as pool:
         for _ in pool.map(_write_chunk, writes):    # re-raises the first failure
             pass
 
