@@ -124,12 +124,17 @@ def _files(root):
 def test_zarr_store_is_the_one_xarray_writes(tmp_path, monkeypatch, example_projection):
     """write_zarr writes the metadata and one-chunk variables through memory and the variables cut
     into several chunks a chunk at a time: the files are byte for byte those of xarray's own
-    to_zarr of the whole Dataset, for a Dataset in memory and for one opened lazily (dask)."""
+    to_zarr of the whole Dataset, for a Dataset in memory (draws, the best estimate, a scenario
+    comparison with its string coordinate) and for one opened lazily (dask)."""
+    from actuarial.policy import scenarios
     from actuarial.report import export
 
-    mc = actuarial.project(actuarial.load_assumptions(EXAMPLE), years=3, draws=30, seed=5)
+    a = actuarial.load_assumptions(EXAMPLE)
+    mc = actuarial.project(a, years=3, draws=30, seed=5)
+    cut = [{"lever": "contribution_rate", "employer_change": -0.005, "from_year": 2026}]
+    compared = scenarios.compare(a, {"cut": cut}, 3, draws=30, seed=5)
     monkeypatch.setattr(export, "ZARR_CHUNK_BYTES", 7 * 4 * mc["population"].size // 30 + 5)   # 5 chunks
-    for name, ds in {"draws": mc, "best estimate": example_projection}.items():
+    for name, ds in {"draws": mc, "best estimate": example_projection, "scenarios": compared}.items():
         path = write_zarr(ds, tmp_path / name / "p.zarr")
         assert _files(path) == _files(_zarr_reference(ds, tmp_path / name / "ref.zarr")), name
     lazy = xr.open_zarr(tmp_path / "draws" / "p.zarr")

@@ -101,18 +101,16 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     the fill value on its one event-loop thread (a check that allocates a new array each time,
     as zarr-python pull request 2429 notes), which cost more than the chunks of fill it could skip.
 
-    The store is written in two steps, to the same files. First xarray writes the metadata
-    and every one-chunk variable into memory (zarr's ``MemoryStore``), with a lazy stand-in for
-    each variable cut into several chunks (``compute=False``, as
-    :func:`actuarial.engine.store.project_to_zarr` does), and those keys are written out as the
-    files zarr's ``LocalStore`` makes (:func:`_write_keys`): a ``LocalStore`` passes each of a
-    few hundred small files through a thread of its own, each written to a temporary file and
-    renamed. Then the cut variables are written into the folder a whole chunk at a time
-    (:func:`_write_by_chunk`): handed a whole variable, zarr copies each chunk into a new
-    chunk-sized array filled with the fill value before encoding it (zarr-python issue 2038),
-    on its one event-loop thread; for 10,000 draws that is 355 MB of new memory and a copy of
-    the population. Handed one chunk, zarr encodes it from the array as it is. Returns the
-    path; open it with ``xarray.open_zarr``."""
+    The store is written in two steps, to the same files (tested). First xarray writes the
+    metadata and every one-chunk variable into memory (zarr's ``MemoryStore``), and those keys
+    are written out as the files zarr's ``LocalStore`` makes (:func:`_write_keys`): a
+    ``LocalStore`` passes each of a few hundred small files through a thread of its own, each
+    written to a temporary file and renamed. Then the variables cut into several chunks are
+    written into the folder a whole chunk at a time (:func:`_write_by_chunk`): handed a whole
+    variable, zarr copies each chunk into a new chunk-sized array filled with the fill value
+    before encoding it (zarr-python issue 2038), on its one event-loop thread; for 10,000
+    draws that is 355 MB of new memory and a copy of the population. Handed one chunk, zarr
+    encodes it from the array as it is. Returns the path; open it with ``xarray.open_zarr``."""
     import shutil
 
     import numcodecs
@@ -144,19 +142,38 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
 
 
 def _write_in_two_steps(ds: xr.Dataset, folder: Path, encoding: dict, by_chunk: dict) -> None:
-    """The store of :func:`write_zarr` for a Dataset in memory: metadata and one-chunk
-    variables through a ``MemoryStore`` (:func:`_write_keys`), then the variables ``by_chunk``
-    (name -> encoding) a chunk at a time (:func:`_write_by_chunk`)."""
+    """The store of :func:`write_zarr` for a Dataset in memory, in ``folder``: metadata and
+    one-chunk variables through a ``MemoryStore`` (:func:`_write_keys`), then the variables
+    ``by_chunk`` (name -> encoding) a chunk at a time (:func:`_write_by_chunk`).
+
+    xarray creates the arrays of ``by_chunk`` from lazy stand-ins (``compute=False``, as
+    :func:`actuarial.engine.store.project_to_zarr` does; the stand-ins are never computed) in
+    a store of their own: building that deferred write, dask tokenizes its target, the store
+    and every byte in it, which is cheap while the store holds metadata only (about 0.1 s of
+    hashing when it held the other variables of 10,000 draws). Their two metadata keys join
+    the rest, and the metadata is consolidated as xarray does it (``zarr.consolidate_metadata``).
+    An append to one store would do the same work but checks the coordinates' types again,
+    and refuses a numpy string coordinate it has just written as fixed-width."""
     import dask.array
     import zarr
 
-    stand_ins = {name: xr.Variable(ds[name].dims, dask.array.empty(ds[name].shape, dtype=ds[name].dtype,
-                                                                   chunks=enc["chunks"]),
-                                   ds[name].attrs, ds[name].encoding)
-                 for name, enc in by_chunk.items()}
+    common = dict(encoding={n: dict(e) for n, e in encoding.items() if n not in by_chunk}, zarr_format=2,
+                  write_empty_chunks=True)
     keys = {}
-    ds.assign(stand_ins).to_zarr(zarr.storage.MemoryStore(keys), mode="w", encoding=encoding, consolidated=True,
-                                 zarr_format=2, write_empty_chunks=True, compute=False)   # never computed
+    memory = zarr.storage.MemoryStore(keys)
+    if not by_chunk:
+        ds.to_zarr(memory, mode="w", consolidated=True, **common)
+    else:
+        stand_ins = {name: xr.Variable(ds[name].dims, dask.array.empty(ds[name].shape, dtype=ds[name].dtype,
+                                                                       chunks=enc["chunks"]),
+                                       ds[name].attrs, ds[name].encoding)
+                     for name, enc in by_chunk.items()}
+        cut = {}
+        ds[list(by_chunk)].assign(stand_ins).to_zarr(zarr.storage.MemoryStore(cut), mode="w", consolidated=False,
+                                                     compute=False, **dict(common, encoding={n: dict(e) for n, e in by_chunk.items()}))
+        ds.drop_vars(list(by_chunk)).to_zarr(memory, mode="w", consolidated=False, **common)
+        keys.update({key: cut[key] for name in by_chunk for key in (f"{name}/.zarray", f"{name}/.zattrs")})
+        zarr.consolidate_metadata(memory, zarr_format=2)
     _write_keys(keys, folder)
     if by_chunk:
         _write_by_chunk(folder, ds, by_chunk)
