@@ -273,14 +273,7 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
         for c in range(AL):
             e = min(ent[c] * kk[c], 1.0)
             o = min(ext[c] * ik[c], 1.0)
-            res0 = er[c]
-            fl0 = ef[c]
-            ac0 = ea[c]
-            net_in = res0 * e - ac0 * o
-            net_flex = res0 * fe[c] - fl0 * fxr[c]
-            act[c] = ac0 + net_in
-            res[c] = (res0 - net_in) - net_flex
-            flx[c] = fl0 + net_flex
+            act[c], res[c], flx[c] = _moves(er[c], ea[c], ef[c], e, o, fe[c], fxr[c])
             keep_a[c] = el
             keep_f[c] = el
         if use_rule:
@@ -288,12 +281,7 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
             for c in range(AL):
                 e = min(ent[c] * kk[c], 1.0)
                 o = min(ext[c] * ik[c], 1.0)
-                zo0 = zr[c]
-                zac = zac_[c]
-                zfl = zfl_[c]
-                za[c] = zac + (zo0 * e - zac * o)
-                zf[c] = zfl + (zo0 * fe[c] - zfl * fxr[c])
-                zo[c] = zo0 - (zo0 * e - zac * o) - (zo0 * fe[c] - zfl * fxr[c])
+                za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
             # only cells reaching the statutory age with someone (or some years) in them need
             # the kept share: elsewhere it multiplies zero (and the erf is the costly part)
             for a in range(A):
@@ -344,6 +332,17 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
                 if migration[s, x, a] != 0.0:
                     for j in range(L):
                         moved[t, x, j] += applied[a * L + j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moves(res0, act0, flx0, e, o, fe, fx):  # pragma: no cover
+    """One cell's moves between the resident, active and flexible statuses
+    (:func:`actuarial.demography.transitions`), of persons or of their contribution years:
+    entries ``e`` and exits ``o`` between resident and active, ``fe`` and ``fx`` between
+    resident and flexible. Returns (active, resident, flexible)."""
+    net_in = res0 * e - act0 * o
+    net_flex = res0 * fe - flx0 * fx
+    return act0 + net_in, (res0 - net_in) - net_flex, flx0 + net_flex
 
 
 @njit(cache=True, nogil=True)
