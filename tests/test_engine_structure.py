@@ -379,3 +379,25 @@ def test_the_command_line_runs_on_a_scheduler(tmp_path, capsys, dask_client, mon
     monkeypatch.setattr(distributed, "Client", lambda address, **kw: real(address, **{**kw, "timeout": 1}))
     assert cli.main(["run", str(job), "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "no dask scheduler answered" in capsys.readouterr().err
+
+
+def test_a_profile_is_summed_only_for_the_statuses_its_scheme_reads(example):
+    """The critical-illness band profiles are read for the resident status only: they are zero
+    for the other statuses (their sums cost nothing) and asking for another status is refused
+    rather than answered with a silent zero."""
+    from actuarial.dims import STATUS_INDEX
+    from actuarial.engine.kernel import claims_by_status, run_population, realise_population
+    from actuarial.schemes import PROFILES
+    from actuarial.schemes.base import Members
+    inp = resolve_inputs(example, flow_years(example, 3))
+    j = PROFILES.index("ci_60_69_persons")
+    assert inp.profile_statuses["ci_60_69_persons"] == ("resident",)
+    assert inp.profiles[STATUS_INDEX["resident"], :, 65, j].all()
+    assert not inp.profiles[STATUS_INDEX["active"], ..., j].any()
+    pop = run_population(inp, realise_population(inp, uncertainty.zero_deviations(1, inp.flow_years.size), None))
+    claims, claims0, prof, prof0 = claims_by_status(inp, pop["sums"], pop["sums_age0"])
+    m = Members(claims, claims0, inp.flow_years, None, None, None, {}, prof, prof0,
+                {name: i for i, name in enumerate(PROFILES)}, {}, inp.profile_statuses)
+    assert (m.profile("ci_60_69_persons", ("resident",)) > 0).all()
+    with pytest.raises(actuarial.ProjectionError, match="ci_60_69_persons.*resident"):
+        m.profile("ci_60_69_persons", ("active", "resident"))

@@ -1,21 +1,25 @@
-"""The cohort-component recurrence and the stock sums compiled into one pass per draw (numba).
+"""The cohort-component recurrence and the stock sums compiled into one pass (numba).
 
-:func:`project_draws` takes one draw at a time and, while its population (a few tens of
-kilobytes) stays in the processor's cache:
+:func:`project_draws` takes :data:`LANES` draws at a time and, year by year, while their two
+1 January populations (about a hundred kilobytes) stay in the processor's cache:
 
-1. runs the recurrence over the years (:func:`_recurrence`): exactly the steps of
+1. runs the year (:func:`_year`): exactly the steps of
    :mod:`actuarial.demography` in the same order — survival and ageing
    (:func:`~actuarial.demography.survive_and_age`), births from women of every status
    (:func:`~actuarial.demography.births`, :func:`~actuarial.demography.split_births`), deaths
    (:func:`~actuarial.demography.deaths_among`), moves between statuses
    (:func:`~actuarial.demography.transitions`) and net migration capped at the group
    (:func:`~actuarial.demography.migrate`);
-2. sums every 1 January stock against the weights the money needs (:func:`_stock_sums`):
+2. sums the new 1 January stocks against the weights the money needs (:func:`_date_out`):
    ``sums[t, s, k] = sum_{x, a} p[t, s, x, a] w[s, x, a, k]`` for persons, base-year claim cost
    by category, the declared age profiles and the age bands of the indicators, the same at age
-   0, and the totals by sex;
-3. copies the population out only when the caller keeps it, in the caller's precision
+   0, and the totals by sex; only nonzero weights cost anything (:func:`sparse_weights`: a
+   profile is zero for the statuses no scheme reads it for, a band outside its ages);
+3. copies the stocks out only when the caller keeps them, in the caller's precision
    (float32 for draws: persons to about seven significant digits).
+
+Inside a year each step is one loop over the contiguous (age, lane) cells of a status and sex,
+with the rates repeated for every lane (:func:`lanes`), which the compiler vectorises.
 
 So the money never reads the population array: the large array is written once, or never.
 The numpy functions stay the reference (:mod:`actuarial.engine.reference`; a test requires the
@@ -44,7 +48,7 @@ the other draws beside it (no operation mixes lanes), so they do not depend on t
 @njit(cache=True, nogil=True)
 def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                  years0, contributing, use_rule, minimum, spread, pay_up, weights,
+                  years0, contributing, use_rule, minimum, spread, pay_up, w_rows, w_vals, w_ptr, weights0,
                   pop_out, born, died, moved, sums, sums0, totals):  # pragma: no cover
     """Project every draw from ``pop0`` and write its flows, stock sums and (optionally) stocks.
 
@@ -59,8 +63,9 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     years0 (status, sex, age) the base year's total contribution years; members of the
     ``contributing`` statuses (status,) 0/1 accrue a year each year; minimum (T, sex) years,
     spread (years), pay_up (T,) as in :func:`actuarial.demography.retirement_keep_share`.
-    weights : (status, sex x age, K) a value per person (sex-major rows). sx, bs and scale may
-    have one row instead of D, shared by every draw.
+    w_rows, w_vals, w_ptr: the nonzero weights (a value per person) of each (status, column)
+    (:func:`sparse_weights`); weights0 (status, sex, K) the weights at age 0. sx, bs and scale
+    may have one row instead of D, shared by every draw.
 
     Writes born, died, moved (D, T, sex) persons; sums, sums0 (D, T + 1, status, K) the stocks
     summed against the weights over every age and at age 0; totals (D, T + 1, status, sex);
@@ -70,14 +75,16 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     D, T = born.shape[:2]
     S, X, A = pop0.shape
     L = LANES
-    p = np.empty((T + 1, S, X, A, L))
+    slab = np.empty((2, S, X, A, L))     # the 1 January stocks of the year and the next
     z = np.empty((2, S, X, A, L))
     sx_l = np.empty((T, X, A, L))
     bs_l = np.empty((T, X, L))
     k_l = np.empty((T, L))
+    kx, ikx = np.empty((T, A * L)), np.empty((T, A * L))
     born_l, died_l, moved_l = np.empty((T, X, L)), np.empty((T, X, L)), np.empty((T, X, L))
-    q = np.empty((T + 1, X * A))
-    dates = pop_out.shape[1]
+    scratch = np.empty((10, A * L))
+    entry_l, exit_l, flex_entry_l, flex_exit_l = lanes(entry), lanes(exit_), lanes(flex_entry), lanes(flex_exit)
+    retire_l, migration_l = lanes(retire), lanes(migration)
     for d0 in range(0, D, L):
         n = min(L, D - d0)
         for j in range(L):
@@ -91,15 +98,26 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
                     bs_l[t, x, j] = bs[i_bs, t, x]
                     for a in range(A):
                         sx_l[t, x, a, j] = sx[i_sx, t, x, a]
+        for t in range(T):
+            for j in range(L):
+                inv = 1.0 / k_l[t, j]
+                for a in range(A):
+                    kx[t, a * L + j] = k_l[t, j]
+                    ikx[t, a * L + j] = inv
         for s in range(S):
             for x in range(X):
                 for a in range(A):
                     for j in range(L):
-                        p[0, s, x, a, j] = pop0[s, x, a]
+                        slab[0, s, x, a, j] = pop0[s, x, a]
                         z[0, s, x, a, j] = years0[s, x, a]
-        _recurrence(p, z, sx_l, bs_l, k_l, fert, srb, entry, exit_, retire, eligible, migration,
-                    newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                    contributing, use_rule, minimum, spread, pay_up, born_l, died_l, moved_l)
+        _date_out(slab[0], 0, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals, pop_out)
+        for t in range(T):
+            _year(t, slab[t % 2], slab[(t + 1) % 2], z[t % 2], z[(t + 1) % 2], sx_l, bs_l, kx, ikx, fert, srb,
+                  entry_l, exit_l, retire, retire_l, eligible, migration, migration_l, newborn, active, retired,
+                  resident, female, flexible, flex_entry_l, flex_exit_l, contributing, use_rule, minimum, spread,
+                  pay_up, born_l, died_l, moved_l, scratch)
+            _date_out(slab[(t + 1) % 2], t + 1, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals,
+                      pop_out)
         for j in range(n):
             d = d0 + j
             for t in range(T):
@@ -107,203 +125,224 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
                     born[d, t, x] = born_l[t, x, j]
                     died[d, t, x] = died_l[t, x, j]
                     moved[d, t, x] = moved_l[t, x, j]
-            _stock_sums(p, j, weights, q, sums[d], sums0[d], totals[d])
-            for t in range(dates):
-                for s in range(S):
-                    for x in range(X):
-                        for a in range(A):
-                            pop_out[d, t, s, x, a] = p[t, s, x, a, j]
 
 
 @njit(cache=True, nogil=True)
-def _stock_sums(p, j, weights, q, sums, sums0, totals):  # pragma: no cover
-    """The stock sums of the draw in lane ``j`` (see :func:`project_draws`): for each status
-    its stocks (T + 1, sex x age) are copied to the scratch ``q`` and multiplied by the
-    status's weights (sex x age, K) in one BLAS call. They equal the numpy reference to
-    round-off."""
-    T1, S, X, A = p.shape[:4]
-    K = weights.shape[-1]
+def _date_out(slab, t, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals, pop_out):  # pragma: no cover
+    """What the caller gets of one 1 January date ``t`` of the first ``n`` lanes of the group
+    starting at draw ``d0``, while its stocks ``slab`` (status, sex, age, lane) are in cache:
+    the totals by status and sex, the stock sums against the weights (``w_rows``, ``w_vals``,
+    ``w_ptr``: the nonzero weights of each (status, column), see :func:`sparse_weights`), the
+    sums at age 0 (``weights0`` (status, sex, K)) and, when the date is kept, the stocks.
+
+    Each weighted sum runs down the column's nonzero cells in age order with the eight lanes
+    in eight accumulators (vector registers)."""
+    S, X, A, L = slab.shape
+    K = sums.shape[-1]
+    flat = slab.reshape(-1)
+    acc = np.empty(L)
     for s in range(S):
-        for t in range(T1):
-            for x in range(X):
-                acc = 0.0
-                for a in range(A):
-                    v = p[t, s, x, a, j]
-                    q[t, x * A + a] = v
-                    acc += v
-                totals[t, s, x] = acc
-        m = np.dot(q, weights[s])
-        for t in range(T1):
-            for k in range(K):
-                sums[t, s, k] = m[t, k]
+        for x in range(X):
+            for j in range(L):
+                acc[j] = 0.0
+            for a in range(A):
+                for j in range(L):
+                    acc[j] += slab[s, x, a, j]
+            for j in range(n):
+                totals[d0 + j, t, s, x] = acc[j]
+        for k in range(K):
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+            for i in range(w_ptr[s, k], w_ptr[s, k + 1]):
+                v = flat[w_rows[i]:w_rows[i] + 8]
+                w = w_vals[i]
+                a0 += v[0] * w
+                a1 += v[1] * w
+                a2 += v[2] * w
+                a3 += v[3] * w
+                a4 += v[4] * w
+                a5 += v[5] * w
+                a6 += v[6] * w
+                a7 += v[7] * w
+            acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7] = a0, a1, a2, a3, a4, a5, a6, a7
+            for j in range(n):
+                sums[d0 + j, t, s, k] = acc[j]
                 v0 = 0.0
                 for x in range(X):
-                    v0 += p[t, s, x, 0, j] * weights[s, x * A, k]
-                sums0[t, s, k] = v0
+                    v0 += slab[s, x, 0, j] * weights0[s, x, k]
+                sums0[d0 + j, t, s, k] = v0
+    if t < pop_out.shape[1]:
+        cells = S * X * A
+        for j in range(n):
+            dst = pop_out[d0 + j, t].reshape(cells)
+            for c in range(cells):
+                dst[c] = flat[c * L + j]
 
 
 @njit(cache=True, nogil=True)
-def _recurrence(p, z, sx, bs, scale, fert, srb, entry, exit_, retire, eligible, migration,
-                newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                contributing, use_rule, minimum, spread, pay_up, born, died, moved):  # pragma: no cover
-    """One group of lanes through the years: fill ``p[1:]`` from ``p[0]`` and the flows
-    ``born``, ``died``, ``moved`` (T, sex, lane).
+def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retire, retire_l, eligible, migration,
+          migration_l, newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
+          contributing, use_rule, minimum, spread, pay_up, born, died, moved, scratch):  # pragma: no cover
+    """Year ``t`` of one group of lanes: the stocks ``end`` at the next 1 January from
+    ``start`` (status, sex, age, lane) persons, and the year's flows ``born[t]``, ``died[t]``,
+    ``moved[t]`` (sex, lane). zs, ze : (status, sex, age, lane) contribution years at the two
+    dates (read and written only with ``use_rule``); sx (T, sex, age, lane), bs (T, sex, lane):
+    the lanes' survival ratios and births' survival; kx, ikx (T, age x lane) the lanes'
+    employment scale and its inverse; entry, exit_, flex_exit (sex, age x lane), flex_entry,
+    retire_l (T, sex, age x lane) and migration_l (status, sex, age x lane) the rates and
+    migrants repeated for every lane (:func:`_lanes`); retire (T, sex, age) and migration
+    (status, sex, age) as given; scratch (10, age x lane); the other arguments as in
+    :func:`project_draws`.
 
-    p : (T + 1, status, sex, age, lane) persons at 1 January; z : (2, status, sex, age, lane)
-    contribution years, ``[0]`` holding the base year's (read only with ``use_rule``); sx (T,
-    sex, age, lane), bs (T, sex, lane), scale (T, lane): the lanes' survival ratios, births'
-    survival and employment scale; the other arguments as in :func:`project_draws`. Each step
-    is the scalar step of :mod:`actuarial.demography` written once per lane.
+    Each step is the scalar step of :mod:`actuarial.demography` in the same order, written as
+    one loop over the contiguous (age, lane) cells of a status and sex, which the compiler
+    turns into vector instructions.
     """
-    T1 = p.shape[0]
-    S, X, A, L = p.shape[1:]
-    zs = z[0]
-    ze = z[1]
-    total, male, w_start, w_end, everyone, deaths = (np.empty(L), np.empty(L), np.empty(L), np.empty(L),
-                                                     np.empty(L), np.empty(L))
-    k, inv_k = np.empty(L), np.empty(L)
-    cell = np.zeros((10, L))   # one cell's lanes: (act, res, flx, za, zf, zo, keep_a, keep_f) below, then e, o
-    act, res, flx, za, zf, zo, keep_a, keep_f = cell[0], cell[1], cell[2], cell[3], cell[4], cell[5], cell[6], cell[7]
-    for t in range(T1 - 1):
-        start = p[t]
-        end = p[t + 1]
-        s_dt = sx[t]
-        # 1-2 survival and ageing; the open group keeps its survivors
+    S, X, A, L = start.shape
+    AL = A * L
+    st = start.reshape(S, X, AL)
+    en = end.reshape(S, X, AL)
+    z0 = zs.reshape(S, X, AL)
+    z1 = ze.reshape(S, X, AL)
+    sd = sx[t].reshape(X, AL)
+    ws, we, act, res, flx, za, zf, zo, keep_a, keep_f = (scratch[0], scratch[1], scratch[2], scratch[3],
+                                                         scratch[4], scratch[5], scratch[6], scratch[7],
+                                                         scratch[8], scratch[9])
+    total, male, deaths = np.zeros(L), np.empty(L), np.zeros((X, L))
+    # 1-2 survival and ageing; the open group keeps its survivors
+    for s in range(S):
+        for x in range(X):
+            e1, s1, d1 = en[s, x], st[s, x], sd[x]
+            up = e1[L:]
+            for c in range(AL - 2 * L):
+                up[c] = s1[c] * d1[c]
+            for c in range(L):
+                e1[c] = 0.0
+                e1[AL - L + c] = s1[AL - 2 * L + c] * d1[AL - 2 * L + c] + s1[AL - L + c] * d1[AL - L + c]
+    if use_rule:   # contribution years: a year accrued by contributors, then survival and ageing
         for s in range(S):
+            cs = contributing[s]
             for x in range(X):
-                for j in range(L):
-                    end[s, x, 0, j] = 0.0
-                for a in range(1, A - 1):
-                    for j in range(L):
-                        end[s, x, a, j] = start[s, x, a - 1, j] * s_dt[x, a - 1, j]
-                for j in range(L):
-                    end[s, x, A - 1, j] = (start[s, x, A - 2, j] * s_dt[x, A - 2, j]
-                                           + start[s, x, A - 1, j] * s_dt[x, A - 1, j])
-        if use_rule:   # contribution years: a year accrued by contributors, then survival and ageing
-            for s in range(S):
-                c = contributing[s]
-                for x in range(X):
-                    for j in range(L):
-                        ze[s, x, 0, j] = 0.0
-                    for a in range(1, A - 1):
-                        for j in range(L):
-                            ze[s, x, a, j] = (zs[s, x, a - 1, j] + c * start[s, x, a - 1, j]) * s_dt[x, a - 1, j]
-                    for j in range(L):
-                        ze[s, x, A - 1, j] = ((zs[s, x, A - 2, j] + c * start[s, x, A - 2, j]) * s_dt[x, A - 2, j]
-                                              + (zs[s, x, A - 1, j] + c * start[s, x, A - 1, j]) * s_dt[x, A - 1, j])
-        # 3 births from women of every status, split by the sex ratio at birth
+                e1, q0, s1, d1 = z1[s, x], z0[s, x], st[s, x], sd[x]
+                up = e1[L:]
+                for c in range(AL - 2 * L):
+                    up[c] = (q0[c] + cs * s1[c]) * d1[c]
+                for c in range(L):
+                    e1[c] = 0.0
+                    lo, hi = AL - 2 * L + c, AL - L + c
+                    e1[hi] = (q0[lo] + cs * s1[lo]) * d1[lo] + (q0[hi] + cs * s1[hi]) * d1[hi]
+    # 3 births from women of every status (the mean of the year's two stocks), split by the
+    # sex ratio at birth; deaths among the 1 January stocks and among the births
+    for c in range(AL):
+        ws[c] = 0.0
+        we[c] = 0.0
+    for s in range(S):
+        s1, e1 = st[s, female], en[s, female]
+        for c in range(AL):
+            ws[c] += s1[c]
+            we[c] += e1[c]
+    for a in range(A):
+        f = fert[t, a]
         for j in range(L):
-            total[j] = 0.0
+            total[j] += f * (0.5 * (ws[a * L + j] + we[a * L + j]))
+    r = srb[t]
+    for j in range(L):
+        male[j] = total[j] * r / (1.0 + r)
+    for x in range(X):
+        ev, d1 = ws, sd[x]      # ws is free again: everyone in the cell at 1 January
+        s0 = st[0, x]
+        for c in range(AL):
+            ev[c] = s0[c]
+        for s in range(1, S):
+            s1 = st[s, x]
+            for c in range(AL):
+                ev[c] += s1[c]
         for a in range(A):
             for j in range(L):
-                w_start[j] = 0.0
-                w_end[j] = 0.0
-            for s in range(S):
-                for j in range(L):
-                    w_start[j] += start[s, female, a, j]
-                    w_end[j] += end[s, female, a, j]
-            f = fert[t, a]
-            for j in range(L):
-                total[j] += f * (0.5 * (w_start[j] + w_end[j]))
-        r = srb[t]
+                deaths[x, j] += ev[a * L + j] * (1.0 - d1[a * L + j])
         for j in range(L):
-            male[j] = total[j] * r / (1.0 + r)
-        for x in range(X):
-            for j in range(L):
-                b = male[j] if x != female else total[j] - male[j]
-                born[t, x, j] = b
-                end[newborn, x, 0, j] = b * bs[t, x, j]
-                deaths[j] = 0.0
-            for a in range(A):
-                for j in range(L):
-                    everyone[j] = start[0, x, a, j]
-                for s in range(1, S):
-                    for j in range(L):
-                        everyone[j] += start[s, x, a, j]
-                for j in range(L):
-                    deaths[j] += everyone[j] * (1.0 - s_dt[x, a, j])
-            for j in range(L):
-                died[t, x, j] = deaths[j] + born[t, x, j] * (1.0 - bs[t, x, j])
-        # 4 moves between statuses at the new ages
-        for j in range(L):
-            k[j] = scale[t, j]
-            inv_k[j] = 1.0 / scale[t, j]
-        el = eligible[t]
-        for x in range(X):
-            for a in range(A):
-                en = entry[x, a]
-                ex = exit_[x, a]
-                fe = flex_entry[t, x, a]
-                fx = flex_exit[x, a]
-                h = retire[t, x, a]
-                for j in range(L):
-                    e = min(en * k[j], 1.0)
-                    o = min(ex * inv_k[j], 1.0)
-                    res0 = end[resident, x, a, j]
-                    fl0 = end[flexible, x, a, j]
-                    ac0 = end[active, x, a, j]
-                    net_in = res0 * e - ac0 * o
-                    net_flex = res0 * fe - fl0 * fx
-                    cell[0, j] = ac0 + net_in
-                    cell[1, j] = (res0 - net_in) - net_flex
-                    cell[2, j] = fl0 + net_flex
-                    cell[6, j] = el
-                    cell[7, j] = el
-                    cell[8, j] = e
-                    cell[9, j] = o
-                if use_rule:
-                    for j in range(L):
-                        e = cell[8, j]
-                        o = cell[9, j]
-                        zo0 = ze[resident, x, a, j]
-                        zac = ze[active, x, a, j]
-                        zfl = ze[flexible, x, a, j]
-                        cell[3, j] = zac + (zo0 * e - zac * o)
-                        cell[4, j] = zfl + (zo0 * fe - zfl * fx)
-                        cell[5, j] = zo0 - (zo0 * e - zac * o) - (zo0 * fe - zfl * fx)
-                # only cells reaching the statutory age with someone (or some years) in them need
-                # the kept share: elsewhere it multiplies zero (and the erf is the costly part)
-                if use_rule and h > 0.0:
-                    for j in range(L):
-                        if act[j] != 0.0 or za[j] != 0.0:
-                            keep_a[j] = _keep(za[j] / act[j] if act[j] > 0 else 0.0, minimum[t, x], spread, pay_up[t])
-                        if flx[j] != 0.0 or zf[j] != 0.0:
-                            keep_f[j] = _keep(zf[j] / flx[j] if flx[j] > 0 else 0.0, minimum[t, x], spread, pay_up[t])
-                if use_rule:
-                    for j in range(L):
-                        za_out = za[j] * h
-                        zf_out = zf[j] * h
-                        ze[active, x, a, j] = za[j] - za_out
-                        ze[flexible, x, a, j] = zf[j] - zf_out
-                        ze[retired, x, a, j] += za_out * keep_a[j] + zf_out * keep_f[j]
-                        ze[resident, x, a, j] = zo[j] + za_out * (1.0 - keep_a[j]) + zf_out * (1.0 - keep_f[j])
-                for j in range(L):
-                    retiring = act[j] * h
-                    kept = retiring * keep_a[j]
-                    retiring_f = flx[j] * h
-                    kept_f = retiring_f * keep_f[j]
-                    end[active, x, a, j] = act[j] - retiring
-                    end[flexible, x, a, j] = flx[j] - retiring_f
-                    end[retired, x, a, j] = (end[retired, x, a, j] + kept) + kept_f
-                    end[resident, x, a, j] = (res[j] + (retiring - kept)) + (retiring_f - kept_f)
-        # 5 net migration, an outflow capped at the group (migrants carry their cell's mean years)
-        for x in range(X):
-            for j in range(L):
-                moved[t, x, j] = 0.0
-        for s in range(S):
-            for x in range(X):
-                for a in range(A):
-                    m = migration[s, x, a]
-                    if m != 0.0:
-                        for j in range(L):
-                            before = end[s, x, a, j]
-                            applied = max(m, -before)
-                            end[s, x, a, j] = before + applied
-                            moved[t, x, j] += applied
-                            if use_rule:
-                                ze[s, x, a, j] *= end[s, x, a, j] / before if before > 0 else 0.0
+            b = male[j] if x != female else total[j] - male[j]
+            born[t, x, j] = b
+            en[newborn, x, j] = b * bs[t, x, j]
+            died[t, x, j] = deaths[x, j] + b * (1.0 - bs[t, x, j])
+    # 4 moves between statuses at the new ages, then retirement with the kept share
+    el = eligible[t]
+    kk, ik = kx[t], ikx[t]
+    for x in range(X):
+        ent, ext, fe, fxr, h = entry[x], exit_[x], flex_entry[t, x], flex_exit[x], retire_l[t, x]
+        er, ef, ea, eret = en[resident, x], en[flexible, x], en[active, x], en[retired, x]
+        for c in range(AL):
+            e = min(ent[c] * kk[c], 1.0)
+            o = min(ext[c] * ik[c], 1.0)
+            act[c], res[c], flx[c] = _moves(er[c], ea[c], ef[c], e, o, fe[c], fxr[c])
+            keep_a[c] = el
+            keep_f[c] = el
         if use_rule:
-            zs, ze = ze, zs
+            zr, zfl_, zac_, zret = z1[resident, x], z1[flexible, x], z1[active, x], z1[retired, x]
+            for c in range(AL):
+                e = min(ent[c] * kk[c], 1.0)
+                o = min(ext[c] * ik[c], 1.0)
+                za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
+            # only cells reaching the statutory age with someone (or some years) in them need
+            # the kept share: elsewhere it multiplies zero (and the erf is the costly part)
+            for a in range(A):
+                if retire[t, x, a] > 0.0:
+                    for c in range(a * L, a * L + L):
+                        if act[c] != 0.0 or za[c] != 0.0:
+                            keep_a[c] = _keep(za[c] / act[c] if act[c] > 0 else 0.0, minimum[t, x], spread, pay_up[t])
+                        if flx[c] != 0.0 or zf[c] != 0.0:
+                            keep_f[c] = _keep(zf[c] / flx[c] if flx[c] > 0 else 0.0, minimum[t, x], spread, pay_up[t])
+            for c in range(AL):
+                za_out = za[c] * h[c]
+                zf_out = zf[c] * h[c]
+                zac_[c] = za[c] - za_out
+                zfl_[c] = zf[c] - zf_out
+                zret[c] += za_out * keep_a[c] + zf_out * keep_f[c]
+                zr[c] = zo[c] + za_out * (1.0 - keep_a[c]) + zf_out * (1.0 - keep_f[c])
+        for c in range(AL):
+            retiring = act[c] * h[c]
+            kept = retiring * keep_a[c]
+            retiring_f = flx[c] * h[c]
+            kept_f = retiring_f * keep_f[c]
+            ea[c] = act[c] - retiring
+            ef[c] = flx[c] - retiring_f
+            eret[c] = (eret[c] + kept) + kept_f
+            er[c] = (res[c] + (retiring - kept)) + (retiring_f - kept_f)
+    # 5 net migration, an outflow capped at the group (migrants carry their cell's mean years)
+    for x in range(X):
+        for j in range(L):
+            moved[t, x, j] = 0.0
+    applied, ratio = ws, we
+    for s in range(S):
+        for x in range(X):
+            mg, e1 = migration_l[s, x], en[s, x]
+            for c in range(AL):
+                before = e1[c]
+                m = mg[c]
+                ap = max(m, -before) if m != 0.0 else 0.0
+                after = before + ap if m != 0.0 else before
+                e1[c] = after
+                applied[c] = ap
+                ratio[c] = (after / before if before > 0 else 0.0) if m != 0.0 else 1.0
+            if use_rule:
+                q1 = z1[s, x]
+                for c in range(AL):
+                    if mg[c] != 0.0:
+                        q1[c] *= ratio[c]
+            for a in range(A):
+                if migration[s, x, a] != 0.0:
+                    for j in range(L):
+                        moved[t, x, j] += applied[a * L + j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _moves(res0, act0, flx0, e, o, fe, fx):  # pragma: no cover
+    """One cell's moves between the resident, active and flexible statuses
+    (:func:`actuarial.demography.transitions`), of persons or of their contribution years:
+    entries ``e`` and exits ``o`` between resident and active, ``fe`` and ``fx`` between
+    resident and flexible. Returns (active, resident, flexible)."""
+    net_in = res0 * e - act0 * o
+    net_flex = res0 * fe - flx0 * fx
+    return act0 + net_in, (res0 - net_in) - net_flex, flx0 + net_flex
 
 
 @njit(cache=True, nogil=True)
@@ -317,6 +356,13 @@ def _keep(mean_years, minimum, spread, pay_up):  # pragma: no cover
     return meet + (1.0 - meet) * pay_up
 
 
+@njit(cache=True, nogil=True)
+def lanes(x):  # pragma: no cover
+    """(R, age) or (R1, R2, age) -> the same with (age x lane) last: each value repeated for
+    every lane, so that a step of the recurrence is one contiguous loop over (age, lane)."""
+    return np.repeat(np.ascontiguousarray(x), LANES).reshape(x.shape[:-1] + (x.shape[-1] * LANES,))
+
+
 def _rows(x: np.ndarray) -> np.ndarray:
     """A per-draw array as C-contiguous rows: one row when every draw shares it (an array
     broadcast along draws, as the best-estimate survival is), so the compiled pass is compiled
@@ -324,6 +370,26 @@ def _rows(x: np.ndarray) -> np.ndarray:
     if x.shape[0] > 1 and x.strides[0] == 0:
         x = x[:1]
     return np.ascontiguousarray(x, dtype=float)
+
+
+def sparse_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nonzero weights (status, sex, age, K) of each (status, column), column by column:
+    ``vals[ptr[s, k]:ptr[s, k + 1]]`` are column k's nonzero weights for status s in (sex,
+    age) order and ``rows`` the offsets of their cells in a group's stocks (status, sex, age,
+    lane) flattened. A weight that is zero (a profile no scheme reads for that status, an age
+    outside a band) costs nothing."""
+    S, X, A, K = weights.shape
+    cell = np.arange(S * X * A).reshape(S, X * A) * LANES
+    rows, vals, ptr = [], [], np.zeros((S, K + 1), dtype=np.int64)
+    for s in range(S):
+        for k in range(K):
+            nz = np.flatnonzero(weights[s, ..., k].reshape(-1))
+            rows.append(cell[s, nz])
+            vals.append(weights[s, ..., k].reshape(-1)[nz])
+            ptr[s, k + 1] = ptr[s, k] + nz.size
+        if s + 1 < S:
+            ptr[s + 1, 0] = ptr[s, K]
+    return (np.concatenate(rows).astype(np.int64), np.concatenate(vals).astype(float), ptr)
 
 
 def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration, weights, *,
@@ -352,12 +418,13 @@ def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligib
                                    np.ascontiguousarray(rule[2], dtype=float))
         years0, contributing = np.ascontiguousarray(years0, dtype=float), np.asarray(contributing, dtype=float)
     kept = pop_out if pop_out is not None else np.empty((D, 0, S, X, A))
-    weights = np.ascontiguousarray(weights, dtype=float).reshape(S, X * A, K)
+    weights = np.ascontiguousarray(weights, dtype=float)
+    rows, vals, ptr = sparse_weights(weights)
     project_draws(np.ascontiguousarray(pop0, dtype=float), _rows(sx), _rows(bs), fert, srb, entry, exit_, _rows(scale),
                   retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                  years0, contributing, rule is not None, minimum, spread, pay_up, weights,
-                  kept, born, died, moved, sums, sums0, totals)
+                  years0, contributing, rule is not None, minimum, spread, pay_up, rows, vals, ptr,
+                  np.ascontiguousarray(weights[:, :, 0]), kept, born, died, moved, sums, sums0, totals)
     out = {"births": born, "deaths": died, "migration": moved, "sums": sums, "sums_age0": sums0, "totals": totals}
     if pop_out is not None:
         out["population"] = pop_out

@@ -38,7 +38,9 @@ class Inputs:
     Economy: ``wage_growth``, ``interest_rate`` (T,) fractions a year; ``interest_on``.
     Schemes: ``schemes`` name -> that scheme's resolved parameters; ``opening`` ledger ->
     opening balance (CNY, 1 January of the base year); ``profiles`` (status, sex, age, P) the
-    declared age profiles (:data:`actuarial.schemes.PROFILES`), a value per person.
+    declared age profiles (:data:`actuarial.schemes.PROFILES`), a value per person, zero for
+    the statuses a scheme does not read it for; ``profile_statuses`` profile -> the statuses it
+    is summed for (a scheme's ``p["profile_statuses"]``; default every status).
     """
 
     region: str
@@ -65,6 +67,7 @@ class Inputs:
     schemes: dict = field(repr=False)     # read only, like every array here (plain dicts pickle,
     opening: dict = field(repr=False)     # so inputs can be sent to other processes)
     profiles: np.ndarray = field(default=None, repr=False)
+    profile_statuses: dict = field(default_factory=dict, repr=False)
 
 
 def _frozen(x: np.ndarray) -> np.ndarray:
@@ -113,14 +116,25 @@ def _money(a: Assumptions, years: np.ndarray) -> dict:
         opening={ledger.name: a.scalar(ledger.opening) if not ledger.optional or a.has(ledger.opening) else 0.0
                  for ledger in LEDGERS},
         profiles=_profiles(resolved),
+        profile_statuses=_profile_statuses(resolved),
     )
+
+
+def _profile_statuses(resolved: dict) -> dict[str, tuple[str, ...]]:
+    """Profile -> the statuses it is summed for: those its scheme names in
+    ``p["profile_statuses"]``, else every status."""
+    return {name: tuple(p.get("profile_statuses", {}).get(name, STATUSES))
+            for p in resolved.values() for name in p.get("profiles", {})}
 
 
 def _profiles(resolved: dict) -> np.ndarray:
     """The declared age profiles of every scheme stacked as (status, sex, age, P); a profile
-    given by (sex, age) applies to every status."""
+    given by (sex, age) applies to every status its scheme reads it for
+    (:func:`_profile_statuses`) and is zero for the others, so their sums cost nothing."""
     shape = (len(STATUSES), len(SEXES), AGES.size)
-    cols = [np.broadcast_to(np.asarray(p["profiles"][name], dtype=float), shape)
+    read = _profile_statuses(resolved)
+    mask = {name: np.isin(STATUSES, statuses)[:, None, None] for name, statuses in read.items()}
+    cols = [np.broadcast_to(np.asarray(p["profiles"][name], dtype=float), shape) * mask[name]
             for p in resolved.values() for name in p.get("profiles", {})]
     if [name for p in resolved.values() for name in p.get("profiles", {})] != list(PROFILES):
         raise ProjectionError("the schemes' resolved profiles differ from the declared ones")

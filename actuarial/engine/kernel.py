@@ -136,7 +136,7 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[
     to its payer's spending and its receiver's income; then each ledger rolls forward."""
     claims, claims0, prof, prof0 = claims_by_status(inp, stocks["sums"], stocks["sums_age0"])
     members = Members(claims, claims0, inp.flow_years, real.trend, real.wage_index, real.interest_rate, dev,
-                      prof, prof0, {name: j for j, name in enumerate(PROFILES)}, {})
+                      prof, prof0, {name: j for j, name in enumerate(PROFILES)}, {}, inp.profile_statuses)
     D, T = real.trend.shape
     n_sch = len(SCHEMES)
     out = {

@@ -28,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import ProjectionError
 
 PERSONS = 0
 """Column of a claims array (the persons, then base-year cost by claim category) holding persons."""
@@ -99,6 +100,8 @@ class Members:
     profiles, profiles_age0 : dict status -> (D, T + 1, P) the stocks summed against the declared
         age profiles (all ages, and age 0 only): column ``profile_index[name]`` holds
         sum_{sex, age} persons x profile[status, sex, age]
+    profile_statuses : dict profile -> the statuses it is summed for (its scheme's
+        ``p["profile_statuses"]``; every status when absent); asking for another is an error
     earlier : dict scheme -> Flows of the schemes computed before this one (``SCHEMES`` order)
     """
 
@@ -113,12 +116,17 @@ class Members:
     profiles_age0: dict = field(default_factory=dict)
     profile_index: dict = field(default_factory=dict)
     earlier: dict = field(default_factory=dict)
+    profile_statuses: dict = field(default_factory=dict)
 
     def profile(self, name: str, statuses, age0: bool = False) -> np.ndarray:
         """(D, T + 1) stock sums of the profile ``name`` over ``statuses`` at each 1 January
         (``age0``: persons aged 0 only)."""
         src = self.profiles_age0 if age0 else self.profiles
         j = self.profile_index[name]
+        summed = self.profile_statuses.get(name)
+        if summed is not None and not set(statuses) <= set(summed):
+            raise ProjectionError(f"profile '{name}' is summed for {list(summed)} only (its scheme's "
+                                  f"profile_statuses); asked for {list(statuses)}")
         return sum(src[s][..., j] for s in statuses)
 
     @staticmethod

@@ -44,6 +44,8 @@ def resolve_layers(a, years) -> dict:
         out["large_amount"] = {"premium": s("large_amount_supplement.premium"),
                                "claims_share": s("large_amount_supplement.claims_share")}
     out["profiles"] = {FERTILITY_PROFILE: profile}
+    if out["maternity"] is not None:     # summed only for the statuses whose women count
+        out["profile_statuses"] = {FERTILITY_PROFILE: out["maternity"]["statuses"]}
     return out
 
 

@@ -51,7 +51,8 @@ def resolve_layers(a, years) -> dict:
         profiles[f"ci_{b}_persons"] = np.broadcast_to(mask * on, (2, mask.size))
         for k, c in enumerate(CLAIM_CATEGORIES):
             profiles[f"ci_{b}_{c}"] = cost[..., k] * mask * on
-    out = {"profiles": profiles, "critical_illness_model": None, "assisted_premium_share": None, "sharing": None}
+    out = {"profiles": profiles, "profile_statuses": {name: ("resident",) for name in profiles},
+           "critical_illness_model": None, "assisted_premium_share": None, "sharing": None}
     ci = cfg.critical_illness
     if ci is not None:
         out["critical_illness_model"] = {
