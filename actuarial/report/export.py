@@ -190,7 +190,7 @@ def _write_keys(keys: dict, folder: Path) -> None:
     def write(item):
         key, buffer = item
         with open(folder / key, "wb") as f:
-            f.write(buffer.as_buffer_like())
+            f.write(buffer.as_numpy_array())    # the bytes, without a copy for host memory
     with ThreadPoolExecutor(max_workers=2) as pool:
         for _ in pool.map(write, keys.items()):    # re-raises the first failure
             pass
