@@ -99,7 +99,8 @@ def write_zarr(ds: xr.Dataset, path) -> Path:
     few more threads than cores); Blosc's own threads stay off outside the main thread. Every
     chunk is written (``write_empty_chunks``): zarr's default first compares each chunk with
     the fill value on its one event-loop thread (a check that allocates a new array each time,
-    as zarr-python pull request 2429 notes), which cost more than the chunks of fill it could skip.
+    as zarr-python pull request 2429 notes), which cost more than the chunks of fill it could
+    skip.
 
     The store is written in two steps, to the same files (tested). First xarray writes the
     metadata and every one-chunk variable into memory (zarr's ``MemoryStore``), and those keys
@@ -169,8 +170,9 @@ def _write_in_two_steps(ds: xr.Dataset, folder: Path, encoding: dict, by_chunk: 
                                        ds[name].attrs, ds[name].encoding)
                      for name, enc in by_chunk.items()}
         cut = {}
-        ds[list(by_chunk)].assign(stand_ins).to_zarr(zarr.storage.MemoryStore(cut), mode="w", consolidated=False,
-                                                     compute=False, **dict(common, encoding={n: dict(e) for n, e in by_chunk.items()}))
+        ds[list(by_chunk)].assign(stand_ins).to_zarr(
+            zarr.storage.MemoryStore(cut), mode="w", consolidated=False, compute=False,
+            **dict(common, encoding={n: dict(e) for n, e in by_chunk.items()}))
         ds.drop_vars(list(by_chunk)).to_zarr(memory, mode="w", consolidated=False, **common)
         keys.update({key: cut[key] for name in by_chunk for key in (f"{name}/.zarray", f"{name}/.zattrs")})
         zarr.consolidate_metadata(memory, zarr_format=2)
