@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
             ds.attrs = comparison.attrs
         else:
             comparison, ds = None, project(a, years=years, draws=draws, seed=seed, keep_population=job.keep_population,
-                                           client=client, chunk=5_000 if client is not None else local_chunk(draws))
+                                           client=client, chunk=5_000 if client is not None else None)
         judged = with_province(ds) if ds.sizes.get("region", 1) > 1 else ds   # and the province as a whole
         table = summary_table(judged)
         report = alerts.evaluate(judged, rules)
@@ -124,25 +124,6 @@ def cmd_run(args) -> int:
             print(f"{len(hits)} alert(s) at level {args.fail_on} or above: exit status {EXIT_ALERT}", file=sys.stderr)
             return EXIT_ALERT
     return 0
-
-
-LOCAL_CHUNK = 1_000
-"""Most draws in a chunk of a local run. Each chunk costs some Python besides the compiled pass
-(its money, scheme by scheme, and the gathering of its results): 40 chunks of 250 draws took
-about 0.2 s more CPU than 10 of 1,000 for the example job's 10,000 draws, for 50 MB more
-memory at most. The numbers do not depend on the chunks (tested)."""
-
-
-def local_chunk(draws: int | None) -> int:
-    """Draws per chunk of a local run: :data:`LOCAL_CHUNK`, but at least four chunks for each
-    worker thread so that a smaller run still spreads over the threads, and never fewer than
-    the engine's default (:data:`actuarial.engine.DEFAULT_CHUNK`)."""
-    from .engine import DEFAULT_CHUNK
-    from .engine.executors import default_workers
-
-    if not draws:
-        return DEFAULT_CHUNK
-    return max(DEFAULT_CHUNK, min(LOCAL_CHUNK, -(-draws // (4 * default_workers()))))
 
 
 def _connect(address: str, job):

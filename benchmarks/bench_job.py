@@ -105,7 +105,7 @@ def replay(job: Path, out: Path) -> list[dict]:
     folder = export.RunFolder(plan["out"], force=True).prepare()
     model = stage("model fit", uncertainty.fit, a) if draws else None
     ds = stage("projection", cli.project, a, years=years, draws=draws, seed=seed, model=model,
-               keep_population=job_.keep_population, chunk=cli.local_chunk(draws))
+               keep_population=job_.keep_population)
 
     def summary():
         judged = with_province(ds) if ds.sizes.get("region", 1) > 1 else ds

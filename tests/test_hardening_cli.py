@@ -329,12 +329,12 @@ def test_error_catalogue_names_every_error_type_and_is_linked():
     assert "docs/errors.md" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_local_runs_take_chunks_of_up_to_1000_draws_at_least_four_a_thread(monkeypatch):
-    """The numbers never depend on the chunks (test_engine_structure); the chunks of a local
-    run are as large as LOCAL_CHUNK while every worker thread still gets four."""
+def test_local_runs_take_chunks_of_up_to_1000_draws_at_least_four_a_thread():
+    """The numbers never depend on the chunks (test_engine_structure); the chunks of a run in
+    this process are as large as LOCAL_CHUNK while every worker thread still gets four."""
     from actuarial.engine import DEFAULT_CHUNK, executors
 
-    monkeypatch.setattr(executors, "default_workers", lambda: 2)
-    assert cli.local_chunk(None) == cli.local_chunk(10) == cli.local_chunk(2_000) == DEFAULT_CHUNK
-    assert cli.local_chunk(6_000) == 750
-    assert cli.local_chunk(10_000) == cli.local_chunk(1_000_000) == cli.LOCAL_CHUNK == 1_000
+    local = lambda draws: executors.local_chunk(draws, 2, DEFAULT_CHUNK)  # noqa: E731
+    assert local(None) == local(10) == local(2_000) == DEFAULT_CHUNK
+    assert local(6_000) == 750
+    assert local(10_000) == local(1_000_000) == executors.LOCAL_CHUNK == 1_000

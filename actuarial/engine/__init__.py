@@ -27,7 +27,7 @@ from .. import province, uncertainty
 from ..errors import ProjectionError
 from ..params import RegionSet
 from .assembly import assemble, provenance
-from .executors import EXECUTORS, chunk_bounds, run_chunks, run_on_client
+from .executors import EXECUTORS, chunk_bounds, local_chunk, run_chunks, run_on_client
 from .inputs import Inputs, check_run, flow_years, resolve_inputs
 from .kernel import run_chunk
 
@@ -39,7 +39,7 @@ computed and kept in float64, and a deterministic run keeps its population in fl
 
 
 def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int | None = None,
-            sources=uncertainty.SOURCES, chunk: int = DEFAULT_CHUNK, keep_population: bool = True,
+            sources=uncertainty.SOURCES, chunk: int | None = None, keep_population: bool = True,
             model=None, executor: str = "threads", workers: int | None = None, client=None,
             progress: bool | None = None) -> xr.Dataset:
     """Project every declared scheme of an assumption set (one region, or every region of a set).
@@ -61,8 +61,10 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
     sources : iterable of str
         Sources of uncertainty switched on (default all: ``actuarial.uncertainty.SOURCES``);
         an empty tuple gives every draw equal to the best estimate.
-    chunk : int
-        Draws computed at once (bounds memory; results do not depend on it).
+    chunk : int, optional
+        Draws computed at once (bounds memory; results do not depend on it). Default: up to
+        1,000 with at least four chunks a worker thread (:func:`.executors.local_chunk`), or
+        :data:`DEFAULT_CHUNK` on a client.
     keep_population : bool
         Keep ``population(year, status, sex, age)`` for every draw (default). False keeps only
         ``population_total(year, status, sex)``: memory then no longer grows with draws x ages.
@@ -87,6 +89,8 @@ def project(assumptions, years: int = 10, *, draws: int | None = None, seed: int
         (a dimension for a set of several regions); a leading ``draw`` dim when ``draws`` is
         given; provenance (version, assumption hash, seed, levers) in attrs.
     """
+    if chunk is None:   # on a cluster: the engine's default; here: larger chunks, four a thread at least
+        chunk = DEFAULT_CHUNK if client is not None else local_chunk(draws, workers, DEFAULT_CHUNK)
     check_run(years, chunk, draws)
     picked = draws is not None and seed is None
     seed = pick_seed() if picked else seed
