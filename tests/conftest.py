@@ -1,3 +1,4 @@
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -41,10 +42,14 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     """The longest tests (the notebooks and the xdist groups: tests sharing a LocalCluster or
     an expensive module fixture, kept on one worker by ``--dist loadgroup``) start first, so
-    that the xdist workers finish together."""
-    def slow(item):
-        return item.fspath.basename == "test_notebooks.py" or item.get_closest_marker("xdist_group") is not None
-    items.sort(key=lambda item: not slow(item))
+    that the xdist workers finish together; the tests of a group stay next to each other (a
+    run without xdist starts the LocalCluster once and shuts it down after them)."""
+    def order(item):
+        group = item.get_closest_marker("xdist_group")
+        if item.fspath.basename == "test_notebooks.py":
+            return (0, "")
+        return (1, group.args[0]) if group is not None else (2, "")
+    items.sort(key=order)
 
 
 def script(path: Path):
@@ -77,14 +82,45 @@ def example_projection(example):
     return actuarial.project(example, years=10)
 
 
-@pytest.fixture(scope="session")
+_DASK = {}
+
+
+def _dask_client():
+    """The shared two-worker LocalCluster's client, started on first use."""
+    if "client" not in _DASK:
+        distributed = pytest.importorskip("distributed")
+        stack = contextlib.ExitStack()
+        cluster = stack.enter_context(distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
+        _DASK["client"] = stack.enter_context(distributed.Client(cluster, set_as_default=False))
+        _DASK["stack"] = stack
+    return _DASK["client"]
+
+
+def _close_dask_client():
+    stack = _DASK.pop("stack", None)
+    _DASK.clear()
+    if stack is not None:
+        stack.close()
+
+
+@pytest.fixture
 def dask_client():
     """One two-worker LocalCluster (a process per worker, as on a real cluster) for every test
-    that runs on dask; the tests using it share an xdist group, so one pytest worker starts it."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield client
+    that runs on dask; the tests using it share an xdist group, so one pytest worker starts it
+    and runs them one after another. It is shut down after the last of them
+    (``pytest_runtest_teardown``) rather than at the end of the session: an idle cluster's
+    heartbeats cost its workers and the scheduler's event loop CPU for as long as it lives."""
+    return _dask_client()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    if _DASK and (nextitem is None or "dask_client" not in getattr(nextitem, "fixturenames", ())):
+        _close_dask_client()
+
+
+def pytest_sessionfinish(session):
+    _close_dask_client()
 
 
 @pytest.fixture
