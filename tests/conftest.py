@@ -1,11 +1,22 @@
 import contextlib
+import os
 import shutil
 from pathlib import Path
 
-import pytest
-import yaml
+# One BLAS thread per process, set before numpy or scipy loads OpenBLAS (or MKL) in this process,
+# and inherited by everything it starts (xdist workers, notebook kernels, dask workers, the
+# command-line runs). The suite runs a process per core, and its matrices are small: a
+# multi-threaded BLAS only spins its idle threads against the other processes' (the ARIMA and
+# Lee-Carter tests took two to three times the CPU, and longer). A value set by the caller is
+# kept. The zarr package's own pytest plugin, which would import numpy before this line, is
+# switched off in pyproject.toml (the suite uses none of its fixtures).
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import actuarial
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+import actuarial  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assumptions" / "example-city"

@@ -85,3 +85,28 @@ def test_bad_age_group_is_one_clear_error(tmp_path):
                   "persons": [1.0, 2.0]}).to_csv(path, index=False)
     with pytest.raises(AssumptionError, match="without gaps"):
         _load_population(path)
+
+
+def test_a_table_read_again_from_the_same_bytes_equals_a_fresh_read(tmp_path):
+    """load_assumptions keeps the tables it parsed by their bytes: a second load gives equal
+    tables that are copies (changing one changes neither the cache nor the next load), and an
+    edited file is read again."""
+    from actuarial.params import loading
+
+    folder = tmp_path / "set"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("sources", "build.py", "*.template.yaml"))
+    first = load_assumptions(folder)
+    first.tables["population"][:] = -1.0
+    second = load_assumptions(folder)
+    assert second.digest == first.digest
+    assert float(second.tables["population"].min()) >= 0
+    assert second.tables["population"].identical(_load_population(folder / "population.csv"))
+    assert second.tables["migration"].identical(_load_migration(folder / "migration.csv"))
+    text = (folder / "population.csv").read_text(encoding="utf-8").splitlines()
+    text[1] = ",".join(text[1].split(",")[:3] + ["12345"])
+    (folder / "population.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    third = load_assumptions(folder)
+    assert third.digest != first.digest
+    assert third.tables["population"].identical(_load_population(folder / "population.csv"))
+    assert 12345 in third.tables["population"].values
+    assert len(loading._TABLES) <= loading._TABLES_KEPT

@@ -4,6 +4,7 @@ an :class:`Assumptions` object (the parsed file, its tables and the hash of both
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,40 @@ def _load_region_set(folder: Path, file: Path, raw: dict, accept_unusual=()) -> 
     return RegionSet(folder, cfg, tuple(regions), h.hexdigest())
 
 
+_TABLES: "OrderedDict[tuple, Any]" = OrderedDict()
+_TABLES_KEPT = 64
+
+
+def _table(key: str, loader, path: Path, h) -> Any:
+    """``loader(path)``, and the file's bytes added to the assumption hash ``h``.
+
+    A table read before from the same bytes at the same path is not parsed again: the loaders
+    are pure functions of the file (checks, graduation of age groups, the full grid), so the
+    process keeps the last results by (loader, path, SHA-256 of the bytes) and hands out a
+    deep copy, which no caller can change under another. Reading and checking the CSV tables
+    was nine tenths of a load (about 0.1 s), paid again by every command, solver step or
+    notebook that loads the same folder. A file that cannot be read, or fails its checks, is
+    never kept: the loader raises its own error every time."""
+    try:
+        data = path.read_bytes() if path.is_file() else None
+    except OSError:
+        data = None
+    if data is None:
+        return loader(path)                 # the loader names what is wrong with the path
+    h.update(key.encode())
+    h.update(data)
+    cache_key = (loader, str(path), hashlib.sha256(data).digest())
+    value = _TABLES.get(cache_key)
+    if value is None:
+        value = loader(path)
+        _TABLES[cache_key] = value
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    else:
+        _TABLES.move_to_end(cache_key)
+    return value.copy(deep=True)
+
+
 def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
     """Read and validate an assumption folder (or its ``assumptions.yaml``). A file with a
     ``regions:`` mapping is a set of regions, each a folder of its own: a :class:`RegionSet`.
@@ -209,29 +244,17 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
     h = hashlib.sha256(text)
     tables = {}
     for key, loader in TABLE_LOADERS.items():
-        table_path = folder / getattr(cfg.tables, key)
-        tables[key] = loader(table_path)
-        if table_path.is_file():
-            h.update(key.encode())
-            h.update(table_path.read_bytes())
+        tables[key] = _table(key, loader, folder / getattr(cfg.tables, key), h)
     unc = cfg.uncertainty
     if unc is not None:
         for key, name, loader in (("cost_history", unc.cost_history, load_cost_history),
                                   ("mortality_history", unc.mortality_history, load_mortality)):
-            if name is None:
-                continue
-            table_path = folder / name
-            tables[key] = loader(table_path)
-            if table_path.is_file():
-                h.update(key.encode())
-                h.update(table_path.read_bytes())
+            if name is not None:
+                tables[key] = _table(key, loader, folder / name, h)
     for key, (name_of, loader) in OPTIONAL_TABLES.items():   # tables of the optional sections
         name = name_of(cfg)
         if name is not None:
-            table_path = folder / name
-            tables[key] = loader(table_path)
-            h.update(key.encode())
-            h.update(table_path.read_bytes())
+            tables[key] = _table(key, loader, folder / name, h)
     check_flexible_tables(cfg, tables, folder)
     accept = check_accept_list(cfg, file, accept_unusual)
     check_plausible(cfg, file, accept)
