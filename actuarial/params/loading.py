@@ -169,13 +169,14 @@ _TABLES_KEPT = 64
 def _table(key: str, loader, path: Path, h) -> Any:
     """``loader(path)``, and the file's bytes added to the assumption hash ``h``.
 
-    A table read before from the same bytes at the same path is not parsed again: the loaders
-    are pure functions of the file (checks, graduation of age groups, the full grid), so the
-    process keeps the last results by (loader, path, SHA-256 of the bytes) and hands out a
-    deep copy, which no caller can change under another. Reading and checking the CSV tables
-    was nine tenths of a load (about 0.1 s), paid again by every command, solver step or
-    notebook that loads the same folder. A file that cannot be read, or fails its checks, is
-    never kept: the loader raises its own error every time."""
+    A table read before from the same bytes is not parsed again: the loaders are pure
+    functions of the file's bytes and its suffix (CSV or Excel), so the process keeps the last
+    results by (loader, suffix, SHA-256 of the bytes) and hands out a deep copy, which no caller
+    can change under another; a table that records the file it came from (``attrs["path"]``)
+    gets this one's. Reading and checking the CSV tables was nine tenths of a load (about
+    0.1 s), paid again by every command, solver step or notebook that loads the same folder or
+    a copy of it. A file that cannot be read, or fails its checks, is never kept: the loader
+    raises its own error, naming this path, every time."""
     try:
         data = path.read_bytes() if path.is_file() else None
     except OSError:
@@ -184,7 +185,7 @@ def _table(key: str, loader, path: Path, h) -> Any:
         return loader(path)                 # the loader names what is wrong with the path
     h.update(key.encode())
     h.update(data)
-    cache_key = (loader, str(path), hashlib.sha256(data).digest())
+    cache_key = (loader, path.suffix.lower(), hashlib.sha256(data).digest())
     value = _TABLES.get(cache_key)
     if value is None:
         value = loader(path)
@@ -193,7 +194,10 @@ def _table(key: str, loader, path: Path, h) -> Any:
             _TABLES.popitem(last=False)
     else:
         _TABLES.move_to_end(cache_key)
-    return value.copy(deep=True)
+    value = value.copy(deep=True)
+    if "path" in value.attrs:
+        value.attrs["path"] = str(path)
+    return value
 
 
 def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
