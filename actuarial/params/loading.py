@@ -24,6 +24,24 @@ from .validation import (check_accept_list, check_consistency, check_flexible_ta
                          format_pydantic)
 
 
+_YEAR_COORDS: dict[bytes, xr.Coordinates] = {}
+
+
+def _year_coords(years) -> xr.Coordinates:
+    """The ``year`` coordinate (int64, indexed) of ``years``, built once per set of years: a
+    projection resolves some seventy dated parameters over the same years, and building the
+    index was most of the time of each :meth:`Assumptions.series`. Coordinates are immutable,
+    so the DataArrays may share it."""
+    years = np.asarray(years, dtype=int)
+    key = years.tobytes()
+    coords = _YEAR_COORDS.get(key)
+    if coords is None:
+        if len(_YEAR_COORDS) > 256:
+            _YEAR_COORDS.clear()
+        coords = _YEAR_COORDS[key] = xr.Coordinates({"year": years.copy()})
+    return coords
+
+
 @dataclass
 class Assumptions:
     """A validated assumption set.
@@ -90,7 +108,7 @@ class Assumptions:
             values = param.resolve(years)
         except AssumptionError as exc:
             raise AssumptionError(str(exc), file=self.path / ASSUMPTION_FILE, field=dotted) from None
-        return xr.DataArray(values, coords={"year": np.asarray(years, dtype=int)}, dims="year",
+        return xr.DataArray(values, coords=_year_coords(years), dims="year",
                             attrs={"units": param.unit, "source": param.source})
 
     def scalar(self, dotted: str) -> float:
