@@ -35,9 +35,11 @@ import uuid
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
-# what every notebook imports first (with the package's own dependencies); xarray imports
-# dask.array when it makes its first DataArray
-PRELOAD = ("ipykernel.kernelapp", "matplotlib.pyplot", "numpy", "pandas", "xarray", "dask.array", "actuarial")
+# what every notebook imports first (with the package's own dependencies; xarray imports
+# dask.array when it makes its first DataArray), and scipy.stats, which the package imports
+# inside the functions half the notebooks call (solvers, the nowcast, the monitor, the back-test)
+PRELOAD = ("ipykernel.kernelapp", "matplotlib.pyplot", "numpy", "pandas", "xarray", "dask.array", "actuarial",
+           "scipy.stats")
 
 _TEMPLATE = r"""
 import importlib.util, json, os, signal, sys
