@@ -1,10 +1,22 @@
+import contextlib
+import os
 import shutil
 from pathlib import Path
 
-import pytest
-import yaml
+# One BLAS thread per process, set before numpy or scipy loads OpenBLAS (or MKL) in this process,
+# and inherited by everything it starts (xdist workers, notebook kernels, dask workers, the
+# command-line runs). The suite runs a process per core, and its matrices are small: a
+# multi-threaded BLAS only spins its idle threads against the other processes' (the ARIMA and
+# Lee-Carter tests took two to three times the CPU, and longer). A value set by the caller is
+# kept. The zarr package's own pytest plugin, which would import numpy before this line, is
+# switched off in pyproject.toml (the suite uses none of its fixtures).
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import actuarial
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+import actuarial  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assumptions" / "example-city"
@@ -41,10 +53,14 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     """The longest tests (the notebooks and the xdist groups: tests sharing a LocalCluster or
     an expensive module fixture, kept on one worker by ``--dist loadgroup``) start first, so
-    that the xdist workers finish together."""
-    def slow(item):
-        return item.fspath.basename == "test_notebooks.py" or item.get_closest_marker("xdist_group") is not None
-    items.sort(key=lambda item: not slow(item))
+    that the xdist workers finish together; the tests of a group stay next to each other (a
+    run without xdist starts the LocalCluster once and shuts it down after them)."""
+    def order(item):
+        group = item.get_closest_marker("xdist_group")
+        if item.fspath.basename == "test_notebooks.py":
+            return (0, "")
+        return (1, group.args[0]) if group is not None else (2, "")
+    items.sort(key=order)
 
 
 def script(path: Path):
@@ -77,14 +93,45 @@ def example_projection(example):
     return actuarial.project(example, years=10)
 
 
-@pytest.fixture(scope="session")
+_DASK = {}
+
+
+def _dask_client():
+    """The shared two-worker LocalCluster's client, started on first use."""
+    if "client" not in _DASK:
+        distributed = pytest.importorskip("distributed")
+        stack = contextlib.ExitStack()
+        cluster = stack.enter_context(distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
+        _DASK["client"] = stack.enter_context(distributed.Client(cluster, set_as_default=False))
+        _DASK["stack"] = stack
+    return _DASK["client"]
+
+
+def _close_dask_client():
+    stack = _DASK.pop("stack", None)
+    _DASK.clear()
+    if stack is not None:
+        stack.close()
+
+
+@pytest.fixture
 def dask_client():
     """One two-worker LocalCluster (a process per worker, as on a real cluster) for every test
-    that runs on dask; the tests using it share an xdist group, so one pytest worker starts it."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            distributed.Client(cluster, set_as_default=False) as client:
-        yield client
+    that runs on dask; the tests using it share an xdist group, so one pytest worker starts it
+    and runs them one after another. It is shut down after the last of them
+    (``pytest_runtest_teardown``) rather than at the end of the session: an idle cluster's
+    heartbeats cost its workers and the scheduler's event loop CPU for as long as it lives."""
+    return _dask_client()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    if _DASK and (nextitem is None or "dask_client" not in getattr(nextitem, "fixturenames", ())):
+        _close_dask_client()
+
+
+def pytest_sessionfinish(session):
+    _close_dask_client()
 
 
 @pytest.fixture
@@ -96,8 +143,10 @@ def copy(tmp_path):
 
 
 def edit_yaml(folder, change):
-    """Apply ``change(data)`` to the assumptions.yaml in ``folder``."""
+    """Apply ``change(data)`` to the assumptions.yaml in ``folder`` (read and written with
+    libyaml when PyYAML has it, as the package reads it: the pure-Python parser and emitter
+    took 60 ms on the example's file)."""
     path = folder / "assumptions.yaml"
-    data = yaml.safe_load(path.read_text())
+    data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path.write_text(yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False))

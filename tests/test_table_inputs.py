@@ -85,3 +85,44 @@ def test_bad_age_group_is_one_clear_error(tmp_path):
                   "persons": [1.0, 2.0]}).to_csv(path, index=False)
     with pytest.raises(AssumptionError, match="without gaps"):
         _load_population(path)
+
+
+def test_a_table_read_again_from_the_same_bytes_equals_a_fresh_read(tmp_path):
+    """load_assumptions keeps the tables it parsed by their bytes: loading the set again, or a
+    copy of it elsewhere, gives the tables a fresh read of those files gives (the cost history
+    names its own file), as copies (changing one changes neither the cache nor the next load);
+    an edited file is read again."""
+    from actuarial.params import loading
+    from actuarial.params.layers import OPTIONAL_TABLES
+    from actuarial.params.tables import TABLE_LOADERS, load_cost_history, load_mortality
+
+    def fresh(a):
+        cfg, unc = a.config, a.config.uncertainty
+        out = {key: loader(a.path / getattr(cfg.tables, key)) for key, loader in TABLE_LOADERS.items()}
+        out["cost_history"] = load_cost_history(a.path / unc.cost_history)
+        out["mortality_history"] = load_mortality(a.path / unc.mortality_history)
+        out.update({key: loader(a.path / name_of(cfg)) for key, (name_of, loader) in OPTIONAL_TABLES.items()})
+        return out
+
+    ignore = shutil.ignore_patterns("sources", "build.py", "*.template.yaml")
+    one, two = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(EXAMPLE, one, ignore=ignore)
+    shutil.copytree(EXAMPLE, two, ignore=ignore)
+    first = load_assumptions(one)
+    first.tables["population"][:] = -1.0
+    for folder in (one, two):
+        again = load_assumptions(folder)
+        assert again.digest == first.digest
+        want = fresh(again)
+        assert sorted(again.tables) == sorted(want)
+        for key, table in want.items():
+            assert again.tables[key].identical(table), key
+    assert load_assumptions(two).tables["cost_history"].attrs["path"] == str(two / "cost_history.csv")
+    text = (two / "population.csv").read_text(encoding="utf-8").splitlines()
+    text[1] = ",".join(text[1].split(",")[:3] + ["12345"])
+    (two / "population.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    edited = load_assumptions(two)
+    assert edited.digest != first.digest
+    assert edited.tables["population"].identical(_load_population(two / "population.csv"))
+    assert 12345 in edited.tables["population"].values
+    assert len(loading._TABLES) <= loading._TABLES_KEPT

@@ -4,6 +4,7 @@ an :class:`Assumptions` object (the parsed file, its tables and the hash of both
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,24 @@ from .plausibility import check_cross
 from .province import check_province, check_schemes
 from .validation import (check_accept_list, check_consistency, check_flexible_tables, check_plausible, check_specs,
                          format_pydantic)
+
+
+_YEAR_COORDS: dict[bytes, xr.Coordinates] = {}
+
+
+def _year_coords(years) -> xr.Coordinates:
+    """The ``year`` coordinate (int64, indexed) of ``years``, built once per set of years: a
+    projection resolves some seventy dated parameters over the same years, and building the
+    index was most of the time of each :meth:`Assumptions.series`. Coordinates are immutable,
+    so the DataArrays may share it."""
+    years = np.asarray(years, dtype=int)
+    key = years.tobytes()
+    coords = _YEAR_COORDS.get(key)
+    if coords is None:
+        if len(_YEAR_COORDS) > 256:
+            _YEAR_COORDS.clear()
+        coords = _YEAR_COORDS[key] = xr.Coordinates({"year": years.copy()})
+    return coords
 
 
 @dataclass
@@ -89,7 +108,7 @@ class Assumptions:
             values = param.resolve(years)
         except AssumptionError as exc:
             raise AssumptionError(str(exc), file=self.path / ASSUMPTION_FILE, field=dotted) from None
-        return xr.DataArray(values, coords={"year": np.asarray(years, dtype=int)}, dims="year",
+        return xr.DataArray(values, coords=_year_coords(years), dims="year",
                             attrs={"units": param.unit, "source": param.source})
 
     def scalar(self, dotted: str) -> float:
@@ -161,6 +180,44 @@ def _load_region_set(folder: Path, file: Path, raw: dict, accept_unusual=()) -> 
     return RegionSet(folder, cfg, tuple(regions), h.hexdigest())
 
 
+_TABLES: "OrderedDict[tuple, Any]" = OrderedDict()
+_TABLES_KEPT = 64
+
+
+def _table(key: str, loader, path: Path, h) -> Any:
+    """``loader(path)``, and the file's bytes added to the assumption hash ``h``.
+
+    A table read before from the same bytes is not parsed again: the loaders are pure
+    functions of the file's bytes and its suffix (CSV or Excel), so the process keeps the last
+    results by (loader, suffix, SHA-256 of the bytes) and hands out a deep copy, which no caller
+    can change under another; a table that records the file it came from (``attrs["path"]``)
+    gets this one's. Reading and checking the CSV tables was nine tenths of a load (about
+    0.1 s), paid again by every command, solver step or notebook that loads the same folder or
+    a copy of it. A file that cannot be read, or fails its checks, is never kept: the loader
+    raises its own error, naming this path, every time."""
+    try:
+        data = path.read_bytes() if path.is_file() else None
+    except OSError:
+        data = None
+    if data is None:
+        return loader(path)                 # the loader names what is wrong with the path
+    h.update(key.encode())
+    h.update(data)
+    cache_key = (loader, path.suffix.lower(), hashlib.sha256(data).digest())
+    value = _TABLES.get(cache_key)
+    if value is None:
+        value = loader(path)
+        _TABLES[cache_key] = value
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    else:
+        _TABLES.move_to_end(cache_key)
+    value = value.copy(deep=True)
+    if "path" in value.attrs:
+        value.attrs["path"] = str(path)
+    return value
+
+
 def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
     """Read and validate an assumption folder (or its ``assumptions.yaml``). A file with a
     ``regions:`` mapping is a set of regions, each a folder of its own: a :class:`RegionSet`.
@@ -209,29 +266,17 @@ def load_assumptions(path, *, accept_unusual=()) -> "Assumptions | RegionSet":
     h = hashlib.sha256(text)
     tables = {}
     for key, loader in TABLE_LOADERS.items():
-        table_path = folder / getattr(cfg.tables, key)
-        tables[key] = loader(table_path)
-        if table_path.is_file():
-            h.update(key.encode())
-            h.update(table_path.read_bytes())
+        tables[key] = _table(key, loader, folder / getattr(cfg.tables, key), h)
     unc = cfg.uncertainty
     if unc is not None:
         for key, name, loader in (("cost_history", unc.cost_history, load_cost_history),
                                   ("mortality_history", unc.mortality_history, load_mortality)):
-            if name is None:
-                continue
-            table_path = folder / name
-            tables[key] = loader(table_path)
-            if table_path.is_file():
-                h.update(key.encode())
-                h.update(table_path.read_bytes())
+            if name is not None:
+                tables[key] = _table(key, loader, folder / name, h)
     for key, (name_of, loader) in OPTIONAL_TABLES.items():   # tables of the optional sections
         name = name_of(cfg)
         if name is not None:
-            table_path = folder / name
-            tables[key] = loader(table_path)
-            h.update(key.encode())
-            h.update(table_path.read_bytes())
+            tables[key] = _table(key, loader, folder / name, h)
     check_flexible_tables(cfg, tables, folder)
     accept = check_accept_list(cfg, file, accept_unusual)
     check_plausible(cfg, file, accept)
