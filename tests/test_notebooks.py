@@ -4,12 +4,7 @@
 A notebook whose run has a size (draws, seed, years) keeps it in one code cell tagged
 ``parameters`` (the papermill convention). The test inserts a cell right after it that sets
 smaller values (``SMALLER``), so the notebook runs every cell as a reader would, on fewer
-draws; the committed notebook keeps its full sizes and its outputs.
-
-Each kernel is forked from a process that has imported ipykernel, matplotlib and this package
-and run nothing else (``tests/kernelfork.py``): a fresh kernel per notebook without paying the
-imports eight times. The notebooks run one after another on one xdist worker, which starts
-that process once."""
+draws; the committed notebook keeps its full sizes and its outputs."""
 
 import os
 from pathlib import Path
@@ -18,7 +13,6 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-import kernelfork
 from conftest import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -47,42 +41,26 @@ def inject(nb: nbformat.NotebookNode, values: dict) -> int:
     return tagged[0] + 1
 
 
-WHICH_PACKAGE = "import actuarial as _a; print(_a.__file__)"
-
-
 def run(path: Path, values: dict) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     if values:
         inject(nb, values)
-    # a last cell says which package the kernel imported (the test checks it is this checkout's)
-    nb.cells.append(nbformat.v4.new_code_cell(WHICH_PACKAGE, metadata={"tags": ["which-package"]}))
     # the kernel imports this checkout's package; figures go to the Agg backend as in CI (.ci/run
     # sets MPLBACKEND=Agg): built and laid out, but not rendered to PNG outputs nobody reads here
     env = {**os.environ, "MPLBACKEND": "Agg",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    NotebookClient(nb, timeout=600, kernel_name="python3", kernel_manager_class=kernelfork.ForkKernelManager,
-                   shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+                   resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
     return nb
 
 
-@pytest.fixture(scope="module")
-def kernel_template():
-    """The process the kernels are forked from, ended (with its kernels reaped) after the
-    notebooks."""
-    yield
-    kernelfork.close()
-
-
-@pytest.mark.xdist_group("notebooks")   # one worker runs them and forks their kernels from one process
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, kernel_template):
+def test_notebook_runs(path: Path):
     nb = run(path, SMALLER.get(path.name, {}))
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
     assert all(c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip())
-    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs).strip()
-    assert Path(printed).resolve() == ROOT / "actuarial" / "__init__.py"
 
 
 def test_the_smaller_sizes_go_right_after_the_parameters_cell():
