@@ -64,28 +64,20 @@ def _lines(ds: xr.Dataset, scheme: str, flexible_share: float) -> dict[tuple[str
     return out
 
 
-def _draws(da: xr.DataArray) -> np.ndarray:
+def _over_draws(da: xr.DataArray, q: float | None = None) -> float:
+    """``float(da.median("draw"))`` (``q`` None) or ``float(da.quantile(q, "draw"))`` for a
+    line's draws of one year, on the values: the function xarray applies (the NaN-skipping one
+    for floats: a missing draw is skipped), without its labelled machinery, which took most of a
+    budget table's time (five reductions a line)."""
     if da.dims != ("draw",):
         raise ValueError(f"expected one value per draw, got dims {da.dims}")
-    return np.asarray(da.values)
-
-
-def _median(da: xr.DataArray) -> float:
-    """``float(da.median("draw"))`` for a line's draws of one year, on the values: the function
-    xarray applies (``nanmedian`` for floats: a missing draw is skipped), without its labelled
-    machinery, which took most of a budget table's time (five reductions a line)."""
-    v = _draws(da)
+    v = np.asarray(da.values)
+    skip_nan = v.dtype.kind in "fcO"
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "All-NaN slice encountered")
-        return float(np.nanmedian(v) if v.dtype.kind in "fcO" else np.median(v))
-
-
-def _quantile(da: xr.DataArray, q: float) -> float:
-    """``float(da.quantile(q, "draw"))`` on the values, as :func:`_median`."""
-    v = _draws(da)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "All-NaN slice encountered")
-        return float(np.nanquantile(v, q) if v.dtype.kind in "fcO" else np.quantile(v, q))
+        if q is None:
+            return float(np.nanmedian(v) if skip_nan else np.median(v))
+        return float(np.nanquantile(v, q) if skip_nan else np.quantile(v, q))
 
 
 def budget_tables(ds: xr.Dataset, *, year: int | None = None, flexible_share: float = 0.0,
@@ -107,11 +99,11 @@ def budget_tables(ds: xr.Dataset, *, year: int | None = None, flexible_share: fl
         for key, da in lines.items():
             now = da.sel(year=previous)
             nxt = da.sel(year=year)
-            row = {f"{previous} ({UNIT_NAME})": (_median(now) if "draw" in now.dims else float(now)) / UNIT}
+            row = {f"{previous} ({UNIT_NAME})": (_over_draws(now) if "draw" in now.dims else float(now)) / UNIT}
             if "draw" in nxt.dims:
                 for q in quantiles:
-                    row[f"{year} P{int(round(q * 100))} ({UNIT_NAME})"] = _quantile(nxt, q) / UNIT
-                centre = _median(nxt)
+                    row[f"{year} P{int(round(q * 100))} ({UNIT_NAME})"] = _over_draws(nxt, q) / UNIT
+                centre = _over_draws(nxt)
             else:
                 centre = float(nxt)
                 row[f"{year} best estimate ({UNIT_NAME})"] = centre / UNIT
