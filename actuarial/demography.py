@@ -17,6 +17,8 @@ ages or sexes in Python.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from datetime import date
 
 import numpy as np
@@ -147,6 +149,23 @@ def single_year_mx(mx: xr.DataArray, top: int = 100) -> xr.DataArray:
 # --------------------------------------------------------------------------------------------
 
 
+_MORTALITY_PATHS: "OrderedDict[bytes, xr.DataArray]" = OrderedDict()
+
+
+def _path_key(table: xr.DataArray, years: np.ndarray, improvement) -> bytes:
+    """A digest of everything :func:`mortality_path` reads: the table's values, dims and
+    coordinates, the years and the improvement."""
+    h = hashlib.sha256(repr((table.dims, table.dtype.str, table.shape)).encode())
+    for name in sorted(table.coords):
+        c = table.coords[name]
+        h.update(repr((name, c.dims, c.dtype.str)).encode())
+        h.update(np.ascontiguousarray(c.values).tobytes() if c.dtype.kind != "O" else repr(c.values.tolist()).encode())
+    h.update(np.ascontiguousarray(table.values).tobytes())
+    h.update(years.tobytes())
+    h.update(b"-" if improvement is None else np.ascontiguousarray(np.asarray(improvement.values, dtype=float)).tobytes())
+    return h.digest()
+
+
 def mortality_path(table: xr.DataArray, years, improvement: xr.DataArray | None = None) -> xr.DataArray:
     """Single-year death rates for each calendar year.
 
@@ -155,8 +174,25 @@ def mortality_path(table: xr.DataArray, years, improvement: xr.DataArray | None 
     interpolation of log mx between time points (held flat outside them). ``improvement``
     (fraction per year, by year) then lowers every rate by a further factor
     ``prod_{s=first+1..t} (1 - improvement_s)``.
+
+    The path of the same table, years and improvement is computed once per process and handed
+    out as a copy: resolving a projection's inputs spent a third of its time here (the
+    abridged life tables and their graduation), again for every variant a solver or a policy
+    comparison projects.
     """
     years = np.asarray(years, dtype=int)
+    key = _path_key(table, years, improvement)
+    hit = _MORTALITY_PATHS.get(key)
+    if hit is None:
+        hit = _MORTALITY_PATHS[key] = _mortality_path(table, years, improvement)
+        while len(_MORTALITY_PATHS) > 32:
+            _MORTALITY_PATHS.popitem(last=False)
+    else:
+        _MORTALITY_PATHS.move_to_end(key)
+    return hit.copy(deep=True)
+
+
+def _mortality_path(table: xr.DataArray, years: np.ndarray, improvement: xr.DataArray | None) -> xr.DataArray:
     times = table["time"].values.astype(float)
     log_m = np.log(table.transpose("time", ...).values)
     t = years + 0.5
