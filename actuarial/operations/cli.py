@@ -39,12 +39,13 @@ def monthly_report(folder, month=None, *, coverage: float = 0.8, rules=None,
     history = load_history(folder / "fund_history.csv")     # checked: columns, years, detail adding up
     check_against_annual(ledger, history)
     shocks = tuple(int(y) for y in history.loc[history["shock_year"] == 1, "year"].unique())
-    exe = execution(ledger, budget, month, shock_years=shocks)
+    lines: dict = {}                   # each line's monthly table, shared by the three
+    exe = execution(ledger, budget, month, shock_years=shocks, cache=lines)
     at = exe.attrs["month"]
-    out = outturn(ledger, at, shock_years=shocks, coverage=coverage, budget=budget)
+    out = outturn(ledger, at, shock_years=shocks, coverage=coverage, budget=budget, cache=lines)
     first = max(ledger["month"].min() + 12, pd.Period(at, freq="M") - (HISTORY_MONTHS - 1))
     months = [m for m in months_to(at, HISTORY_MONTHS) if m >= first]
-    ind = monthly_indicators(ledger, history, budget, months, shock_years=shocks)
+    ind = monthly_indicators(ledger, history, budget, months, shock_years=shocks, cache=lines)
     report = alerts.evaluate(ind, rules)
     fund_warn = report.table.assign(source="fund", period=at, scope=report.table["scheme"].replace("", "city"))
     fund_warn = fund_warn.rename(columns={"fired_last": "firing"})

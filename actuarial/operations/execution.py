@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AssumptionError
-from .ledger import LINES, monthly_series, select_region
+from .ledger import LINES, cached_series, select_region
 
 
 def _month(ledger: pd.DataFrame, month) -> pd.Period:
@@ -46,10 +46,13 @@ def seasonal_share(series: pd.DataFrame, year: int, shock_years=()) -> pd.Series
     return cum.mean(axis=0)
 
 
-def execution(ledger: pd.DataFrame, budget: pd.DataFrame, month=None, shock_years=()) -> pd.DataFrame:
+def execution(ledger: pd.DataFrame, budget: pd.DataFrame, month=None, shock_years=(), *,
+              cache: dict | None = None) -> pd.DataFrame:
     """Budget execution of every line, and of each flow's total, as at the end of ``month``
     (``YYYY-MM``; default the ledger's last month). One row per scheme, flow and line; columns
-    as in the module docstring plus ``budget`` (CNY); the month's fund year must have a budget."""
+    as in the module docstring plus ``budget`` (CNY); the month's fund year must have a budget.
+    ``cache``: a dict kept across calls on the same ledger (with :func:`~.nowcast.outturn`) that
+    holds each line's monthly table."""
     if budget["region"].nunique() > 1:
         budget = select_region(budget, str(ledger["region"].iloc[0]) if ledger["region"].nunique() == 1 else None)
     at = _month(ledger, month)
@@ -61,7 +64,7 @@ def execution(ledger: pd.DataFrame, budget: pd.DataFrame, month=None, shock_year
             raise AssumptionError(f"no budget for {scheme} {flow} in {year}", file=budget.attrs.get("source"),
                                   field="fund_year", expected=f"budget lines for {year}")
         for line in list(lines) + [None]:
-            series = monthly_series(ledger, scheme, flow, line)
+            series = cached_series(ledger, scheme, flow, line, cache)
             if year not in series.index:
                 continue
             ytd = float(series.loc[year, 1:m].sum())

@@ -173,17 +173,23 @@ def check_against_annual(ledger: pd.DataFrame, history, region: str | None = Non
         raise AssumptionError(f"the ledger holds regions {list(regions)}; name one", file=source, field="region")
     part = ledger[ledger["region"] == (region or regions[0])]
     totals = annual_totals(part)
+    # the selections below compare the label columns as arrays (pandas' string columns compare
+    # element by element in Python); the same rows in the same order, summed as a Series sums
+    h_year, h_scheme = history["year"].to_numpy(), history["scheme"].to_numpy(dtype=object)
+    t_year, t_scheme = totals["fund_year"].to_numpy(), totals["scheme"].to_numpy(dtype=object)
+    t_flow, t_line = totals["flow"].to_numpy(dtype=object), totals["line"].to_numpy(dtype=object)
+    t_amount = totals["amount"].to_numpy(dtype=float)
     rows = []
     for (scheme, flow), lines in LINES.items():
         for year in sorted(set(totals["fund_year"]) & set(history["year"])):
-            h = history[(history["year"] == year) & (history["scheme"] == scheme)]
-            t = totals[(totals["fund_year"] == year) & (totals["scheme"] == scheme) & (totals["flow"] == flow)]
-            if h.empty or t.empty:
+            h = np.flatnonzero((h_year == year) & (h_scheme == scheme))
+            t = (t_year == year) & (t_scheme == scheme) & (t_flow == flow)
+            if h.size == 0 or not t.any():
                 continue
             for line, column in list(lines.items()) + [("total", flow)]:
                 sign = -1.0 if column.startswith("-") else 1.0
-                annual = sign * float(h[column.lstrip("-")].iloc[0])
-                monthly = float(t["amount"].sum() if line == "total" else t.loc[t["line"] == line, "amount"].sum())
+                annual = sign * float(history[column.lstrip("-")].to_numpy()[h[0]])
+                monthly = _series_sum(t_amount[t if line == "total" else t & (t_line == line)])
                 rows.append({"fund_year": year, "scheme": scheme, "flow": flow, "line": line,
                              "annual": annual, "months": monthly, "difference": monthly - annual})
     out = pd.DataFrame(rows)
@@ -194,6 +200,12 @@ def check_against_annual(ledger: pd.DataFrame, history, region: str | None = Non
                               f"'{r.line}', the annual accounts say {r.annual:,.0f}", file=source, field="amount",
                               expected=f"a difference of at most {tolerance:g} CNY")
     return out
+
+
+def _series_sum(values: np.ndarray) -> float:
+    """``float(pd.Series(values).sum())``: missing values count as zero."""
+    nan = np.isnan(values)
+    return float(np.where(nan, 0.0, values).sum() if nan.any() else values.sum())
 
 
 def select_region(table: pd.DataFrame, region: str | None = None) -> pd.DataFrame:
@@ -213,6 +225,16 @@ def select_region(table: pd.DataFrame, region: str | None = None) -> pd.DataFram
     return out
 
 
+def cached_series(ledger: pd.DataFrame, scheme: str, flow: str, line: str | None, cache: dict | None) -> pd.DataFrame:
+    """:func:`monthly_series`, kept in ``cache`` (a dict for one ledger, shared by the functions
+    of one month's report) under ``(scheme, flow, line)``."""
+    if cache is None:
+        return monthly_series(ledger, scheme, flow, line)
+    if (scheme, flow, line) not in cache:
+        cache[(scheme, flow, line)] = monthly_series(ledger, scheme, flow, line)
+    return cache[(scheme, flow, line)]
+
+
 def monthly_series(ledger: pd.DataFrame, scheme: str, flow: str, line: str | None = None) -> pd.DataFrame:
     """A fund-year by fund-month table of one line (or the flow's total when ``line`` is None).
 
@@ -221,9 +243,12 @@ def monthly_series(ledger: pd.DataFrame, scheme: str, flow: str, line: str | Non
     month 1's amount); CNY. Missing months are NaN (an incomplete year)."""
     if ledger["region"].nunique() > 1:
         select_region(ledger)          # raises: one region at a time
-    part = ledger[(ledger["scheme"] == scheme) & (ledger["flow"] == flow)]
+    # the rows' labels compared as arrays (pandas' string columns compare element by element in
+    # Python: most of this function's time); the same rows, in the same order
+    rows = (ledger["scheme"].to_numpy(dtype=object) == scheme) & (ledger["flow"].to_numpy(dtype=object) == flow)
     if line is not None:
-        part = part[part["line"] == line]
+        rows &= ledger["line"].to_numpy(dtype=object) == line
+    part = ledger[rows]
     month = np.where(part["month"].dt.year < part["fund_year"], 1, part["month"].dt.month)
     wide = part["amount"].groupby([part["fund_year"], pd.Series(month, index=part.index, name="fund_month")]).sum()
     wide = wide.unstack()

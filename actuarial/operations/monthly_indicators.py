@@ -29,7 +29,7 @@ import xarray as xr
 
 from ..schemes import MEMBER_SCHEME_NAMES
 from .execution import seasonal_share
-from .ledger import monthly_series, select_region
+from .ledger import cached_series, select_region
 from .nowcast import outturn
 
 ATTRS = {
@@ -50,19 +50,21 @@ ATTRS = {
 
 
 def monthly_indicators(ledger: pd.DataFrame, history: pd.DataFrame, budget: pd.DataFrame, months,
-                       shock_years=()) -> xr.Dataset:
+                       shock_years=(), *, cache: dict | None = None) -> xr.Dataset:
     """The indicators of the module docstring for each month in ``months`` (YYYY-MM strings
-    or Periods, in order) and each scheme; dims (scheme, period), ``period`` as YYYY-MM."""
+    or Periods, in order) and each scheme; dims (scheme, period), ``period`` as YYYY-MM.
+    ``cache``: each line's monthly table, kept across calls on the same ledger (see
+    :func:`~.nowcast.outturn`)."""
     months = [pd.Period(m, freq="M") for m in months]
     if budget["region"].nunique() > 1:
         budget = select_region(budget, str(ledger["region"].iloc[0]))
     schemes = list(MEMBER_SCHEME_NAMES)
     data = {k: np.full((len(schemes), len(months)), np.nan) for k in ATTRS}
-    lines: dict = {}                                        # each line's monthly table, made once
+    lines: dict = {} if cache is None else cache            # each line's monthly table, made once
     forecasts = {m: outturn(ledger, m, shock_years=shock_years, cache=lines) for m in months}
     for s, scheme in enumerate(schemes):
-        inc = monthly_series(ledger, scheme, "income")
-        spe = monthly_series(ledger, scheme, "spending")
+        inc = cached_series(ledger, scheme, "income", None, lines)
+        spe = cached_series(ledger, scheme, "spending", None, lines)
         h = history[history["scheme"] == scheme].set_index("year")
         members = h["member_years"]
         bud = budget[budget["scheme"] == scheme].groupby(["fund_year", "flow"])["budget"].sum()

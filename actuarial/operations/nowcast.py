@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AssumptionError
-from .ledger import LINES, monthly_series
+from .ledger import LINES, cached_series, monthly_series
 
 MIN_YEARS = 3
 
@@ -143,9 +143,7 @@ def _forecast_flow(ledger, scheme, flow, year, month, *, shock_years, coverage, 
     rows, parts = [], []
     cache = {} if cache is None else cache
     for line in LINES[(scheme, flow)]:
-        if (scheme, flow, line) not in cache:
-            cache[(scheme, flow, line)] = monthly_series(ledger, scheme, flow, line)
-        series = cache[(scheme, flow, line)]
+        series = cached_series(ledger, scheme, flow, line, cache)
         if year not in series.index:
             return []
         if not 1 <= month <= 12:
