@@ -16,7 +16,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-import actuarial  # noqa: E402
+# the package is imported where it is used (the fixtures, the compiled-cache warm-up): the
+# process that only starts and schedules the xdist workers never needs it (a second of imports)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "assumptions" / "example-city"
@@ -44,6 +45,8 @@ def pytest_configure(config):
     same time."""
     if hasattr(config, "workerinput") or not _compiled_cache_is_stale():
         return
+    import actuarial
+
     a = actuarial.load_assumptions(EXAMPLE)
     actuarial.project(a, years=1)
     actuarial.project(a, years=1, draws=2, seed=0)
@@ -85,11 +88,15 @@ def norway() -> "pd.DataFrame":
 
 @pytest.fixture(scope="session")
 def example():
+    import actuarial
+
     return actuarial.load_assumptions(EXAMPLE)
 
 
 @pytest.fixture(scope="session")
 def example_projection(example):
+    import actuarial
+
     return actuarial.project(example, years=10)
 
 
