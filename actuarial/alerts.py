@@ -285,11 +285,19 @@ class AlertReport:
 _COMPARE = {"below": np.less, "above": np.greater, "at_least": np.greater_equal, "at_most": np.less_equal}
 
 
-def _condition_breach(data: xr.Dataset, c: Condition, monthly: bool) -> xr.DataArray:
+def _condition_breach(data: xr.Dataset, c: Condition, monthly: bool, indicators: dict | None = None) -> xr.DataArray:
     """Where the condition holds (a missing value never breaches), on the indicator's dims and
     coordinates. The comparison is made on the values (one array, no labels to align): the
-    xarray operators took half of :func:`evaluate`'s time."""
-    da = data[c.indicator] if monthly else value(data, c.indicator)
+    xarray operators took half of :func:`evaluate`'s time. ``indicators`` keeps each indicator
+    computed for one evaluation (several rules judge the same one)."""
+    if monthly:
+        da = data[c.indicator]
+    elif indicators is None:
+        da = value(data, c.indicator)
+    else:
+        if c.indicator not in indicators:
+            indicators[c.indicator] = value(data, c.indicator)
+        da = indicators[c.indicator]
     if INDICATORS[c.indicator].per == "scheme":
         da = da.sel(scheme=c.scheme)
     v = np.asarray(da.values)
@@ -326,11 +334,11 @@ def evaluate(projection: xr.Dataset, rules: RuleSet | None = None) -> AlertRepor
     if not chosen:
         raise AlertError(f"no warning rule applies to {'monthly actuals' if monthly else 'projections'}; "
                          f"expected rules with applies_to: [{kind}] (the default is [projection])")
-    probs, fired_rows, rows = [], [], []
+    probs, fired_rows, rows, indicators = [], [], [], {}
     for rule in chosen:
         breach = None
         for c in rule.conditions:
-            b = _condition_breach(projection, c, monthly)
+            b = _condition_breach(projection, c, monthly, indicators)
             breach = b if breach is None else breach & b
         breach = _persisting(breach, rule.persistence, tdim)
         p = breach.mean("draw") if stochastic else breach.astype(float)
