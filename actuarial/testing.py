@@ -128,7 +128,10 @@ def write_assumption_set(folder, *, config: dict | None = None, population: dict
         # plausibility checks (actuarial.params.validation, .plausibility) do not apply
         from .params.validation import CROSS_CHECKS, spec_paths
         cfg["accept_unusual"] = sorted(set(spec_paths()) | set(CROSS_CHECKS))
-    (folder / "assumptions.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    # libyaml's emitter when PyYAML has it (the same document; the pure-Python one took most of
+    # the time of writing a set)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    (folder / "assumptions.yaml").write_text(yaml.dump(cfg, Dumper=dumper, sort_keys=False), encoding="utf-8")
     population = population or {}
     migrants = migrants or {}
     _grid(["persons"], lambda s, x, a: (population.get((s, x, a), 0.0),)).to_csv(folder / "population.csv", index=False)
