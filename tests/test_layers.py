@@ -272,12 +272,16 @@ def test_bad_layer_input_is_a_clear_error(tmp_path):
 
 def test_assistance_spread_comes_from_its_own_section_or_critical_illness(tmp_path):
     """Without a critical-illness model the assistance section must give the spread of remaining
-    cost itself; given it, the assisted costs equal those with the same spread taken from the
-    critical-illness section's cost_cv (there 2.0)."""
-    cfg = layers_config()
-    cfg.pop("critical_illness")
-    with pytest.raises(AssumptionError, match="assistance.cost_cv"):
-        actuarial.project(actuarial.load_assumptions(write_layers(tmp_path / "a", cfg)), years=1)
+    cost itself, and the set is refused when it is loaded (the section left out or written as
+    null), not when it is projected; given it, the assisted costs equal those with the same
+    spread taken from the critical-illness section's cost_cv (there 2.0)."""
+    for name, without in (("a", lambda c: c.pop("critical_illness")),
+                          ("n", lambda c: c.update(critical_illness=None))):
+        cfg = layers_config()
+        without(cfg)
+        with pytest.raises(AssumptionError, match="assistance.cost_cv") as err:
+            actuarial.load_assumptions(write_layers(tmp_path / name, cfg))
+        assert "\n" not in str(err.value) and "assumptions.yaml" in str(err.value)
     own = layers_config()
     own["assistance"]["cost_cv"] = _scalar("1", 2.0)
     both = [actuarial.project(actuarial.load_assumptions(write_layers(tmp_path / k, c)), years=1)

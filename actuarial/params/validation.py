@@ -118,6 +118,10 @@ def check_consistency(cfg: AssumptionFile, file: Path) -> None:
                 file=file, field=f"demography.retirement.groups.{key}.target_age",
                 expected="a target age at or above the starting age")
     _check_employee_structure(cfg, file)
+    if cfg.assistance is not None and cfg.assistance.cost_cv is None and cfg.critical_illness is None:
+        raise AssumptionError("no spread of remaining cost per person is given", file=file,
+                              field="assistance.cost_cv",
+                              expected="assistance.cost_cv (e.g. 1.5) or a critical_illness section with cost_cv")
     if cfg.uncertainty is not None:
         _check_correlation(cfg.uncertainty.correlation, file)
         lc = cfg.uncertainty.mortality

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import AssumptionError
 
 from .base import Flows, Ledger, Line, Members, Scheme, Transfer
 from .benefits import limited_share
@@ -44,15 +43,10 @@ def resolve(a, years) -> dict:
 
 
 def _cost_cv(a) -> float:
-    """The spread of assisted persons' remaining cost: the section's own, else critical illness's."""
-    own, ci = a.config.assistance.cost_cv, a.config.critical_illness
-    if own is not None:
-        return own.value
-    if ci is not None:
-        return ci.cost_cv.value
-    raise AssumptionError("no spread of remaining cost per person is given", file=a.path / "assumptions.yaml",
-                          field="assistance.cost_cv", expected="assistance.cost_cv (e.g. 1.5) or a "
-                          "critical_illness section with cost_cv")
+    """The spread of assisted persons' remaining cost: the section's own, else critical illness's
+    (one of the two is required when the set is loaded: params.validation.check_consistency)."""
+    own = a.config.assistance.cost_cv
+    return own.value if own is not None else a.config.critical_illness.cost_cv.value
 
 
 def money(p: dict, m: Members) -> Flows:
