@@ -1,6 +1,8 @@
+import atexit
 import contextlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 # One BLAS thread per process, set before numpy or scipy loads OpenBLAS (or MKL) in this process,
@@ -42,8 +44,12 @@ def pytest_configure(config):
     """When the compiled engine is not in numba's on-disk cache, the process that starts the
     xdist workers (or the only process) runs the smallest projections once before any test, so
     the workers, notebook kernels and dask workers load it instead of each compiling it at the
-    same time."""
-    if hasattr(config, "workerinput") or not _compiled_cache_is_stale():
+    same time. An xdist worker leaves without the interpreter's teardown (see
+    :func:`_leave_without_teardown`)."""
+    if hasattr(config, "workerinput"):
+        atexit.register(_leave_without_teardown)
+        return
+    if not _compiled_cache_is_stale():
         return
     import actuarial
 
@@ -51,6 +57,17 @@ def pytest_configure(config):
     actuarial.project(a, years=1)
     actuarial.project(a, years=1, draws=2, seed=0)
     actuarial.project(a, years=1, draws=2, seed=0, keep_population=False)
+
+
+def _leave_without_teardown():
+    """The last exit handler of an xdist worker: flush and leave with ``os._exit(0)``. The
+    worker has sent every report by then and the other exit handlers (registered later, so run
+    before this one) have run; what is skipped is the interpreter's teardown of every module a
+    worker imported (numpy to dask, about a second and a half, during which the run waits), as
+    ``actuarial.cli.console`` skips it for the command line."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def pytest_collection_modifyitems(items):
