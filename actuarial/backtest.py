@@ -75,9 +75,9 @@ def backtest(history: pd.DataFrame, *, horizon: int = 3, min_train: int = 5, age
     MAPE, bias (mean of forecast / actual - 1), the number of forecasts, and for the model the
     coverage of its P10-P90 and P5-P95 intervals."""
     ageing = ageing or {s: 0.0 for s in MEMBER_SCHEME_NAMES}
-    from scipy import stats   # here, not at import: most commands never back-test
+    from scipy import special   # ndtri is scipy.stats' norm.ppf, without importing scipy.stats (0.9 s)
 
-    z80, z90 = stats.norm.ppf(0.9), stats.norm.ppf(0.95)
+    z80, z90 = special.ndtri(0.9), special.ndtri(0.95)
     hist = history.sort_values(["scheme", "year"])
     years_all = np.sort(hist["year"].unique())
     rows = []

@@ -1,5 +1,11 @@
-"""Every notebook runs top to bottom, in a fresh kernel that imports this checkout's package
+"""Every notebook runs top to bottom in a Jupyter kernel that imports this checkout's package
 (figures on the Agg backend, as in CI).
+
+Each test process starts one kernel, as Jupyter starts one, and runs its notebooks in it one
+after another; before each notebook the kernel's namespace is emptied (``%reset -f``) and its
+figures are closed, so a notebook that leans on a name it does not define itself fails as it
+would in a fresh kernel. Starting a kernel and importing the scientific stack in it cost about
+three seconds of CPU a notebook, most of the notebooks' share of the suite.
 
 A notebook whose run has a size (draws, seed, years) keeps it in one code cell tagged
 ``parameters`` (the papermill convention). The test inserts a cell right after it that sets
@@ -41,22 +47,61 @@ def inject(nb: nbformat.NotebookNode, values: dict) -> int:
     return tagged[0] + 1
 
 
-def run(path: Path, values: dict) -> nbformat.NotebookNode:
+# run first in the shared kernel before each notebook (a cell of its own, put before the notebook's)
+RESET = ('get_ipython().run_line_magic("reset", "-f")\n'
+         'import sys\n'
+         'if "matplotlib.pyplot" in sys.modules:\n'
+         '    sys.modules["matplotlib.pyplot"].close("all")\n'
+         'del sys')
+
+
+def start_kernel():
+    """A python3 kernel started as Jupyter starts one, in the notebooks' folder: it imports this
+    checkout's package; figures go to the Agg backend as in CI (.ci/run sets MPLBACKEND=Agg):
+    built and laid out, but not rendered to PNG outputs nobody reads here."""
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient.util import run_sync
+
+    env = {**os.environ, "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    km = AsyncKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(env=env, cwd=str(NOTEBOOKS[0].parent))
+    return km
+
+
+@pytest.fixture(scope="session")
+def kernel():
+    """The kernel this test process runs its notebooks in (see the module docstring)."""
+    from nbclient.util import run_sync
+
+    holder = {"km": start_kernel()}
+    yield holder
+    run_sync(holder["km"].shutdown_kernel)(now=True)
+
+
+def run(path: Path, values: dict, kernel: dict) -> nbformat.NotebookNode:
+    """``path`` executed top to bottom after the reset cell, with ``values`` injected; a kernel
+    that died in an earlier notebook is replaced first."""
+    from nbclient.util import run_sync
+
     nb = nbformat.read(path, as_version=4)
     if values:
         inject(nb, values)
-    # the kernel imports this checkout's package; figures go to the Agg backend as in CI (.ci/run
-    # sets MPLBACKEND=Agg): built and laid out, but not rendered to PNG outputs nobody reads here
-    env = {**os.environ, "MPLBACKEND": "Agg",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
-                   resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(RESET, metadata={"tags": ["injected-reset"]}))
+    if not run_sync(kernel["km"].is_alive)():
+        kernel["km"] = start_kernel()
+    client = NotebookClient(nb, km=kernel["km"], timeout=600, kernel_name="python3")
+    try:
+        client.execute()
+    finally:
+        if client.kc is not None:
+            client.kc.stop_channels()
     return nb
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path: Path):
-    nb = run(path, SMALLER.get(path.name, {}))
+def test_notebook_runs(path: Path, kernel):
+    nb = run(path, SMALLER.get(path.name, {}), kernel)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors
@@ -75,3 +120,19 @@ def test_the_smaller_sizes_go_right_after_the_parameters_cell():
     with pytest.raises(AssertionError, match=r"does not set \['YEARS'\]"):
         inject(nb, {"YEARS": 3})
     assert set(SMALLER) <= {p.name for p in NOTEBOOKS}
+
+
+def test_a_notebook_sees_nothing_an_earlier_notebook_defined(kernel, tmp_path):
+    """The reset before each notebook empties the shared kernel's namespace: a name the first
+    notebook defined (and an import it made) is unknown to the next, as in a fresh kernel."""
+    from nbclient.exceptions import CellExecutionError
+
+    first, second = tmp_path / "first.ipynb", tmp_path / "second.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy as np\nLEFT = 1")]), first)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(LEFT)")]), second)
+    run(first, {}, kernel)
+    with pytest.raises(CellExecutionError, match="NameError"):
+        run(second, {}, kernel)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("np.zeros(1)")]), second)
+    with pytest.raises(CellExecutionError, match="NameError"):
+        run(second, {}, kernel)

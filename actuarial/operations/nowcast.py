@@ -131,9 +131,9 @@ def _combine(parts: list[dict], coverage: float, draws: int = 4000, seed: int = 
 
 
 def _line_interval(p: dict, coverage: float):
-    from scipy import stats
+    from scipy import special   # stdtrit(df, q) is scipy.stats' t.ppf, without importing scipy.stats (0.9 s)
 
-    t = stats.t.ppf((1 + coverage) / 2, max(p["df"], 1))
+    t = special.stdtrit(max(p["df"], 1), (1 + coverage) / 2)
     ends = p["base"] * np.exp(p["mu"] + np.array([-t, t]) * p["se"])
     return float(p["base"] * np.exp(p["mu"])), float(ends.min()), float(ends.max())
 

@@ -164,16 +164,16 @@ def _base_limits(a, x: BaseLimitsArgs, horizon):
     unbounded, so the lever's factor applies on top of it."""
     if x.ceiling <= x.floor:
         raise ScenarioError(f"contribution_base_limits: ceiling {x.ceiling} is not above floor {x.floor}")
-    from scipy import stats   # here, not at import (scipy.stats alone takes most of a second)
+    from scipy.special import ndtr   # the normal CDF (scipy.stats' norm.cdf, without importing scipy.stats)
 
     s = x.dispersion
     mu = -s * s / 2                                    # E[W] = 1
-    ln = stats.lognorm(s=s, scale=np.exp(mu))
+    z = lambda k: np.log(k / np.exp(mu)) / s          # noqa: E731  P(W <= k) = ndtr(z(k)), W lognormal(mu, s)
 
     def partial_mean(k):                               # E[W; W <= k]
-        return stats.norm.cdf((np.log(k) - mu - s * s) / s) if k > 0 else 0.0
-    mean = (x.floor * ln.cdf(x.floor) + (partial_mean(x.ceiling) - partial_mean(x.floor))
-            + x.ceiling * ln.sf(x.ceiling))
+        return ndtr((np.log(k) - mu - s * s) / s) if k > 0 else 0.0
+    mean = (x.floor * ndtr(z(x.floor)) + (partial_mean(x.ceiling) - partial_mean(x.floor))
+            + x.ceiling * ndtr(-z(x.ceiling)))
     if a.config.employee.contribution_base_factor is None:
         a = a.replace(**{"employee.contribution_base_factor": Dated(unit="1", source="baseline", values={a.base_year: 1.0})})
     return _modify(a, "employee.contribution_base_factor", x.from_year,
