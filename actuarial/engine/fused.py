@@ -362,14 +362,14 @@ def _occupied(act, za, flx, zf, lo, hi):  # pragma: no cover
 def _keep_run(years, persons, keep, lo, hi, minimum, spread, pay_up):  # pragma: no cover
     """:func:`actuarial.demography.retirement_keep_share` of cells ``lo:hi`` of mean years
     ``years / persons`` (0 in a cell with no one): one loop of selects and the erf of
-    :mod:`~actuarial.engine.fastmath`, run four cells at a time (AVX). It divides by
-    ``spread sqrt 2`` once and may fuse products and sums: rounding differences only."""
+    :mod:`~actuarial.engine.fastmath`, run four cells at a time (AVX). Products and sums may
+    fuse (one rounding instead of two): the shares differ by rounding only."""
     yr, ps, kp = years[lo:hi], persons[lo:hi], keep[lo:hi]   # indices from 0: no wraparound
-    inv = 1.0 / (spread * math.sqrt(2.0)) if spread > 0 else 0.0
+    width = spread * math.sqrt(2.0) if spread > 0 else 1.0
     for c in range(kp.size):
         p = ps[c]
         z = (yr[c] / (p if p > 0 else 1.0) if p > 0 else 0.0) - minimum
-        meet = 0.5 * (1.0 + fastmath.erf(z * inv)) if spread > 0 else (1.0 if z >= 0 else 0.0)
+        meet = 0.5 * (1.0 + fastmath.erf(z / width)) if spread > 0 else (1.0 if z >= 0 else 0.0)
         kp[c] = meet + (1.0 - meet) * pay_up
 
 
