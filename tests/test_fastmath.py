@@ -111,3 +111,19 @@ def test_compiled_kept_share_equals_the_numpy_rule(seed, spread, pay_up):
     want = demography.retirement_keep_share(mean, 20.0, spread, pay_up)
     np.testing.assert_allclose(keep[8:8 + n], want, rtol=0, atol=1e-15)
     assert (keep[:8] == -1.0).all() and (keep[8 + n:] == -1.0).all()     # nothing outside the run
+
+
+def test_kept_share_by_hand_at_the_minimum_and_for_a_vanishing_spread():
+    """At the minimum half the cohort meets it: keep = 0.5 + 0.5 pay_up, for any spread > 0,
+    however small (no 0 x infinity); with no spread, a step (everyone at the mean meets it)."""
+    persons = np.array([10.0, 10.0, 0.0, 10.0])
+    years = np.array([200.0, 200.0, 0.0, 199.0])            # means 20, 20, none (0), 19.9
+    for spread, want in ((8.0, [0.6, 0.6]), (1e-310, [0.6, 0.6]), (0.0, [1.0, 1.0])):
+        keep = np.empty(4)
+        fused._keep_run(years, persons, keep, 0, 4, 20.0, spread, 0.2)
+        np.testing.assert_allclose(keep[:2], want, rtol=0, atol=1e-15)
+        if spread < 1:                                       # below the minimum: only those who pay up
+            assert keep[2] == keep[3] == 0.2
+        with np.errstate(over="ignore"):                    # numpy: -0.1 / 1.4e-310 overflows to -inf
+            ref = demography.retirement_keep_share(years / np.maximum(persons, 1), 20.0, spread, 0.2)
+        np.testing.assert_allclose(keep, ref, rtol=0, atol=1e-15)
