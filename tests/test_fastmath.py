@@ -1,9 +1,9 @@
 """The vectorisable exp and erf of actuarial.engine.fastmath against the C library's, and the
 compiled kept share against demography.retirement_keep_share.
 
-Each function is compiled twice, as its callers compile it: without and with fused multiply-add
-(``fastmath={"contract"}``, which engine/fused.py's kept share allows); both must meet the
-stated accuracy."""
+Each function is compiled twice: as the engine compiles its callers (IEEE operations only) and
+with fused multiply-add allowed (``fastmath={"contract"}``), which a caller may choose; both
+must meet the stated accuracy."""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ A call to the C library's ``exp`` or ``erf`` inside a loop keeps the loop scalar
 cannot run four calls side by side. The two functions here are written with arithmetic,
 comparisons that select (no branches) and bit operations only, and are inlined into the
 caller (``inline="always"``), so a loop over cells that calls them becomes vector code.
+Compiled without fast-math flags they round the same on every machine (IEEE operations only,
+no C library), with or without vector units or fused multiply-add.
 
 :func:`exp` (x in [-708, 709], clamped outside): ``x = n ln2 + r`` with ``n`` the nearest
 integer to ``x / ln2`` (found by adding and subtracting 1.5 x 2^52), ``|r| <= ln2 / 2``,

@@ -358,12 +358,12 @@ def _occupied(act, za, flx, zf, lo, hi):  # pragma: no cover
     return False
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@njit(cache=True, nogil=True, error_model="numpy")
 def _keep_run(years, persons, keep, lo, hi, minimum, spread, pay_up):  # pragma: no cover
     """:func:`actuarial.demography.retirement_keep_share` of cells ``lo:hi`` of mean years
     ``years / persons`` (0 in a cell with no one): one loop of selects and the erf of
-    :mod:`~actuarial.engine.fastmath`, run four cells at a time (AVX). Products and sums may
-    fuse (one rounding instead of two): the shares differ by rounding only."""
+    :mod:`~actuarial.engine.fastmath`, run four cells at a time (AVX): the numpy shares to
+    rounding, and the same bits on every machine (no C library, no fused multiply-add)."""
     yr, ps, kp = years[lo:hi], persons[lo:hi], keep[lo:hi]   # indices from 0: no wraparound
     width = spread * math.sqrt(2.0) if spread > 0 else 1.0
     for c in range(kp.size):
