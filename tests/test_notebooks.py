@@ -1,8 +1,9 @@
 """Every notebook runs top to bottom in a Jupyter kernel that imports this checkout's package
 (figures on the Agg backend, as in CI).
 
-Each test process starts one kernel, as Jupyter starts one, and runs its notebooks in it one
-after another; before each notebook the kernel's namespace is emptied (``%reset -f``) and its
+One kernel, started as Jupyter starts one, runs the notebooks one after another (they share an
+xdist group, so one test process runs them all while the others take the rest of the suite);
+before each notebook the kernel's namespace is emptied (``%reset -f``) and its
 figures are closed, so a notebook that leans on a name it does not define itself fails as it
 would in a fresh kernel. Starting a kernel and importing the scientific stack in it cost about
 three seconds of CPU a notebook, most of the notebooks' share of the suite.
@@ -69,9 +70,9 @@ def start_kernel():
     return km
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kernel():
-    """The kernel this test process runs its notebooks in (see the module docstring)."""
+    """The kernel the notebooks run in (see the module docstring)."""
     from nbclient.util import run_sync
 
     holder = {"km": start_kernel()}
@@ -99,6 +100,7 @@ def run(path: Path, values: dict, kernel: dict) -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.mark.xdist_group("notebooks")   # one kernel for them all (see the module docstring)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs(path: Path, kernel):
     nb = run(path, SMALLER.get(path.name, {}), kernel)
@@ -122,6 +124,7 @@ def test_the_smaller_sizes_go_right_after_the_parameters_cell():
     assert set(SMALLER) <= {p.name for p in NOTEBOOKS}
 
 
+@pytest.mark.xdist_group("notebooks")
 def test_a_notebook_sees_nothing_an_earlier_notebook_defined(kernel, tmp_path):
     """The reset before each notebook empties the shared kernel's namespace: a name the first
     notebook defined (and an import it made) is unknown to the next, as in a fresh kernel."""

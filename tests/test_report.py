@@ -92,7 +92,7 @@ def english_run(tmp_path_factory):
     return out, printed.getvalue()
 
 
-@pytest.mark.xdist_group("report")   # shares a module fixture: one worker builds it
+@pytest.mark.xdist_group("report-en")   # shares a module fixture: one worker builds it
 def test_english_report_uses_the_english_labels(english_run):
     out, _ = english_run
     text = (out / "example-city.html").read_text(encoding="utf-8")
@@ -100,7 +100,7 @@ def test_english_report_uses_the_english_labels(english_run):
     _no_external_refs(text)
 
 
-@pytest.mark.xdist_group("report")   # shares a module fixture: one worker builds it
+@pytest.mark.xdist_group("report-en")   # shares a module fixture: one worker builds it
 def test_a_missing_browser_leaves_the_html_and_says_so(english_run):
     out, printed = english_run
     assert (out / "example-city.html").is_file() and not (out / "example-city.pdf").exists()
