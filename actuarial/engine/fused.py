@@ -19,13 +19,14 @@
    (float32 for draws: persons to about seven significant digits).
 
 Inside a year each step is one loop over the contiguous (age, lane) cells of a status and sex,
-with the rates repeated for every lane (:func:`lanes`), loops the compiler can vectorise.
+with the rates repeated for every lane (:func:`lanes`), loops the compiler can vectorise; the
+kept shares' erf too (:func:`_keep_run`, :mod:`~actuarial.engine.fastmath`).
 
 So the money never reads the population array: the large array is written once, or never.
 The numpy functions stay the reference (:mod:`actuarial.engine.reference`; a test requires the
 two to agree to round-off). Everything is computed in float64; compiled code is cached on disk
-(``cache=True``), so only the first run on a machine pays the compile time; it releases the
-GIL, so threads run chunks in parallel.
+(``cache=True``: only the first run on a machine compiles) and releases the GIL (threads run
+chunks in parallel).
 
 Units: persons; rates are fractions a year; arrays are (draw, date, status, sex, age) with the
 newborns' status, the four statuses and the female sex given by index.
@@ -38,12 +39,13 @@ import math
 import numpy as np
 from numba import njit
 
+from . import fastmath
+
 
 LANES = 8
-"""Draws computed side by side: every step of the recurrence is a loop over the (age, lane)
-cells, which the compiler can vectorise. A draw's numbers do not depend on its lane or on the
-other draws beside it (no operation mixes lanes), so they do not depend on the chunking. The
-stock sums (:func:`_date_out`) are written out for eight lanes."""
+"""Draws computed side by side, each step a loop over the (age, lane) cells. No operation mixes
+lanes, so a draw's numbers depend neither on its lane nor on the chunking. The stock sums
+(:func:`_date_out`) are written out for eight lanes."""
 
 
 @njit(cache=True, nogil=True)
@@ -197,8 +199,7 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
 
     Each step is the scalar step of :mod:`actuarial.demography` in the same order, written as
     one loop over the contiguous (age, lane) cells of a status and sex (the same numbers, bit
-    for bit, as a loop over ages then lanes; the kept share's erf, one per retiring cell and
-    lane, is about 40% of a year's time in the example).
+    for bit, as a loop over ages then lanes), except the kept shares (:func:`_keep_run`).
     """
     S, X, A, L = start.shape
     AL = A * L
@@ -285,15 +286,15 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
                 e = min(ent[c] * kk[c], 1.0)
                 o = min(ext[c] * ik[c], 1.0)
                 za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
-            # only cells reaching the statutory age with someone (or some years) in them need
-            # the kept share: elsewhere it multiplies zero (and the erf is the costly part)
-            for a in range(A):
-                if retire[t, x, a] > 0.0:
-                    for c in range(a * L, a * L + L):
-                        if act[c] != 0.0 or za[c] != 0.0:
-                            keep_a[c] = _keep(za[c] / act[c] if act[c] > 0 else 0.0, minimum[t, x], spread, pay_up[t])
-                        if flx[c] != 0.0 or zf[c] != 0.0:
-                            keep_f[c] = _keep(zf[c] / flx[c] if flx[c] > 0 else 0.0, minimum[t, x], spread, pay_up[t])
+            a = 0   # the kept shares of each run of ages with a retirement hazard and someone in them
+            while a < A:
+                b = a
+                while b < A and retire[t, x, b] > 0.0 and _occupied(act, za, flx, zf, b * L, b * L + L):
+                    b += 1
+                if b > a:
+                    _keep_run(za, act, keep_a, a * L, b * L, minimum[t, x], spread, pay_up[t])
+                    _keep_run(zf, flx, keep_f, a * L, b * L, minimum[t, x], spread, pay_up[t])
+                a = b + 1
             for c in range(AL):
                 za_out = za[c] * h[c]
                 zf_out = zf[c] * h[c]
@@ -348,15 +349,28 @@ def _moves(res0, act0, flx0, e, o, fe, fx):  # pragma: no cover
     return act0 + net_in, (res0 - net_in) - net_flex, flx0 + net_flex
 
 
-@njit(cache=True, nogil=True)
-def _keep(mean_years, minimum, spread, pay_up):  # pragma: no cover
-    """:func:`actuarial.demography.retirement_keep_share` for one cell."""
-    z = mean_years - minimum
-    if spread > 0:
-        meet = 0.5 * (1.0 + math.erf(z / (spread * math.sqrt(2.0))))
-    else:
-        meet = 1.0 if z >= 0 else 0.0
-    return meet + (1.0 - meet) * pay_up
+@njit(cache=True, nogil=True, inline="always")
+def _occupied(act, za, flx, zf, lo, hi):  # pragma: no cover
+    """Whether any of the cells ``lo:hi`` holds active or flexible persons or their years."""
+    for c in range(lo, hi):
+        if act[c] != 0.0 or za[c] != 0.0 or flx[c] != 0.0 or zf[c] != 0.0:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _keep_run(years, persons, keep, lo, hi, minimum, spread, pay_up):  # pragma: no cover
+    """:func:`actuarial.demography.retirement_keep_share` of cells ``lo:hi`` of mean years
+    ``years / persons`` (0 in a cell with no one): one loop of selects and the erf of
+    :mod:`~actuarial.engine.fastmath`, run four cells at a time (AVX): the numpy shares to
+    rounding, and the same bits on every machine (no C library, no fused multiply-add)."""
+    yr, ps, kp = years[lo:hi], persons[lo:hi], keep[lo:hi]   # indices from 0: no wraparound
+    width = spread * math.sqrt(2.0) if spread > 0 else 1.0
+    for c in range(kp.size):
+        p = ps[c]
+        z = (yr[c] / (p if p > 0 else 1.0) if p > 0 else 0.0) - minimum
+        meet = 0.5 * (1.0 + fastmath.erf(z / width)) if spread > 0 else (1.0 if z >= 0 else 0.0)
+        kp[c] = meet + (1.0 - meet) * pay_up
 
 
 @njit(cache=True, nogil=True)
@@ -374,9 +388,7 @@ def _rows(x: np.ndarray) -> np.ndarray:
     """A per-draw array as C-contiguous rows: one row when every draw shares it (an array
     broadcast along draws, as the best-estimate survival is), so the compiled pass is compiled
     for one memory layout only (each layout is a compilation of its own on first use)."""
-    if x.shape[0] > 1 and x.strides[0] == 0:
-        x = x[:1]
-    return np.ascontiguousarray(x, dtype=float)
+    return np.ascontiguousarray(x[:1] if x.shape[0] > 1 and x.strides[0] == 0 else x, dtype=float)
 
 
 def sparse_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

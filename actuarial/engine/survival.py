@@ -13,9 +13,13 @@ rule at age 0, S_99 = S_100 = T_100 / T_99 for the open group):
     S_99 = S_100 = r / (1 / (1 + m_99 / 2) + r),  r = p_99 / m_100,  p_99 = (1 - m_99/2) / (1 + m_99/2)
 
 numpy computes the same with about ten sweeps over (draws, years, sex, age) arrays and their
-temporaries; this pass computes each draw's rates in registers and writes the ratios once. The
-numpy function stays the reference (a test requires agreement to round-off). Compiled code is
-cached on disk and releases the GIL, so chunks on threads run in parallel.
+temporaries; this pass computes the rates of each draw, year and sex in one row of ages that
+stays in cache (with the exp of :mod:`~actuarial.engine.fastmath`, four ages at a time) and
+writes the ratios once: about 0.3 us per row of 101 ages against 0.75 us with the C
+library's exp (measured; the whole of :func:`shocked_survival` for 10,000 draws x 10 years:
+0.08 s of CPU instead of 0.17 s). The numpy function stays the reference
+(a test requires agreement to round-off). Compiled code is cached on disk and releases the
+GIL, so chunks on threads run in parallel.
 """
 
 from __future__ import annotations
@@ -23,35 +27,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import fastmath
 
-@njit(cache=True, nogil=True)
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _shocked_survival(mx, bx, k, a0, sx, f0):  # pragma: no cover  (compiled; tested against numpy)
     """mx (T, X, A) best-estimate death rates; bx (X, A); k (D, T, X) shocks; a0 (D, T, X).
-    Writes sx (D, T, X, A) and f0 (D, T, X) (births surviving to 1 January)."""
+    Writes sx (D, T, X, A) and f0 (D, T, X) (births surviving to 1 January).
+
+    The rates of a (draw, year, sex) and the closed ages' ratios are each one loop without
+    calls or branches (exp of :mod:`~actuarial.engine.fastmath`; the numpy error model, so
+    a division has no zero test), which the compiler runs four ages at a time (AVX)."""
     D, T, X = k.shape
     A = mx.shape[2]
+    m = np.empty(A)
     for d in range(D):
         for t in range(T):
             for x in range(X):
                 kk = k[d, t, x]
-                m0 = mx[t, x, 0] * np.exp(bx[x, 0] * kk)
-                half_next = 0.5 * mx[t, x, 1] * np.exp(bx[x, 1] * kk)
+                mt, bt, s = mx[t, x], bx[x], sx[d, t, x]
+                for age in range(A):
+                    m[age] = mt[age] * fastmath.exp(bt[age] * kk)
+                for age in range(1, A - 2):
+                    s[age] = (1.0 - 0.5 * m[age]) / (1.0 + 0.5 * m[age + 1])
+                m0 = m[0]
                 a = a0[d, t, x]
                 q0 = m0 / (1.0 + (1.0 - a) * m0)
                 f = 1.0 - (1.0 - a) * q0
                 f0[d, t, x] = f
-                sx[d, t, x, 0] = (1.0 - q0) / (f * (1.0 + half_next))
-                for age in range(1, A - 2):
-                    half = half_next
-                    half_next = 0.5 * mx[t, x, age + 1] * np.exp(bx[x, age + 1] * kk)
-                    sx[d, t, x, age] = (1.0 - half) / (1.0 + half_next)
-                half99 = half_next                                   # m_{A-2} / 2
-                m_open = mx[t, x, A - 1] * np.exp(bx[x, A - 1] * kk)
+                s[0] = (1.0 - q0) / (f * (1.0 + 0.5 * m[1]))
+                half99 = 0.5 * m[A - 2]                             # m_{A-2} / 2
                 p99 = (1.0 - half99) / (1.0 + half99)
-                r = p99 / m_open
+                r = p99 / m[A - 1]
                 s_open = r / (1.0 / (1.0 + half99) + r)
-                sx[d, t, x, A - 2] = s_open
-                sx[d, t, x, A - 1] = s_open
+                s[A - 2] = s_open
+                s[A - 1] = s_open
 
 
 def shocked_survival(mx: np.ndarray, bx: np.ndarray, k: np.ndarray, a0_rule) -> tuple[np.ndarray, np.ndarray]:
