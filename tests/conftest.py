@@ -31,9 +31,12 @@ _NORWAY = {}
 
 def _compiled_cache_is_stale() -> bool:
     """True when a module compiled with numba's ``cache=True`` has no cache index in its
-    ``__pycache__`` as new as its source (a fresh checkout, or the module edited since)."""
+    ``__pycache__`` as new as its source (a fresh checkout, or the module edited since). A
+    module whose compiled functions are all inlined into their callers (engine/fastmath.py)
+    has no index of its own."""
     for src in (ROOT / "actuarial").rglob("*.py"):
-        if "cache=True" in src.read_text(encoding="utf-8"):
+        text = src.read_text(encoding="utf-8")
+        if "cache=True" in text and text.count("cache=True") != text.count('inline="always"'):
             stamp = src.stat().st_mtime
             if not any(p.stat().st_mtime >= stamp for p in (src.parent / "__pycache__").glob(f"{src.stem}.*.nbi")):
                 return True

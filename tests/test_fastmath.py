@@ -127,3 +127,23 @@ def test_kept_share_by_hand_at_the_minimum_and_for_a_vanishing_spread():
         with np.errstate(over="ignore"):                    # numpy: -0.1 / 1.4e-310 overflows to -inf
             ref = demography.retirement_keep_share(years / np.maximum(persons, 1), 20.0, spread, 0.2)
         np.testing.assert_allclose(keep, ref, rtol=0, atol=1e-15)
+
+
+def test_the_callers_name_the_digest_of_fastmath():
+    """numba caches a caller's compiled code by the caller's file, so the callers name
+    fastmath.py's digest: an edit of fastmath.py fails here until they do, and changing them
+    discards their cached code (which still holds the old exp and erf)."""
+    import hashlib
+    import re
+    from pathlib import Path
+
+    engine = Path(fastmath.__file__).parent
+    digest = hashlib.sha256(Path(fastmath.__file__).read_bytes().replace(b"\r\n", b"\n")).hexdigest()[:12]
+    callers = [p for p in sorted(engine.glob("*.py")) if p.name != "fastmath.py"
+               and re.search(r"^from \. import fastmath\b", p.read_text(encoding="utf-8"), re.M)]
+    assert [p.name for p in callers] == ["fused.py", "survival.py"]
+    for p in callers:
+        named = re.search(r"^from \. import fastmath  # fastmath\.py ([0-9a-f]{12}) ", p.read_text(encoding="utf-8"), re.M)
+        assert named and named.group(1) == digest, (
+            f"{p.name}: its import line must name fastmath.py's digest {digest} (fastmath.py changed; the new "
+            f"digest also makes numba compile {p.name} again)")

@@ -27,10 +27,11 @@ is what a share needs: against ``math.erf`` on a dense grid over [-10, 10] (step
 and on random arguments, the absolute error is at most 1.1e-16, one unit in the last place
 of values near 1 (tested to 2.5e-16, tests/test_fastmath.py).
 
-Caution: numba's disk cache of a compiled function is invalidated by changes to the file that
-defines it, not by changes to the functions it inlines from here: after editing this module,
-remove the ``__pycache__`` entries of the modules that call it (engine/fused.py,
-engine/survival.py) or touch those files.
+numba's disk cache of a compiled function is invalidated by changes to the file that defines
+it, not by changes to the functions it inlines from here. So each caller (engine/fused.py,
+engine/survival.py) names this file's SHA-256 digest (first 12 hex digits) on its import line,
+and tests/test_fastmath.py fails until the digest there is this file's: an edit here cannot be
+tested without changing the callers' files, which discards their cached code.
 """
 
 from __future__ import annotations
