@@ -35,8 +35,9 @@ def _compiled_cache_is_stale() -> bool:
     module whose compiled functions are all inlined into their callers (engine/fastmath.py)
     has no index of its own."""
     for src in (ROOT / "actuarial").rglob("*.py"):
-        text = src.read_text(encoding="utf-8")
-        if "cache=True" in text and text.count("cache=True") != text.count('inline="always"'):
+        cached = [line for line in src.read_text(encoding="utf-8").splitlines()
+                  if line.lstrip().startswith("@") and "cache=True" in line]
+        if any('inline="always"' not in line for line in cached):
             stamp = src.stat().st_mtime
             if not any(p.stat().st_mtime >= stamp for p in (src.parent / "__pycache__").glob(f"{src.stem}.*.nbi")):
                 return True
