@@ -29,9 +29,10 @@ of values near 1 (tested to 2.5e-16, tests/test_fastmath.py).
 
 numba's disk cache of a compiled function is invalidated by changes to the file that defines
 it, not by changes to the functions it inlines from here. So each caller (engine/fused.py,
-engine/survival.py) names this file's SHA-256 digest (first 12 hex digits) on its import line,
-and tests/test_fastmath.py fails until the digest there is this file's: an edit here cannot be
-tested without changing the callers' files, which discards their cached code.
+engine/survival.py, and the cached test loops of tests/test_fastmath.py) names this file's
+SHA-256 digest (first 12 hex digits), and that test file fails until every one is this file's:
+an edit here cannot be tested without changing the callers' files, which discards their cached
+code.
 """
 
 from __future__ import annotations

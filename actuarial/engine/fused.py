@@ -39,7 +39,7 @@ import math
 import numpy as np
 from numba import njit
 
-from . import fastmath  # fastmath.py 8965967b2c74 (its digest: see fastmath's docstring)
+from . import fastmath  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
 
 
 LANES = 8
