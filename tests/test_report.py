@@ -187,7 +187,10 @@ def test_tornado_is_sorted_widest_on_top():
     assert labels == ["a", "c", "b"]                    # bottom to top: narrowest first, widest on top
 
 
-def test_a_region_set_gets_one_block_per_region(tmp_path):
+def test_a_region_set_gets_one_block_per_region(tmp_path, monkeypatch):
+    """One block per region with its own summary table; each region's charts are built, but not
+    laid out and drawn to SVG (the report tests above draw them)."""
+    import matplotlib.pyplot as plt
     import yaml
 
     import actuarial
@@ -201,7 +204,10 @@ def test_a_region_set_gets_one_block_per_region(tmp_path):
         "regions": {"North City": "north", "South City": "south"}}), encoding="utf-8")
     ds = actuarial.project(actuarial.load_assumptions(tmp_path), years=3)
     rules = alerts.default_rules()
+    drawn = []
+    monkeypatch.setattr(charts, "to_svg", lambda fig: drawn.append(fig) or plt.close(fig) or "<svg></svg>")
     text = html.render(ds, rules=rules, report=alerts.evaluate(ds, rules), lang="en")
+    assert len(drawn) >= 2 * 4                        # two regions: fans, balances and pyramids each
     for region in ("North City", "South City"):
         assert f"{tr('region', 'en')}: {region}" in text
     assert text.count("<table class=\"summary\">") == 2
