@@ -246,3 +246,16 @@ def test_solve_writes_what_the_solver_returns(tmp_path, example):
     got = yaml.safe_load((out / "example-city-solve.yaml").read_text(encoding="utf-8"))
     want = solve_rate(example, "employer_rate", line=6, probability=0.9, years=4, draws=50, seed=3)
     assert got["value"] == pytest.approx(want.value, rel=1e-12) and got["draws"] == 50
+
+
+def test_every_row_of_the_summary_table_has_a_label_in_each_language(example_projection):
+    """The summary table labels a variable from the label table, falling back to its English
+    long_name: every per-scheme and city-wide variable of a projection with every layer has a
+    row in both languages, so the Chinese report shows no English row labels."""
+    from actuarial.report.html import _SKIP
+
+    shown = [v for v in example_projection.data_vars
+             if set(example_projection[v].dims) - _SKIP in ({"year", "scheme"}, {"year"})
+             and v not in ("spending", "opening_balance")]
+    assert "insured_births" in shown and "city_fiscal_cost" in shown
+    assert [v for v in shown if v not in LABELS] == []
