@@ -222,9 +222,15 @@ def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     assert "yeers" in err and "unknown key" in err and "Traceback" not in err
 
 
-def test_console_script_installed():
-    result = subprocess.run([sys.executable, "-m", "actuarial.cli", "--version"], capture_output=True, text=True)
-    assert result.returncode == 0 and actuarial.__version__ in result.stdout
+def test_console_script_installed(capsys):
+    """The installed package declares the ``actuarial`` console script (cli.console, which the
+    next test runs in a process of its own), and ``--version`` prints the package's version."""
+    from importlib.metadata import entry_points
+
+    assert [e.value for e in entry_points(group="console_scripts") if e.name == "actuarial"] == ["actuarial.cli:console"]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and actuarial.__version__ in capsys.readouterr().out
 
 
 def test_console_exits_with_mains_status_and_flushed_output(tmp_path):
