@@ -78,7 +78,8 @@ def main() -> None:
         rs = actuarial.load_assumptions(build(folder, args.regions))
         uncertainty.fit(rs.regions[0])     # the cities share their histories: one fit, cached
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          memory_limit="4GiB", dashboard_address=None) as cluster, Client(cluster) as client:
+                          memory_limit="4GiB", dashboard_address=None,
+                          scheduler_kwargs={"dashboard_address": ":0"}) as cluster, Client(cluster) as client:
             t = time.perf_counter()
             ds = actuarial.project(rs, 10, draws=args.draws, seed=1, chunk=args.chunk, keep_population=False,
                                    client=client, progress=False)

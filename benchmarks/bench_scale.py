@@ -53,7 +53,8 @@ def main() -> None:
     store = folder / "draws.zarr"
     try:
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          memory_limit="3GiB", dashboard_address=None) as cluster, Client(cluster) as client:
+                          memory_limit="3GiB", dashboard_address=None,
+                          scheduler_kwargs={"dashboard_address": ":0"}) as cluster, Client(cluster) as client:
             t = time.perf_counter()
             project_to_zarr(a, store, 10, draws=args.draws, seed=1, chunk=args.chunk, client=client,
                             progress_bar=False)

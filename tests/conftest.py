@@ -129,8 +129,11 @@ def _dask_client():
     if "client" not in _DASK:
         distributed = pytest.importorskip("distributed")
         stack = contextlib.ExitStack()
+        # no dashboard; the scheduler's own HTTP server (health, metrics) on a free port, not on
+        # 8787, which a dashboard on this machine may hold (distributed then warned and moved)
         cluster = stack.enter_context(distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"}))
         _DASK["client"] = stack.enter_context(distributed.Client(cluster, set_as_default=False))
         _DASK["stack"] = stack
     return _DASK["client"]
