@@ -285,15 +285,13 @@ class AlertReport:
 _COMPARE = {"below": np.less, "above": np.greater, "at_least": np.greater_equal, "at_most": np.less_equal}
 
 
-def _condition_breach(data: xr.Dataset, c: Condition, monthly: bool, indicators: dict | None = None) -> xr.DataArray:
+def _condition_breach(data: xr.Dataset, c: Condition, monthly: bool, indicators: dict) -> xr.DataArray:
     """Where the condition holds (a missing value never breaches), on the indicator's dims and
     coordinates. The comparison is made on the values (one array, no labels to align): the
     xarray operators took half of :func:`evaluate`'s time. ``indicators`` keeps each indicator
     computed for one evaluation (several rules judge the same one)."""
     if monthly:
         da = data[c.indicator]
-    elif indicators is None:
-        da = value(data, c.indicator)
     else:
         if c.indicator not in indicators:
             indicators[c.indicator] = value(data, c.indicator)

@@ -222,3 +222,27 @@ def test_compiled_shocked_survival_equals_the_numpy_ratios(seed, size):
     ref_sx, ref_f0 = survival_from_mx(m, a0_by_sex(m[..., 0], "andreev-kingkade"))
     np.testing.assert_allclose(sx, ref_sx, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(f0, ref_f0, rtol=1e-13)
+
+
+def test_a_kept_mortality_path_equals_a_fresh_one_and_is_handed_out_as_a_copy():
+    """demography.mortality_path keeps each path by a digest of the table, the years and the
+    improvement: a second call equals a fresh computation, a caller changing its copy changes
+    neither the kept path nor the next one, and a changed table or improvement is computed anew."""
+    from actuarial import demography, load_assumptions
+
+    a = load_assumptions(EXAMPLE)
+    years = np.arange(a.base_year, a.base_year + 6)
+    table, improvement = a.tables["mortality"], a.series("demography.mortality_improvement", years)
+    first = demography.mortality_path(table, years, improvement)
+    first[:] = -1.0
+    again = demography.mortality_path(table, years, improvement)
+    xr.testing.assert_identical(again, demography._mortality_path(table, years, improvement))
+    assert float(again.min()) > 0
+    faster = improvement + 0.01
+    xr.testing.assert_identical(demography.mortality_path(table, years, faster),
+                                demography._mortality_path(table, years, faster))
+    assert float(demography.mortality_path(table, years, faster).isel(year=-1).sum()) < float(again.isel(year=-1).sum())
+    higher = table * 1.1
+    xr.testing.assert_identical(demography.mortality_path(higher, years, improvement),
+                                demography._mortality_path(higher, years, improvement))
+    assert not demography.mortality_path(higher, years, improvement).equals(again)

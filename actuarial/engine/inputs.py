@@ -115,8 +115,8 @@ def _money(a: Assumptions, years: np.ndarray) -> dict:
         schemes=(resolved := {sch.name: sch.resolve(a, years) for sch in SCHEMES}),
         opening={ledger.name: a.scalar(ledger.opening) if not ledger.optional or a.has(ledger.opening) else 0.0
                  for ledger in LEDGERS},
-        profiles=_profiles(resolved),
-        profile_statuses=_profile_statuses(resolved),
+        profiles=_profiles(resolved, read := _profile_statuses(resolved)),
+        profile_statuses=read,
     )
 
 
@@ -127,12 +127,11 @@ def _profile_statuses(resolved: dict) -> dict[str, tuple[str, ...]]:
             for p in resolved.values() for name in p.get("profiles", {})}
 
 
-def _profiles(resolved: dict) -> np.ndarray:
+def _profiles(resolved: dict, read: dict) -> np.ndarray:
     """The declared age profiles of every scheme stacked as (status, sex, age, P); a profile
     given by (sex, age) applies to every status its scheme reads it for
     (:func:`_profile_statuses`) and is zero for the others, so their sums cost nothing."""
     shape = (len(STATUSES), len(SEXES), AGES.size)
-    read = _profile_statuses(resolved)
     mask = {name: np.isin(STATUSES, statuses)[:, None, None] for name, statuses in read.items()}
     cols = [np.broadcast_to(np.asarray(p["profiles"][name], dtype=float), shape) * mask[name]
             for p in resolved.values() for name in p.get("profiles", {})]

@@ -189,7 +189,7 @@ def check_against_annual(ledger: pd.DataFrame, history, region: str | None = Non
             for line, column in list(lines.items()) + [("total", flow)]:
                 sign = -1.0 if column.startswith("-") else 1.0
                 annual = sign * float(history[column.lstrip("-")].to_numpy()[h[0]])
-                monthly = _series_sum(t_amount[t if line == "total" else t & (t_line == line)])
+                monthly = series_sum(t_amount[t if line == "total" else t & (t_line == line)])
                 rows.append({"fund_year": year, "scheme": scheme, "flow": flow, "line": line,
                              "annual": annual, "months": monthly, "difference": monthly - annual})
     out = pd.DataFrame(rows)
@@ -202,7 +202,7 @@ def check_against_annual(ledger: pd.DataFrame, history, region: str | None = Non
     return out
 
 
-def _series_sum(values: np.ndarray) -> float:
+def series_sum(values: np.ndarray) -> float:
     """``float(pd.Series(values).sum())``: missing values count as zero."""
     nan = np.isnan(values)
     return float(np.where(nan, 0.0, values).sum() if nan.any() else values.sum())

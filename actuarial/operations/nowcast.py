@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AssumptionError
-from .ledger import LINES, cached_series, monthly_series
+from .ledger import LINES, cached_series, monthly_series, series_sum
 
 MIN_YEARS = 3
 
@@ -86,8 +86,7 @@ def _forecast(series: pd.DataFrame, past: dict, year: int, month: int, trend: bo
     are the same: tested against the labelled version on the example's lines and perturbed
     ledgers, month by month)."""
     if past["months_in_order"]:
-        values = series.loc[year].to_numpy(dtype=float)[:month]
-        ytd = float(np.where(np.isnan(values), 0.0, values).sum() if np.isnan(values).any() else values.sum())
+        ytd = series_sum(series.loc[year].to_numpy(dtype=float)[:month])
     else:
         ytd = float(series.loc[year, 1:month].sum())
     need = MIN_YEARS + (1 if trend else 0)

@@ -40,7 +40,8 @@ def resolve(a, years) -> dict:
         return {"on": False, "profiles": {PROFILE: np.zeros((len(SEXES), a.tables["fertility_pattern"].size))}}
     s = lambda path: a.series(path, years).values  # noqa: E731
     return {"on": True, "profiles": {PROFILE: a.tables["ltc_disability"].transpose("sex", "age").values},
-            "profile_statuses": {PROFILE: COVERED}, "rate": s("ltc.employee_fund_rate"), "per_retiree": s("ltc.employee_fund_per_retiree"),
+            "profile_statuses": {PROFILE: COVERED},
+            "rate": s("ltc.employee_fund_rate"), "per_retiree": s("ltc.employee_fund_per_retiree"),
             "individual": s("ltc.individual_contribution"), "fiscal": s("ltc.fiscal_subsidy"),
             "care_cost": s("ltc.care_cost"), "uptake": s("ltc.uptake"), "fund_share": s("ltc.fund_share")}
 
