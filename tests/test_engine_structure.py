@@ -309,19 +309,28 @@ def test_per_draw_summaries_in_zarr_equal_the_projection(example, tmp_path):
         project_to_zarr(example, store, 6, draws=5, seed=3)
 
 
-@pytest.mark.parametrize("structure", ["old", "flexible and contribution years"])
+@pytest.mark.parametrize("structure", ["old", "flexible and contribution years", "contributors past retirement"])
 def test_the_compiled_recurrence_equals_the_numpy_steps(example, structure):
     """The fused kernel against the reference (actuarial.engine.reference: the steps of
     actuarial.demography composed in numpy, year by year), on draws with mortality and employment shocks (caps binding); once as
-    an older set (no flexible moves, a constant share at retirement) and once with flexible
-    entries and exits and the contribution-years rule."""
+    an older set (no flexible moves, a constant share at retirement), once with flexible
+    entries and exits and the contribution-years rule, and once more with contributors where
+    the compiled pass would otherwise skip the moves (pass_layout.age_spans): active and flexible
+    members past every retirement age at the base date, contributing migrants and entries
+    there."""
     import dataclasses
 
-    from actuarial.dims import CONTRIBUTING_STATUSES, STATUS_INDEX
+    from actuarial.dims import ACTIVE, CONTRIBUTING_STATUSES, FLEXIBLE, STATUS_INDEX
+    from actuarial.engine import pass_layout
     from actuarial.engine.kernel import NEWBORN, realise_population, run_population
     from actuarial.engine.reference import numpy_population
     fy = flow_years(example, 6)
     inp = resolve_inputs(example, fy)
+
+    def spans(inp):
+        return pass_layout.age_spans(inp.pop0, inp.fertility, inp.entry, inp.exit, inp.flexible_entry, inp.flexible_exit,
+                               inp.retire, inp.migration, (ACTIVE, FLEXIBLE))
+    assert 0 < spans(inp)[1] < 80     # the example's moves stop at the last retirement age
     if structure != "old":
         rng = np.random.default_rng(3)
         f_entry = rng.uniform(0, 0.05, size=(fy.size,) + inp.entry.shape) * (np.arange(101) >= 16)
@@ -333,6 +342,17 @@ def test_the_compiled_recurrence_equals_the_numpy_steps(example, structure):
         minimum = np.tile([20.0, 25.0], (fy.size, 1))
         inp = dataclasses.replace(inp, pop0=pop0, flexible_entry=f_entry, flexible_exit=np.full_like(inp.exit, 0.1),
                                   years0=years0, years_rule=(minimum, 6.0, rng.uniform(0, 0.5, fy.size)))
+    if structure == "contributors past retirement":
+        pop0, years0 = inp.pop0.copy(), inp.years0.copy()
+        pop0[[ACTIVE, FLEXIBLE], :, 66:76] = 50.0
+        years0[[ACTIVE, FLEXIBLE], :, 66:76] = 50.0 * 30.0
+        migration, entry = inp.migration.copy(), inp.entry.copy()
+        migration[ACTIVE, :, 68] = 5.0
+        migration[FLEXIBLE, :, 70] = -3.0
+        entry[:, 67] = 0.1
+        inp = dataclasses.replace(inp, pop0=pop0, years0=years0, migration=migration, entry=entry,
+                                  flexible_entry=inp.flexible_entry * (np.arange(101) < 60))
+        assert spans(inp)[1] == 77        # one past the oldest contributor at the base date, who ages first
     dev = uncertainty.draw_deviations(uncertainty.fit(example), 7, fy.size, 5)
     dev["employment"] = dev["employment"] * 40          # large enough for the cap of 1 to bind
     real = realise_population(inp, dev, uncertainty.fit(example).bx_single)

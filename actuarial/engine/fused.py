@@ -13,14 +13,19 @@
 2. sums the new 1 January stocks against the weights the money needs (:func:`_date_out`):
    ``sums[t, s, k] = sum_{x, a} p[t, s, x, a] w[s, x, a, k]`` for persons, base-year claim cost
    by category, the declared age profiles and the age bands of the indicators, the same at age
-   0, and the totals by sex; only nonzero weights cost anything (:func:`sparse_weights`: a
-   profile is zero for the statuses no scheme reads it for, a band outside its ages);
+   0, and the totals by sex; only nonzero weights cost anything
+   (:func:`~actuarial.engine.pass_layout.sparse_weights`: a profile is zero for the statuses no
+   scheme reads it for, a band outside its ages);
 3. copies the stocks out only when the caller keeps them, in the caller's precision
    (float32 for draws: persons to about seven significant digits).
 
 Inside a year each step is one loop over the contiguous (age, lane) cells of a status and sex,
 with the rates repeated for every lane (:func:`lanes`), loops the compiler can vectorise; the
-kept shares' erf too (:func:`_keep_run`, :mod:`~actuarial.engine.fastmath`).
+kept shares' erf too (:func:`_keep_run`, :mod:`~actuarial.engine.fastmath`). A step visits only
+the ages where it can change something (:func:`~actuarial.engine.pass_layout.age_spans`:
+births at the fertile ages, moves and contribution years up to the last age anyone can still be
+a contributor, migration where the net migrants are nonzero); skipping the others changes no
+bit.
 
 So the money never reads the population array: the large array is written once, or never.
 The numpy functions stay the reference (:mod:`actuarial.engine.reference`; a test requires the
@@ -40,6 +45,7 @@ import numpy as np
 from numba import njit
 
 from . import fastmath  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
+from .pass_layout import age_spans, rows, sparse_weights
 
 
 LANES = 8
@@ -51,7 +57,7 @@ lanes, so a draw's numbers depend neither on its lane nor on the chunking. The s
 @njit(cache=True, nogil=True)
 def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                  years0, contributing, use_rule, minimum, spread, pay_up, w_rows, w_vals, w_ptr, weights0,
+                  years0, contributing, use_rule, spans, minimum, spread, pay_up, w_rows, w_vals, w_ptr, weights0,
                   pop_out, born, died, moved, sums, sums0, totals):  # pragma: no cover
     """Project every draw from ``pop0`` and write its flows, stock sums and (optionally) stocks.
 
@@ -66,8 +72,9 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     years0 (status, sex, age) the base year's total contribution years; members of the
     ``contributing`` statuses (status,) 0/1 accrue a year each year; minimum (T, sex) years,
     spread (years), pay_up (T,) as in :func:`actuarial.demography.retirement_keep_share`.
+    spans (4,): the ages each step needs (:func:`~actuarial.engine.pass_layout.age_spans`).
     w_rows, w_vals, w_ptr: the nonzero weights (a value per person) of each (status, column)
-    (:func:`sparse_weights`); weights0 (status, sex, K) the weights at age 0. sx, bs and scale
+    (:func:`~actuarial.engine.pass_layout.sparse_weights`); weights0 (status, sex, K) the weights at age 0. sx, bs and scale
     may have one row instead of D, shared by every draw.
 
     Writes born, died, moved (D, T, sex) persons; sums, sums0 (D, T + 1, status, K) the stocks
@@ -87,7 +94,7 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     born_l, died_l, moved_l = np.empty((T, X, L)), np.empty((T, X, L)), np.empty((T, X, L))
     scratch = np.empty((10, A * L))
     entry_l, exit_l, flex_entry_l, flex_exit_l = lanes(entry), lanes(exit_), lanes(flex_entry), lanes(flex_exit)
-    retire_l, migration_l = lanes(retire), lanes(migration)
+    retire_l = lanes(retire)
     for d0 in range(0, D, L):
         n = min(L, D - d0)
         for j in range(L):
@@ -116,9 +123,9 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
         _date_out(slab[0], 0, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals, pop_out)
         for t in range(T):
             _year(t, slab[t % 2], slab[(t + 1) % 2], z[t % 2], z[(t + 1) % 2], sx_l, bs_l, kx, ikx, fert, srb,
-                  entry_l, exit_l, retire, retire_l, eligible, migration, migration_l, newborn, active, retired,
-                  resident, female, flexible, flex_entry_l, flex_exit_l, contributing, use_rule, minimum, spread,
-                  pay_up, born_l, died_l, moved_l, scratch)
+                  entry_l, exit_l, retire, retire_l, eligible, migration, newborn, active, retired,
+                  resident, female, flexible, flex_entry_l, flex_exit_l, contributing, use_rule, spans, minimum,
+                  spread, pay_up, born_l, died_l, moved_l, scratch)
             _date_out(slab[(t + 1) % 2], t + 1, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals,
                       pop_out)
         for j in range(n):
@@ -135,7 +142,7 @@ def _date_out(slab, t, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, tota
     """What the caller gets of one 1 January date ``t`` of the first ``n`` lanes of the group
     starting at draw ``d0``, while its stocks ``slab`` (status, sex, age, lane) are in cache:
     the totals by status and sex, the stock sums against the weights (``w_rows``, ``w_vals``,
-    ``w_ptr``: the nonzero weights of each (status, column), see :func:`sparse_weights`), the
+    ``w_ptr``: the nonzero weights of each (status, column), see :func:`~actuarial.engine.pass_layout.sparse_weights`), the
     sums at age 0 (``weights0`` (status, sex, K)) and, when the date is kept, the stocks.
 
     Each weighted sum runs down the column's nonzero cells in age order with the eight lanes
@@ -184,8 +191,8 @@ def _date_out(slab, t, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, tota
 
 @njit(cache=True, nogil=True)
 def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retire, retire_l, eligible, migration,
-          migration_l, newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-          contributing, use_rule, minimum, spread, pay_up, born, died, moved, scratch):  # pragma: no cover
+          newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
+          contributing, use_rule, spans, minimum, spread, pay_up, born, died, moved, scratch):  # pragma: no cover
     """Year ``t`` of one group of lanes: the stocks ``end`` at the next 1 January from
     ``start`` (status, sex, age, lane) persons, and the year's flows ``born[t]``, ``died[t]``,
     ``moved[t]`` (sex, lane). zs, ze : (status, sex, age, lane) contribution years at the two
@@ -222,29 +229,35 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
             for c in range(L):
                 e1[c] = 0.0
                 e1[AL - L + c] = s1[AL - 2 * L + c] * d1[AL - 2 * L + c] + s1[AL - L + c] * d1[AL - L + c]
+    ZL = spans[1] * L   # contribution years are read below this cell only (see :func:`~actuarial.engine.pass_layout.age_spans`)
     if use_rule:   # contribution years: a year accrued by contributors, then survival and ageing
         for s in range(S):
+            if s == retired:
+                continue
             cs = contributing[s]
             for x in range(X):
                 e1, q0, s1, d1 = z1[s, x], z0[s, x], st[s, x], sd[x]
                 up = e1[L:]
-                for c in range(AL - 2 * L):
+                for c in range(ZL - L if ZL < AL else AL - 2 * L):
                     up[c] = (q0[c] + cs * s1[c]) * d1[c]
                 for c in range(L):
                     e1[c] = 0.0
-                    lo, hi = AL - 2 * L + c, AL - L + c
-                    e1[hi] = (q0[lo] + cs * s1[lo]) * d1[lo] + (q0[hi] + cs * s1[hi]) * d1[hi]
+                if ZL == AL:
+                    for c in range(L):
+                        lo, hi = AL - 2 * L + c, AL - L + c
+                        e1[hi] = (q0[lo] + cs * s1[lo]) * d1[lo] + (q0[hi] + cs * s1[hi]) * d1[hi]
     # 3 births from women of every status (the mean of the year's two stocks), split by the
     # sex ratio at birth; deaths among the 1 January stocks and among the births
-    for c in range(AL):
+    f_lo, f_hi = spans[2] * L, spans[3] * L   # the women of the fertile ages: no births elsewhere
+    for c in range(f_lo, f_hi):
         ws[c] = 0.0
         we[c] = 0.0
     for s in range(S):
         s1, e1 = st[s, female], en[s, female]
-        for c in range(AL):
+        for c in range(f_lo, f_hi):
             ws[c] += s1[c]
             we[c] += e1[c]
-    for a in range(A):
+    for a in range(spans[2], spans[3]):
         f = fert[t, a]
         for j in range(L):
             total[j] += f * (0.5 * (ws[a * L + j] + we[a * L + j]))
@@ -269,40 +282,41 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
             en[newborn, x, j] = b * bs[t, x, j]
             died[t, x, j] = deaths[x, j] + b * (1.0 - bs[t, x, j])
     # 4 moves between statuses at the new ages, then retirement with the kept share
+    # (nothing moves outside the ages spans[0]:spans[1], see :func:`~actuarial.engine.pass_layout.age_spans`)
     el = eligible[t]
     kk, ik = kx[t], ikx[t]
+    m_lo, m_hi = spans[0] * L, spans[1] * L
     for x in range(X):
         ent, ext, fe, fxr, h = entry[x], exit_[x], flex_entry[t, x], flex_exit[x], retire_l[t, x]
         er, ef, ea, eret = en[resident, x], en[flexible, x], en[active, x], en[retired, x]
-        for c in range(AL):
+        for c in range(m_lo, m_hi):
             e = min(ent[c] * kk[c], 1.0)
             o = min(ext[c] * ik[c], 1.0)
             act[c], res[c], flx[c] = _moves(er[c], ea[c], ef[c], e, o, fe[c], fxr[c])
             keep_a[c] = el
             keep_f[c] = el
         if use_rule:
-            zr, zfl_, zac_, zret = z1[resident, x], z1[flexible, x], z1[active, x], z1[retired, x]
-            for c in range(AL):
+            zr, zfl_, zac_ = z1[resident, x], z1[flexible, x], z1[active, x]
+            for c in range(m_lo, m_hi):
                 e = min(ent[c] * kk[c], 1.0)
                 o = min(ext[c] * ik[c], 1.0)
                 za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
-            a = 0   # the kept shares of each run of ages with a retirement hazard and someone in them
-            while a < A:
+            a = spans[0]   # the kept shares of each run of ages with a retirement hazard and someone in them
+            while a < spans[1]:
                 b = a
-                while b < A and retire[t, x, b] > 0.0 and _occupied(act, za, flx, zf, b * L, b * L + L):
+                while b < spans[1] and retire[t, x, b] > 0.0 and _occupied(act, za, flx, zf, b * L, b * L + L):
                     b += 1
                 if b > a:
                     _keep_run(za, act, keep_a, a * L, b * L, minimum[t, x], spread, pay_up[t])
                     _keep_run(zf, flx, keep_f, a * L, b * L, minimum[t, x], spread, pay_up[t])
                 a = b + 1
-            for c in range(AL):
+            for c in range(m_lo, m_hi):
                 za_out = za[c] * h[c]
                 zf_out = zf[c] * h[c]
                 zac_[c] = za[c] - za_out
                 zfl_[c] = zf[c] - zf_out
-                zret[c] += za_out * keep_a[c] + zf_out * keep_f[c]
                 zr[c] = zo[c] + za_out * (1.0 - keep_a[c]) + zf_out * (1.0 - keep_f[c])
-        for c in range(AL):
+        for c in range(m_lo, m_hi):
             retiring = act[c] * h[c]
             kept = retiring * keep_a[c]
             retiring_f = flx[c] * h[c]
@@ -315,27 +329,23 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
     for x in range(X):
         for j in range(L):
             moved[t, x, j] = 0.0
-    applied, ratio = ws, we
     for s in range(S):
         for x in range(X):
-            mg, e1 = migration_l[s, x], en[s, x]
-            for c in range(AL):
-                before = e1[c]
-                m = mg[c]
-                ap = max(m, -before) if m != 0.0 else 0.0
-                after = before + ap if m != 0.0 else before
-                e1[c] = after
-                applied[c] = ap
-                ratio[c] = (after / before if before > 0 else 0.0) if m != 0.0 else 1.0
-            if use_rule:
-                q1 = z1[s, x]
-                for c in range(AL):
-                    if mg[c] != 0.0:
-                        q1[c] *= ratio[c]
+            e1, q1 = en[s, x], z1[s, x]
+            years = use_rule and s != retired
             for a in range(A):
-                if migration[s, x, a] != 0.0:
-                    for j in range(L):
-                        moved[t, x, j] += applied[a * L + j]
+                m = migration[s, x, a]
+                if m == 0.0:
+                    continue
+                for j in range(L):
+                    c = a * L + j
+                    before = e1[c]
+                    applied = max(m, -before)
+                    after = before + applied
+                    e1[c] = after
+                    moved[t, x, j] += applied
+                    if years and c < ZL:
+                        q1[c] *= after / before if before > 0 else 0.0
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -384,33 +394,6 @@ if LANES != 8:   # pragma: no cover
     raise ImportError("engine/fused.py: _date_out writes its eight lane accumulators out; LANES must be 8")
 
 
-def _rows(x: np.ndarray) -> np.ndarray:
-    """A per-draw array as C-contiguous rows: one row when every draw shares it (an array
-    broadcast along draws, as the best-estimate survival is), so the compiled pass is compiled
-    for one memory layout only (each layout is a compilation of its own on first use)."""
-    return np.ascontiguousarray(x[:1] if x.shape[0] > 1 and x.strides[0] == 0 else x, dtype=float)
-
-
-def sparse_weights(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The nonzero weights (status, sex, age, K) of each (status, column), column by column:
-    ``vals[ptr[s, k]:ptr[s, k + 1]]`` are column k's nonzero weights for status s in (sex,
-    age) order and ``rows`` the offsets of their cells in a group's stocks (status, sex, age,
-    lane) flattened. A weight that is zero (a profile no scheme reads for that status, an age
-    outside a band) costs nothing."""
-    S, X, A, K = weights.shape
-    cell = np.arange(S * X * A).reshape(S, X * A) * LANES
-    rows, vals, ptr = [], [], np.zeros((S, K + 1), dtype=np.int64)
-    for s in range(S):
-        for k in range(K):
-            nz = np.flatnonzero(weights[s, ..., k].reshape(-1))
-            rows.append(cell[s, nz])
-            vals.append(weights[s, ..., k].reshape(-1)[nz])
-            ptr[s, k + 1] = ptr[s, k] + nz.size
-        if s + 1 < S:
-            ptr[s + 1, 0] = ptr[s, K]
-    return (np.concatenate(rows).astype(np.int64), np.concatenate(vals).astype(float), ptr)
-
-
 def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration, weights, *,
         newborn: int, active: int, retired: int, resident: int, female: int, flexible: int,
         flex_entry=None, flex_exit=None, years0=None, contributing=None, rule=None, pop_out=None) -> dict:
@@ -436,13 +419,14 @@ def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligib
         minimum, spread, pay_up = (np.ascontiguousarray(rule[0], dtype=float), float(rule[1]),
                                    np.ascontiguousarray(rule[2], dtype=float))
         years0, contributing = np.ascontiguousarray(years0, dtype=float), np.asarray(contributing, dtype=float)
+    spans = age_spans(pop0, fert, entry, exit_, flex_entry, flex_exit, retire, migration, (active, flexible))
     kept = pop_out if pop_out is not None else np.empty((D, 0, S, X, A))
     weights = np.ascontiguousarray(weights, dtype=float)
-    rows, vals, ptr = sparse_weights(weights)
-    project_draws(np.ascontiguousarray(pop0, dtype=float), _rows(sx), _rows(bs), fert, srb, entry, exit_, _rows(scale),
+    w_rows, vals, ptr = sparse_weights(weights, LANES)
+    project_draws(np.ascontiguousarray(pop0, dtype=float), rows(sx), rows(bs), fert, srb, entry, exit_, rows(scale),
                   retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                  years0, contributing, rule is not None, minimum, spread, pay_up, rows, vals, ptr,
+                  years0, contributing, rule is not None, spans, minimum, spread, pay_up, w_rows, vals, ptr,
                   np.ascontiguousarray(weights[:, :, 0]), kept, born, died, moved, sums, sums0, totals)
     out = {"births": born, "deaths": died, "migration": moved, "sums": sums, "sums_age0": sums0, "totals": totals}
     if pop_out is not None:
