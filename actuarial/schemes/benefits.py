@@ -24,14 +24,17 @@ from scipy.special import ndtr
 
 
 def lognormal_lev(mean, cv, limit) -> np.ndarray:
-    """E[min(X, limit)] for X lognormal with ``mean`` and coefficient of variation ``cv`` (CNY)."""
-    mean, cv, limit = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mean, cv, limit)))
+    """E[min(X, limit)] for X lognormal with ``mean`` and coefficient of variation ``cv`` (CNY):
+    ``m Phi(z) + u (1 - Phi(z + s))`` with ``z = (ln u - ln m - s^2 / 2) / s`` (the module's
+    formula, regrouped so that the parts without the mean, usually small arrays of bands and
+    years, are computed before broadcasting against the means of every draw)."""
+    mean, cv, limit = (np.asarray(x, dtype=float) for x in (mean, cv, limit))
     s2 = np.log1p(cv * cv)
     s = np.sqrt(s2)
     with np.errstate(all="ignore"):
-        mu = np.log(mean) - 0.5 * s2
-        lu = np.log(limit)
-        out = mean * ndtr((lu - mu - s2) / s) + limit * (1.0 - ndtr((lu - mu) / s))
+        inv_s = 1.0 / s
+        z = ((np.log(limit) - 0.5 * s2) - np.log(mean)) * inv_s      # +-inf when cv = 0: a step
+        out = mean * ndtr(z) + limit * (1.0 - ndtr(z + s))
     out = np.where(limit <= 0, 0.0, out)
     return np.where(mean > 0, np.where(np.isinf(limit), mean, out), 0.0)
 
