@@ -125,7 +125,14 @@ def _own_insured(ds: xr.Dataset) -> xr.DataArray:
     insured = ds["insured"]
     if "scheme_own_members" in insured.coords:
         insured = insured.where(insured["scheme_own_members"], 0.0)
-    return insured.sum("scheme")
+    return insured.sum("scheme", skipna=False)
+
+
+def _persons(ds: xr.Dataset, status=None) -> xr.DataArray:
+    """Persons at 1 January of ``status`` (a name or a list; None: everyone), summed over
+    sex and status. Plain sums: a NaN count stays NaN instead of counting as zero."""
+    p = ds["population_total"] if status is None else ds["population_total"].sel(status=status)
+    return p.sum([d for d in ("status", "sex") if d in p.dims], skipna=False)
 
 
 def _by_age(ds: xr.Dataset, lo: int, hi: int | None = None) -> xr.DataArray:
@@ -179,15 +186,15 @@ for _ind in (
               applies_to=("monthly",)),
     Indicator("dependency_ratio", "active members per retiree", "employee-scheme active:retired ratio (在职退休比)",
               "contributing members (active and flexible workers: both pay) / retirees at 1 January", None,
-              lambda ds: ds["population_total"].sel(status=list(CONTRIBUTING_STATUSES)).sum(("status", "sex"))
-              / ds["population_total"].sel(status="retired").sum("sex"), stored=True, line_range=(0, 20)),
+              lambda ds: _persons(ds, list(CONTRIBUTING_STATUSES)) / _persons(ds, "retired"), stored=True,
+              line_range=(0, 20)),
     Indicator("old_age_ratio", "1", f"old-age ratio: population {OLD_AGE}+ / population "
               f"{WORKING_AGES[0]}-{WORKING_AGES[1]} at 1 January",
               "persons aged 65 and over / persons aged 15-64, whole population at 1 January", None,
               lambda ds: _by_age(ds, OLD_AGE) / _by_age(ds, *WORKING_AGES), stored=True, line_range=(0, 3)),
     Indicator("coverage", "1", "insured share of the city population at 1 January",
               "insured members of every scheme / whole population at 1 January", None,
-              lambda ds: _own_insured(ds) / ds["population_total"].sum(("status", "sex")),
+              lambda ds: _own_insured(ds) / _persons(ds),
               stored=True, line_range=(0, 1)),
     Indicator("city_fiscal_cost", "CNY", "the city's own fiscal cost of the resident subsidy",
               "city and county share of the resident subsidy: subsidy - central - provincial (subsidy_by_government); "
@@ -196,7 +203,7 @@ for _ind in (
     Indicator("city_fiscal_cost_per_capita", "CNY per person", "the city's own fiscal cost of the resident subsidy "
               "per inhabitant", "city_fiscal_cost / whole population at 1 January", None,
               lambda ds: ds["subsidy_by_government"].sel(government="city", drop=True)
-              / ds["population_total"].sum(("status", "sex")), stored=True, line_range=(0, 1e4)),
+              / _persons(ds), stored=True, line_range=(0, 1e4)),
     Indicator("depletion_year", "year", "first year with a closing balance below zero",
               "NaN when the fund balance stays at or above zero over the horizon", "scheme",
               lambda ds: xr.apply_ufunc(fund.depletion_year, ds["balance"], ds["year"],
