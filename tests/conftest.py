@@ -87,6 +87,20 @@ def pytest_collection_modifyitems(items):
     items.sort(key=order)
 
 
+def pytest_collection_finish(session):
+    """Once the tests are collected (numpy to xarray and the package imported by the test
+    modules), a test process spends less on garbage collection: the objects alive then, which
+    live as long as the process, are moved out of the collector's sight (``gc.freeze``), and
+    the youngest generation is collected every 10,000 allocations instead of 700. Over the
+    suite the default thresholds had each xdist worker run some 4,000 collections (a few
+    seconds of CPU a worker) for the few cycles the tests leave; objects are still collected."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+
+
 def script(path: Path):
     """A builder script (``build.py``, ``build_monthly.py``) loaded as a module, so a test calls
     its ``main(argv)`` in this process instead of starting Python again (its own imports and
