@@ -28,7 +28,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SMALLER = {
     "02-stochastic-projection.ipynb": {"DRAWS": 200},
     "03-early-warning.ipynb": {"DRAWS": 200},
-    "04-contribution-rate-stress-test.ipynb": {"DRAWS": 200},
+    "04-contribution-rate-stress-test.ipynb": {"DRAWS": 100},   # solves, scenarios, safe shares: each runs the draws again
     "05-annual-budget.ipynb": {"DRAWS": 200},
     "06-province.ipynb": {"DRAWS": 100},
 }
