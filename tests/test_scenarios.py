@@ -195,3 +195,22 @@ def test_a_higher_employer_rate_never_lowers_a_balance(example, change, start):
     emp = lambda ds: ds["balance"].sel(scheme="employee")  # noqa: E731
     assert bool((emp(up) >= emp(base)).all())
     assert bool((emp(up).sel(year=slice(None, start - 1)) == emp(base).sel(year=slice(None, start - 1))).all())
+
+
+@pytest.mark.parametrize("floor, ceiling, dispersion", [(0.6, 3.0, 0.5), (0.0, 2.0, 0.8), (0.3, 0.9, 1.2)])
+def test_base_limits_factor_is_the_mean_of_the_clipped_lognormal_wage(example, floor, ceiling, dispersion):
+    """contribution_base_limits scales the average base by E[min(max(W, floor), ceiling)] for W
+    lognormal with mean 1 and sd of log ``dispersion``; checked against a quadrature of the
+    density on a fine grid of log wages (a floor of 0: no floor at all)."""
+    from scipy import integrate
+
+    spec = {"lever": "contribution_base_limits", "floor": floor, "ceiling": ceiling, "dispersion": dispersion,
+            "from_year": 2026}
+    before = example.series("employee.contribution_base_factor", [2026]).values[0] \
+        if example.config.employee.contribution_base_factor is not None else 1.0
+    after = apply_lever(example, spec, 10).series("employee.contribution_base_factor", [2026]).values[0]
+    mu = -dispersion ** 2 / 2
+    density = lambda y: np.exp(-((y - mu) / dispersion) ** 2 / 2) / (dispersion * np.sqrt(2 * np.pi))  # noqa: E731
+    want, _ = integrate.quad(lambda y: min(max(np.exp(y), floor), ceiling) * density(y), mu - 12 * dispersion,
+                             mu + 12 * dispersion, limit=200, points=[np.log(c) for c in (floor, ceiling) if c > 0])
+    assert after / before == pytest.approx(want, rel=1e-9)

@@ -168,12 +168,11 @@ def _base_limits(a, x: BaseLimitsArgs, horizon):
 
     s = x.dispersion
     mu = -s * s / 2                                    # E[W] = 1
-    z = lambda k: np.log(k / np.exp(mu)) / s          # noqa: E731  P(W <= k) = ndtr(z(k)), W lognormal(mu, s)
 
-    def partial_mean(k):                               # E[W; W <= k]
-        return ndtr((np.log(k) - mu - s * s) / s) if k > 0 else 0.0
-    mean = (x.floor * ndtr(z(x.floor)) + (partial_mean(x.ceiling) - partial_mean(x.floor))
-            + x.ceiling * ndtr(-z(x.ceiling)))
+    def below(k, shift=0.0):                           # P(W <= k) (shift 0), E[W; W <= k] (shift s^2)
+        return ndtr((np.log(k) - mu - shift) / s) if k > 0 else 0.0
+    mean = (x.floor * below(x.floor) + (below(x.ceiling, s * s) - below(x.floor, s * s))
+            + x.ceiling * (1.0 - below(x.ceiling)))
     if a.config.employee.contribution_base_factor is None:
         a = a.replace(**{"employee.contribution_base_factor": Dated(unit="1", source="baseline", values={a.base_year: 1.0})})
     return _modify(a, "employee.contribution_base_factor", x.from_year,
