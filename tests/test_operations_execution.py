@@ -77,6 +77,9 @@ def test_nowcast_mean_and_interval_by_hand():
     assert f["naive"] == pytest.approx(ytd * past.loc[2022].sum() / past.loc[2022, 1:4].sum())
     t = stats.t.ppf(0.95, n - 1)
     assert f["base"] * np.exp(f["mu"] + t * f["se"]) > ytd * np.exp(r.mean())
+    for month in (0, 13):                       # one check, shared by the forecast of a series and of a ledger
+        with pytest.raises(AssumptionError, match=f"month of forecast {month} is not 1..12"):
+            forecast_series(series, 2023, month)
 
 
 def test_a_line_that_has_not_started_is_forecast_from_growth():

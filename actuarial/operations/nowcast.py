@@ -61,8 +61,6 @@ def forecast_series(series: pd.DataFrame, year: int, month: int, *, shock_years=
     m in the year or in a past year (a subsidy paid in tranches, in January), the share is
     undefined and method ``growth`` forecasts ``log(total[Y] / total[Y-1])`` by its mean over
     the past ordinary years instead (naive: last year's total)."""
-    if not 1 <= month <= 12:
-        raise AssumptionError(f"month of forecast {month} is not 1..12", field="month")
     return _forecast(series, _past(series, year, shock_years), year, month, trend)
 
 
@@ -85,6 +83,8 @@ def _forecast(series: pd.DataFrame, past: dict, year: int, month: int, trend: bo
     on the values, where pandas' indexing cost most of a millisecond per forecast (the figures
     are the same: tested against the labelled version on the example's lines and perturbed
     ledgers, month by month)."""
+    if not 1 <= month <= 12:
+        raise AssumptionError(f"month of forecast {month} is not 1..12", field="month")
     if past["months_in_order"]:
         ytd = series_sum(series.loc[year].to_numpy(dtype=float)[:month])
     else:
@@ -145,8 +145,6 @@ def _forecast_flow(ledger, scheme, flow, year, month, *, shock_years, coverage, 
         series = cached_series(ledger, scheme, flow, line, cache)
         if year not in series.index:
             return []
-        if not 1 <= month <= 12:
-            raise AssumptionError(f"month of forecast {month} is not 1..12", field="month")
         key = ("past", scheme, flow, line, year, tuple(shock_years))
         if key not in cache:
             cache[key] = _past(series, year, shock_years)
