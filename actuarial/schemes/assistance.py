@@ -60,7 +60,7 @@ def money(p: dict, m: Members) -> Flows:
     premiums = res["premium_due"] * (p["assisted_share"] * p["premium_share"])
     remaining = np.maximum(res["band_means"] - res["band_critical_illness"], 0.0) * p["cost_factor"]
     per_person = limited_share(remaining, p["cv"], p["cost_ratio"][None, :, None], p["limit"][None, :, None])
-    costs = (res["band_persons"] * per_person).sum(axis=-1) * p["assisted_share"]
+    costs = np.einsum("...b,...b->...", res["band_persons"], per_person) * p["assisted_share"]   # sum over bands
     fiscal = (premiums + costs) * p["funding"]
     insured = m.earlier[RESIDENT.name].insured * p["assisted_share"]
     return Flows(income={"fiscal": fiscal}, spending={"assisted_costs": costs},

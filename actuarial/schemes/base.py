@@ -121,13 +121,24 @@ class Members:
     def profile(self, name: str, statuses, age0: bool = False) -> np.ndarray:
         """(D, T + 1) stock sums of the profile ``name`` over ``statuses`` at each 1 January
         (``age0``: persons aged 0 only)."""
+        return self.profile_columns((name,), statuses, age0)[..., 0]
+
+    def profile_columns(self, names, statuses, age0: bool = False) -> np.ndarray:
+        """(D, T + 1, len(names)) stock sums of the profiles ``names`` over ``statuses`` at each
+        1 January (``age0``: persons aged 0 only), column k for ``names[k]``: several profiles
+        in one array, for one array operation over all of them. Read-only (may be a view of
+        the engine's stock sums)."""
         src = self.profiles_age0 if age0 else self.profiles
-        j = self.profile_index[name]
-        summed = self.profile_statuses.get(name)
-        if summed is not None and not set(statuses) <= set(summed):
-            raise ProjectionError(f"profile '{name}' is summed for {list(summed)} only (its scheme's "
-                                  f"profile_statuses); asked for {list(statuses)}")
-        return sum(src[s][..., j] for s in statuses)
+        for name in names:
+            summed = self.profile_statuses.get(name)
+            if summed is not None and not set(statuses) <= set(summed):
+                raise ProjectionError(f"profile '{name}' is summed for {list(summed)} only (its scheme's "
+                                      f"profile_statuses); asked for {list(statuses)}")
+        cols = [self.profile_index[name] for name in names]
+        if cols == list(range(cols[0], cols[0] + len(cols))):     # declared side by side: a view
+            cols = slice(cols[0], cols[0] + len(cols))
+        first, *rest = (src[s][..., cols] for s in statuses)
+        return sum(rest, first) if rest else first
 
     @staticmethod
     def member_years(stocks: np.ndarray) -> np.ndarray:

@@ -28,27 +28,43 @@ def lognormal_lev(mean, cv, limit) -> np.ndarray:
     ``m Phi(z) + u (1 - Phi(z + s))`` with ``z = (ln u - ln m - s^2 / 2) / s`` (the module's
     formula, regrouped so that the parts without the mean, usually small arrays of bands and
     years, are computed before broadcasting against the means of every draw)."""
-    mean, cv, limit = (np.asarray(x, dtype=float) for x in (mean, cv, limit))
+    mean = np.asarray(mean, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _lev(mean, np.log(mean), cv, limit)
+
+
+def _lev(mean: np.ndarray, log_mean: np.ndarray, cv, limit) -> np.ndarray:
+    """:func:`lognormal_lev` given ``ln mean`` (the costly part over every draw, shared by the
+    limits of a layer). The cases ``limit <= 0`` (0), ``limit = inf`` (the mean) and
+    ``mean <= 0`` (0) are looked for before they are applied: checking a small array of
+    limits, or the means once, costs less than selecting over every draw."""
+    cv, limit = np.asarray(cv, dtype=float), np.asarray(limit, dtype=float)
     s2 = np.log1p(cv * cv)
     s = np.sqrt(s2)
     with np.errstate(all="ignore"):
         inv_s = 1.0 / s
-        z = ((np.log(limit) - 0.5 * s2) - np.log(mean)) * inv_s      # +-inf when cv = 0: a step
+        z = ((np.log(limit) - 0.5 * s2) - log_mean) * inv_s           # +-inf when cv = 0: a step
         out = mean * ndtr(z) + limit * (1.0 - ndtr(z + s))
-    out = np.where(limit <= 0, 0.0, out)
-    return np.where(mean > 0, np.where(np.isinf(limit), mean, out), 0.0)
+    if (limit <= 0).any():
+        out = np.where(limit <= 0, 0.0, out)
+    if np.isinf(limit).any():
+        out = np.where(np.isinf(limit), mean, out)
+    positive = mean > 0
+    return out if positive.all() else np.where(positive, out, 0.0)
 
 
 def layer_payment(mean, cv, deductible, ratio, cap=None) -> np.ndarray:
     """Expected yearly payment per person of a layer paying ``ratio`` of the cost above
     ``deductible``, at most ``cap`` a year (None: no cap), CNY."""
-    ratio = np.asarray(ratio, dtype=float)
-    lev_d = lognormal_lev(mean, cv, deductible)
+    mean, ratio = np.asarray(mean, dtype=float), np.asarray(ratio, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_mean = np.log(mean)
+    lev_d = _lev(mean, log_mean, cv, deductible)
     if cap is None:
-        return ratio * (np.asarray(mean, dtype=float) - lev_d)
+        return ratio * (mean - lev_d)
     with np.errstate(all="ignore"):
         top = np.asarray(deductible, dtype=float) + np.where(ratio > 0, np.asarray(cap, dtype=float) / ratio, 0.0)
-    return ratio * (lognormal_lev(mean, cv, top) - lev_d)
+    return ratio * (_lev(mean, log_mean, cv, top) - lev_d)
 
 
 def limited_share(mean, cv, ratio, limit) -> np.ndarray:

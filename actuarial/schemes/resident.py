@@ -7,6 +7,7 @@ population. Ledger: the resident fund.
 
     enrolled stock  = rate * (resident stock - age 0) + newborn rate * resident stock at age 0
     member-years    = mean of the enrolled stocks at the year's two 1 January dates (this year's rates)
+                    = rate * (Y - Y0) + newborn rate * Y0,   Y, Y0 = member-years of the stocks (all ages, age 0)
     premium income  = enrolled member-years * premium * collection
     subsidy income  = enrolled member-years * subsidy * collection
     spending        = sum_c enrolled claims_c * trend index * fund share_c
@@ -48,6 +49,19 @@ def enrolled_share(rate, newborn_rate) -> np.ndarray:
     return out
 
 
+def enrolled_years(rate, newborn_rate, stocks, stocks_age0) -> np.ndarray:
+    """Enrolled member-years (D, T, K) of resident stocks (D, T + 1, K: persons, claim costs or
+    profile sums at each 1 January; ``stocks_age0`` the same at age 0), with each year's rates
+    (D, T, 1) applied at both of its dates: ``rate * Y + (newborn rate - rate) * Y0`` (the
+    module docstring's member-years, regrouped: one pass over every column)."""
+    years = Members.member_years(stocks)
+    years_age0 = Members.member_years(stocks_age0)
+    years *= rate
+    years_age0 *= newborn_rate - rate
+    years += years_age0
+    return years
+
+
 def resolve(a, years) -> dict:
     """The resident scheme's parameters over ``years`` (best estimate)."""
     s = lambda path: a.series(path, years).values  # noqa: E731
@@ -68,9 +82,7 @@ def money(p: dict, m: Members) -> Flows:
     rate1, rate0 = (r[..., None] for r in enrolment_rates(p, m.deviations["enrolment"]))
     stock, age0 = m.claims[STATUS], m.claims_age0[STATUS]
     T = rate1.shape[1]
-    at_start = rate1 * (stock[:, :T] - age0[:, :T]) + rate0 * age0[:, :T]
-    at_end = rate1 * (stock[:, 1:] - age0[:, 1:]) + rate0 * age0[:, 1:]
-    enrolled = 0.5 * (at_start + at_end)                      # (D, T, 1 + C) member-years
+    enrolled = enrolled_years(rate1, rate0, stock, age0)          # (D, T, 1 + C) member-years
     years = enrolled[..., PERSONS]
     premiums, subsidies = resident_income(years, p["premium"], p["subsidy"], p["collection"])
     spending = claims_spending(enrolled, m.trend, p["fund_share"], CLAIM_CATEGORIES)
@@ -79,11 +91,10 @@ def money(p: dict, m: Members) -> Flows:
         premiums = due - due * p["assisted_premium_share"]
     ci_claims = np.zeros_like(years)
     if p["critical_illness_model"] is not None or p["assisted_premium_share"] is not None:
-        def enrolled_profile(name):
-            st, a0 = m.profile(name, (STATUS,)), m.profile(name, (STATUS,), age0=True)
-            r1, r0 = rate1[..., 0], rate0[..., 0]
-            return 0.5 * (r1 * (st[:, :T] - a0[:, :T]) + r0 * a0[:, :T] + r1 * (st[:, 1:] - a0[:, 1:]) + r0 * a0[:, 1:])
-        persons, means = layers.band_means(m, enrolled_profile, p["fund_share"])
+        def enrolled_profiles(names):
+            return enrolled_years(rate1, rate0, m.profile_columns(names, (STATUS,)),
+                                  m.profile_columns(names, (STATUS,), age0=True))
+        persons, means = layers.band_means(m, enrolled_profiles, p["fund_share"])
         shared.update(band_persons=persons, band_means=means, band_critical_illness=np.zeros_like(means))
     if p["critical_illness_model"] is not None:
         spending["critical_illness"], ci_claims, shared["band_critical_illness"] = layers.critical_illness(
@@ -99,7 +110,7 @@ def money(p: dict, m: Members) -> Flows:
         ledger_income={"resident_fund": premiums + subsidies},
         ledger_spending={"resident_fund": sum(spending.values())},
         member_years={STATUS: years},
-        insured=at_start[..., PERSONS],
+        insured=rate1[..., 0] * (stock[:, :T, PERSONS] - age0[:, :T, PERSONS]) + rate0[..., 0] * age0[:, :T, PERSONS],
     )
 
 

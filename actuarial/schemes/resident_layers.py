@@ -66,13 +66,16 @@ def resolve_layers(a, years) -> dict:
     return out
 
 
-def band_means(m, enrolled_profile, fund_share) -> tuple[np.ndarray, np.ndarray]:
+def band_means(m, enrolled_profiles, fund_share) -> tuple[np.ndarray, np.ndarray]:
     """Enrolled member-years (D, T, B) and mean out-of-pocket cost per enrollee after the basic
-    fund (D, T, B, CNY) in each band. ``enrolled_profile(name)`` gives the enrolled member-years
-    of a profile column (D, T)."""
-    persons = np.stack([enrolled_profile(f"ci_{b}_persons") for b in BAND_NAMES], axis=-1)
-    remaining = np.stack([sum(enrolled_profile(f"ci_{b}_{c}") * (1 - fund_share[c]) for c in CLAIM_CATEGORIES)
-                          for b in BAND_NAMES], axis=-1) * m.trend[..., None]
+    fund (D, T, B, CNY) in each band. ``enrolled_profiles(names)`` gives the enrolled
+    member-years of profile columns (D, T, len(names)); :data:`PROFILES` holds, band by band,
+    the persons then the claim cost of each category."""
+    enrolled = enrolled_profiles(PROFILES)
+    enrolled = enrolled.reshape(enrolled.shape[:2] + (len(BAND_NAMES), 1 + len(CLAIM_CATEGORIES)))
+    persons = enrolled[..., 0]
+    remaining = sum(enrolled[..., 1 + k] * (1 - fund_share[c])[:, None] for k, c in enumerate(CLAIM_CATEGORIES))
+    remaining *= m.trend[..., None]
     with np.errstate(divide="ignore", invalid="ignore"):
         return persons, np.where(persons > 0, remaining / persons, 0.0)
 
@@ -81,7 +84,7 @@ def critical_illness(model: dict, persons, means) -> tuple[np.ndarray, np.ndarra
     """(premium paid by the fund, expected claims, payment per enrollee by band (D, T, B)), CNY."""
     cap = None if model["cap"] is None else model["cap"][None, :, None]
     per_person = layer_payment(means, model["cv"], model["deductible"][None, :, None], model["ratio"][None, :, None], cap)
-    claims = (persons * per_person).sum(axis=-1)
+    claims = np.einsum("...b,...b->...", persons, per_person)      # sum over bands
     return claims / model["loss_ratio"], claims, per_person
 
 
