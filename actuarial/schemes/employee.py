@@ -126,9 +126,8 @@ def resolve(a, years) -> dict:
 
 def money(p: dict, m: Members) -> Flows:
     """One chunk's money of the employee scheme (see the module docstring)."""
-    act = m.member_years(m.claims["active"])
-    ret = m.member_years(m.claims["retired"])
-    active, retired = act[..., PERSONS], ret[..., PERSONS]
+    active, retired, flexible = (m.member_years(m.claims[s][..., PERSONS]) for s in ("active", "retired", "flexible"))
+    claims = m.member_years(m.claims["active"] + m.claims["flexible"] + m.claims["retired"])   # every member
     base = p["base0"] * m.wage_index * p["base_factor"]
     employer, employee = employee_contributions(active, base, p["employer_rate"], p["employee_rate"],
                                                 p["collection"])
@@ -136,8 +135,6 @@ def money(p: dict, m: Members) -> Flows:
         employer, employee, retired, year=m.years, reform_year=p["reform_year"],
         employee_to_account=p["employee_to_account"], employer_share_before=p["employer_share_before"],
         retiree_credit_before=p["retiree_credit_before"], retiree_credit_after=p["retiree_credit_after"])
-    flx = m.member_years(m.claims["flexible"])
-    flexible = flx[..., PERSONS]
     f = p["flexible"]
     if f is None:
         flex_base = flex_income = flex_credit = np.zeros_like(employer)
@@ -146,10 +143,10 @@ def money(p: dict, m: Members) -> Flows:
         flex_income = flexible * flex_base * f["rate"] * f["collection"]
         flex_credit = flex_income * np.where(np.asarray(m.years) >= p["reform_year"], f["account_after"],
                                              f["account_before"])
-    spending = claims_spending(act + flx + ret, m.trend, p["fund_share"], CLAIM_CATEGORIES)
+    spending = claims_spending(claims, m.trend, p["fund_share"], CLAIM_CATEGORIES)
     medical, allowance, births = employee_layers.maternity(p["maternity"], m, base)
     spending["maternity"] = medical + allowance
-    large_income, spending["large_amount_claims"] = employee_layers.large_amount(p["large_amount"], act + flx + ret,
+    large_income, spending["large_amount_claims"] = employee_layers.large_amount(p["large_amount"], claims,
                                                                                  m.trend, p["collection"])
     insured = (m.claims["active"][:, :-1, PERSONS] + m.claims["flexible"][:, :-1, PERSONS]
                + m.claims["retired"][:, :-1, PERSONS])   # 1 January of each year

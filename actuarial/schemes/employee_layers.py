@@ -77,5 +77,5 @@ def large_amount(p: dict | None, members_claims: np.ndarray, trend: np.ndarray, 
         zero = np.zeros_like(trend)
         return zero, zero
     income = p["premium"] * members_claims[..., PERSONS] * collection
-    spending = p["claims_share"] * members_claims[..., PERSONS + 1:].sum(axis=-1) * trend
+    spending = p["claims_share"] * np.einsum("...c->...", members_claims[..., PERSONS + 1:]) * trend   # all categories
     return income, spending
