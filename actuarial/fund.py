@@ -29,13 +29,18 @@ def roll_forward(opening: np.ndarray, income: np.ndarray, spending: np.ndarray |
     if (spending is None) == (spend_rate is None):
         raise ValueError("roll_forward: give exactly one of spending and spend_rate")
     income, rate, given = np.broadcast_arrays(income, rate, spending if spending is not None else spend_rate)
-    closing, interest, spent = (np.empty(income.shape) for _ in range(3))
+    closing, interest = np.empty(income.shape), np.empty(income.shape)
+    if spending is not None:     # the year's net flow does not depend on the balance: all years at once
+        spent, net = given.copy(), income - given
+    else:
+        spent = np.empty(income.shape)
     bal = np.broadcast_to(np.asarray(opening, dtype=float), income.shape[:-1]).copy()
     for t in range(income.shape[-1]):  # a recurrence: each year needs the one before
-        spent[..., t] = given[..., t] if spending is not None else given[..., t] * (bal + income[..., t])
-        net = income[..., t] - spent[..., t]
-        interest[..., t] = rate[..., t] * (bal if interest_on == "opening" else bal + 0.5 * net)
-        bal = bal + net + interest[..., t]
+        if spending is None:
+            spent[..., t] = given[..., t] * (bal + income[..., t])
+        net_t = net[..., t] if spending is not None else income[..., t] - spent[..., t]
+        interest[..., t] = rate[..., t] * (bal if interest_on == "opening" else bal + 0.5 * net_t)
+        bal = bal + net_t + interest[..., t]
         closing[..., t] = bal
     return closing, interest, spent
 

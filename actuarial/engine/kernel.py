@@ -173,16 +173,11 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[
         ledger["income"][..., LEDGER_NAMES.index(tr.receiver)] += amount
         out["spending_by_category"][..., LEDGER_SCHEME_INDEX[tr.payer], CATEGORIES.index(tr.name)] = amount
         out["income_by_source"][..., LEDGER_SCHEME_INDEX[tr.receiver], SOURCES.index(tr.name)] = amount
-    # every ledger with given spending rolls forward in one pass, then each spend-rate ledger
-    given = [j for j in range(len(LEDGER_NAMES)) if j not in spend_rate]
-    for cols, rate in [(given, None)] + [([j], spend_rate[j]) for j in spend_rate]:
-        opening = np.array([inp.opening[LEDGER_NAMES[j]] for j in cols], dtype=float)
-        closing, interest, spent = fund.roll_forward(      # (D, ledger, T): the year axis last
-            opening, ledger["income"][..., cols].swapaxes(1, 2),
-            None if rate is not None else ledger["spending"][..., cols].swapaxes(1, 2),
-            real.interest_rate[:, None], inp.interest_on, spend_rate=rate)
-        for k, v in (("spending", spent), ("interest", interest), ("balance", closing)):
-            ledger[k][..., cols] = v.swapaxes(1, 2)
+    for j, name in enumerate(LEDGER_NAMES):
+        closing, interest, spent = fund.roll_forward(
+            inp.opening[name], ledger["income"][..., j], None if j in spend_rate else ledger["spending"][..., j],
+            real.interest_rate, inp.interest_on, spend_rate=spend_rate.get(j))
+        ledger["spending"][..., j], ledger["interest"][..., j], ledger["balance"][..., j] = spent, interest, closing
     out.update({f"ledger_{k}": v for k, v in ledger.items()})
     out["transfer_amount"] = moved
     out["trend"] = real.trend
