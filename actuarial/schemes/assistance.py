@@ -58,7 +58,9 @@ def money(p: dict, m: Members) -> Flows:
                      transfers={"assistance_premiums": zero})
     res = m.earlier[RESIDENT.name].shared
     premiums = res["premium_due"] * (p["assisted_share"] * p["premium_share"])
-    remaining = np.maximum(res["band_means"] - res["band_critical_illness"], 0.0) * p["cost_factor"]
+    remaining = res["band_means"] - res["band_critical_illness"]
+    remaining = np.maximum(remaining, 0.0, out=remaining)
+    remaining *= p["cost_factor"]
     per_person = limited_share(remaining, p["cv"], p["cost_ratio"][None, :, None], p["limit"][None, :, None])
     costs = np.einsum("...b,...b->...", res["band_persons"], per_person) * p["assisted_share"]   # sum over bands
     fiscal = (premiums + costs) * p["funding"]

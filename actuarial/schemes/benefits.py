@@ -72,10 +72,11 @@ def layer_payment(mean, cv, deductible, ratio, cap=None) -> np.ndarray:
         log_mean = np.log(mean)
     lev_d = _lev(mean, log_mean, cv, deductible)
     if cap is None:
-        return ratio * (mean - lev_d)
+        return _times(np.subtract(mean, lev_d, out=lev_d), ratio)
     with np.errstate(all="ignore"):
         top = np.asarray(deductible, dtype=float) + np.where(ratio > 0, np.asarray(cap, dtype=float) / ratio, 0.0)
-    return ratio * (_lev(mean, log_mean, cv, top) - lev_d)
+    lev_top = _lev(mean, log_mean, cv, top)
+    return _times(np.subtract(lev_top, lev_d, out=lev_top if lev_top.shape == lev_d.shape else None), ratio)
 
 
 def limited_share(mean, cv, ratio, limit) -> np.ndarray:
@@ -84,7 +85,13 @@ def limited_share(mean, cv, ratio, limit) -> np.ndarray:
     ratio = np.asarray(ratio, dtype=float)
     with np.errstate(all="ignore"):
         u = np.where(ratio > 0, np.asarray(limit, dtype=float) / ratio, 0.0)
-    return ratio * lognormal_lev(mean, cv, u)
+    return _times(lognormal_lev(mean, cv, u), ratio)
+
+
+def _times(x: np.ndarray, factor) -> np.ndarray:
+    """``x * factor``, in the memory of ``x`` (a new array of this function's) when it can hold
+    the product."""
+    return np.multiply(x, factor, out=x if np.broadcast_shapes(x.shape, np.shape(factor)) == x.shape else None)
 
 
 def band_masks(bands) -> np.ndarray:

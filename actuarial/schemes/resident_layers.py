@@ -74,10 +74,15 @@ def band_means(m, enrolled_profiles, fund_share) -> tuple[np.ndarray, np.ndarray
     enrolled = enrolled_profiles(PROFILES)
     enrolled = enrolled.reshape(enrolled.shape[:2] + (len(BAND_NAMES), 1 + len(CLAIM_CATEGORIES)))
     persons = enrolled[..., 0]
-    remaining = sum(enrolled[..., 1 + k] * (1 - fund_share[c])[:, None] for k, c in enumerate(CLAIM_CATEGORIES))
+    remaining = enrolled[..., 1] * (1 - fund_share[CLAIM_CATEGORIES[0]])[:, None]
+    for k, c in enumerate(CLAIM_CATEGORIES[1:], start=2):
+        remaining += enrolled[..., k] * (1 - fund_share[c])[:, None]
     remaining *= m.trend[..., None]
+    positive = persons > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        return persons, np.where(persons > 0, remaining / persons, 0.0)
+        means = np.divide(remaining, persons, out=remaining, where=positive)
+    means[~positive] = 0.0
+    return persons, means
 
 
 def critical_illness(model: dict, persons, means) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
