@@ -421,6 +421,20 @@ def test_a_profile_is_summed_only_for_the_statuses_its_scheme_reads(example):
     assert (m.profile("ci_60_69_persons", ("resident",)) > 0).all()
     with pytest.raises(actuarial.ProjectionError, match="ci_60_69_persons.*resident"):
         m.profile("ci_60_69_persons", ("active", "resident"))
+    # several profiles as one array: column k is profile k, summed over the statuses asked for
+    names = ("ci_0_14_persons", "ci_60_69_persons", "ltc_disabled", "maternity_fertility")
+    block = m.profile_columns(names[:2], ("resident",))
+    assert block.shape == m.profile("ci_60_69_persons", ("resident",)).shape + (2,)
+    for k, name in enumerate(names[:2]):
+        np.testing.assert_array_equal(block[..., k], m.profile(name, ("resident",)))
+    for k, name in enumerate(names[2:]):    # not side by side in PROFILES: picked, not sliced
+        np.testing.assert_array_equal(m.profile_columns(names[2:], ("active",))[..., k],
+                                      prof["active"][..., PROFILES.index(name)])
+    np.testing.assert_array_equal(m.profile_columns(("ltc_disabled",), ("active", "retired"))[..., 0],
+                                  prof["active"][..., PROFILES.index("ltc_disabled")]
+                                  + prof["retired"][..., PROFILES.index("ltc_disabled")])
+    with pytest.raises(actuarial.ProjectionError, match="ci_0_14_persons.*asked for \\['active'\\]"):
+        m.profile_columns(names[:2], ("active",))
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402

@@ -1,6 +1,7 @@
 """Population and money identities on the example city and on random small cities."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,3 +80,27 @@ def test_roll_forward_by_hand():
     closing, interest, spent = roll_forward(100.0, np.array([20.0]), None, np.array([0.0]), spend_rate=np.array([0.5]))
     np.testing.assert_allclose(spent, [60.0])
     np.testing.assert_allclose(closing, [60.0])
+
+
+@pytest.mark.parametrize("interest_on", ["opening", "mean"])
+def test_roll_forward_equals_the_recurrence_written_out(interest_on):
+    """roll_forward over (draw, ledger, year) arrays (the net flows of every year at once when
+    spending is given) equals, to the bit, the year-by-year recurrence of fund.py's docstring;
+    a spend-rate ledger spends its share of opening balance plus income."""
+    from actuarial.fund import roll_forward
+    rng = np.random.default_rng(11)
+    income, spending = rng.uniform(0, 100, size=(2, 3, 5, 6))
+    rate, opening = rng.uniform(-0.01, 0.05, size=(3, 1, 6)), rng.uniform(-50, 200, size=5)
+    closing, interest, spent = roll_forward(opening, income, spending, rate, interest_on)
+    bal = np.broadcast_to(opening, (3, 5)).copy()
+    for t in range(6):
+        net = income[..., t] - spending[..., t]
+        i = rate[..., t] * (bal if interest_on == "opening" else bal + 0.5 * net)
+        bal = bal + net + i
+        assert np.array_equal(interest[..., t], i) and np.array_equal(closing[..., t], bal)
+    assert np.array_equal(spent, spending)
+    share = rng.uniform(0, 1, size=6)
+    closing, interest, spent = roll_forward(opening, income, None, rate, interest_on, spend_rate=share)
+    opening_t = np.concatenate([np.broadcast_to(opening, (3, 5))[..., None], closing[..., :-1]], axis=-1)
+    np.testing.assert_allclose(spent, share * (opening_t + income), rtol=1e-13)
+    np.testing.assert_allclose(closing, opening_t + income - spent + interest, rtol=1e-12, atol=1e-9)

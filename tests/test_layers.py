@@ -117,6 +117,42 @@ def test_limited_share_and_edge_cases():
     assert layer_payment(500.0, 2.0, 0.0, 1.0) == pytest.approx(500.0)       # no deductible, full ratio: the mean
 
 
+def test_lev_over_arrays_equals_each_cell_and_its_edge_cases():
+    """Over an array of means and limits (zero and negative means, zero and infinite limits among
+    them) each cell is the scalar value: the edge cases are applied only where they occur, and
+    the layer's two limits share ln(mean) without changing a bit."""
+    rng = np.random.default_rng(3)
+    mean = rng.lognormal(7, 1, size=(4, 3, 5))
+    mean[0, 0, 0], mean[1, 2, 3], mean[3, 1, 4] = 0.0, -5.0, 0.0
+    limit = rng.uniform(100, 50_000, size=(1, 3, 5))
+    limit[0, 1, 2], limit[0, 2, 0] = 0.0, np.inf
+    lev = lognormal_lev(mean, 2.5, limit)
+    for idx in np.ndindex(mean.shape):
+        m, u = mean[idx], limit[(0,) + idx[1:]]
+        assert lev[idx] == lognormal_lev(m, 2.5, u)
+        assert lev[idx] == (0.0 if m <= 0 or u <= 0 else m if np.isinf(u) else lev[idx])
+    d, r, cap = np.full((1, 3, 1), 3000.0), np.full((1, 3, 1), 0.6), np.full((1, 3, 1), 90_000.0)
+    pay = layer_payment(mean, 2.5, d, r, cap)
+    assert np.array_equal(pay, r * (lognormal_lev(mean, 2.5, d + cap / r) - lognormal_lev(mean, 2.5, d)))
+    assert np.array_equal(layer_payment(mean, 2.5, d, r), r * (mean - lognormal_lev(mean, 2.5, d)))
+    assert np.array_equal(limited_share(mean, 2.5, r, 30_000.0), r * lognormal_lev(mean, 2.5, 30_000.0 / r))
+
+
+def test_enrolled_member_years_are_the_mean_of_the_enrolled_stocks():
+    """resident.enrolled_years (one pass over every column) against the module docstring's
+    formula written out: the mean of the year's two enrolled 1 January stocks, each rate *
+    (stock - age 0) + newborn rate * age 0, with the year's rates at both dates."""
+    from actuarial.schemes.resident import enrolled_years
+    rng = np.random.default_rng(5)
+    D, T, K = 3, 4, 7
+    stocks = rng.uniform(1e3, 1e6, size=(D, T + 1, K))
+    age0 = stocks * rng.uniform(0, 0.05, size=(D, T + 1, K))
+    rate, newborn = rng.uniform(0.5, 1, size=(D, T, 1)), rng.uniform(0.5, 1, size=(D, T, 1))
+    at = lambda dates: rate * (stocks[:, dates] - age0[:, dates]) + newborn * age0[:, dates]  # noqa: E731
+    np.testing.assert_allclose(enrolled_years(rate, newborn, stocks, age0), 0.5 * (at(slice(0, T)) + at(slice(1, T + 1))),
+                               rtol=1e-13)
+
+
 # ---- one year by hand ----------------------------------------------------------------------
 
 def test_maternity_and_large_amount_by_hand(hand):
