@@ -151,6 +151,10 @@ def test_enrolled_member_years_are_the_mean_of_the_enrolled_stocks():
     at = lambda dates: rate * (stocks[:, dates] - age0[:, dates]) + newborn * age0[:, dates]  # noqa: E731
     np.testing.assert_allclose(enrolled_years(rate, newborn, stocks, age0), 0.5 * (at(slice(0, T)) + at(slice(1, T + 1))),
                                rtol=1e-13)
+    # columns that count no one aged 0 can be left out of the age-0 stocks: the same numbers
+    age0[..., 1::2] = 0.0
+    np.testing.assert_array_equal(enrolled_years(rate, newborn, stocks, age0[..., ::2], [0, 2, 4, 6]),
+                                  enrolled_years(rate, newborn, stocks, age0))
 
 
 # ---- one year by hand ----------------------------------------------------------------------

@@ -135,7 +135,7 @@ class Members:
                 raise ProjectionError(f"profile '{name}' is summed for {list(summed)} only (its scheme's "
                                       f"profile_statuses); asked for {list(statuses)}")
         cols = [self.profile_index[name] for name in names]
-        if cols == list(range(cols[0], cols[0] + len(cols))):     # declared side by side: a view
+        if cols and cols == list(range(cols[0], cols[0] + len(cols))):     # declared side by side: a view
             cols = slice(cols[0], cols[0] + len(cols))
         first, *rest = (src[s][..., cols] for s in statuses)
         return sum(rest, first) if rest else first

@@ -49,17 +49,18 @@ def enrolled_share(rate, newborn_rate) -> np.ndarray:
     return out
 
 
-def enrolled_years(rate, newborn_rate, stocks, stocks_age0) -> np.ndarray:
+def enrolled_years(rate, newborn_rate, stocks, stocks_age0, age0_columns=slice(None)) -> np.ndarray:
     """Enrolled member-years (D, T, K) of resident stocks (D, T + 1, K: persons, claim costs or
-    profile sums at each 1 January; ``stocks_age0`` the same at age 0), with each year's rates
-    (D, T, 1) applied at both of its dates: ``rate * Y + (newborn rate - rate) * Y0`` (the
-    module docstring's member-years, regrouped: one pass over every column; the halves of
-    the means ride on the (D, T, 1) rates)."""
+    profile sums at each 1 January; ``stocks_age0`` the same at age 0, for the columns
+    ``age0_columns`` only: the others count no one aged 0), with each year's rates (D, T, 1)
+    applied at both of its dates: ``rate * Y + (newborn rate - rate) * Y0`` (the module
+    docstring's member-years, regrouped: one pass over every column; the halves of the means
+    ride on the (D, T, 1) rates)."""
     years = stocks[:, :-1] + stocks[:, 1:]                     # 2 x member-years (Members.member_years)
     years *= 0.5 * rate
     years_age0 = stocks_age0[:, :-1] + stocks_age0[:, 1:]
     years_age0 *= 0.5 * (newborn_rate - rate)
-    years += years_age0
+    years[..., age0_columns] += years_age0
     return years
 
 
@@ -93,8 +94,9 @@ def money(p: dict, m: Members) -> Flows:
     ci_claims = np.zeros_like(years)
     if p["critical_illness_model"] is not None or p["assisted_premium_share"] is not None:
         def enrolled_profiles(names):
+            at0 = [k for k, name in enumerate(names) if p["profiles"][name][..., AGES == 0].any()]  # count anyone aged 0
             return enrolled_years(rate1, rate0, m.profile_columns(names, (STATUS,)),
-                                  m.profile_columns(names, (STATUS,), age0=True))
+                                  m.profile_columns([names[k] for k in at0], (STATUS,), age0=True), at0)
         persons, means = layers.band_means(m, enrolled_profiles, p["fund_share"])
         shared.update(band_persons=persons, band_means=means, band_critical_illness=np.zeros_like(means))
     if p["critical_illness_model"] is not None:
