@@ -126,8 +126,8 @@ class Members:
     def profile_columns(self, names, statuses, age0: bool = False) -> np.ndarray:
         """(D, T + 1, len(names)) stock sums of the profiles ``names`` over ``statuses`` at each
         1 January (``age0``: persons aged 0 only), column k for ``names[k]``: several profiles
-        in one array, for one array operation over all of them. Read-only (may be a view of
-        the engine's stock sums)."""
+        in one array, for one array operation over all of them. Stored draws innermost (as
+        the claims: see :func:`actuarial.engine.kernel.claims_by_status`)."""
         src = self.profiles_age0 if age0 else self.profiles
         for name in names:
             summed = self.profile_statuses.get(name)
@@ -137,7 +137,7 @@ class Members:
         cols = [self.profile_index[name] for name in names]
         if cols and cols == list(range(cols[0], cols[0] + len(cols))):     # declared side by side: a view
             cols = slice(cols[0], cols[0] + len(cols))
-        first, *rest = (src[s][..., cols] for s in statuses)
+        first, *rest = (draws_innermost(src[s][..., cols]) for s in statuses)
         return sum(rest, first) if rest else first
 
     @staticmethod
@@ -145,6 +145,13 @@ class Members:
         """Member-years of a year: the mean of its two 1 January stocks, (D, T + 1, ...) ->
         (D, T, ...). Money is linear in member-years, so claims are averaged the same way."""
         return 0.5 * (stocks[:, :-1] + stocks[:, 1:])
+
+
+def draws_innermost(x: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` (D, dates, k) with the same shape and values, stored draws innermost:
+    each column's (dates, D) block contiguous, so that operations over draws and years run
+    over whole rows of draws whatever the layout ``x`` is read from."""
+    return np.ascontiguousarray(x.transpose(2, 1, 0)).transpose(2, 1, 0)
 
 
 @dataclass
