@@ -68,12 +68,14 @@ def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray |
 
 def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
     """Apply the economic deviations (each (D, T)) to the best estimate: the cost trend index
-    (:func:`actuarial.costs.trend_growth`), the wage index and the interest rate."""
+    (:func:`actuarial.costs.trend_growth`), the wage index and the interest rate. Stored draws
+    innermost (Fortran order), as the claims the schemes multiply them with
+    (:func:`claims_by_status`)."""
     inflation, utilisation, policy = inp.trend_components
     trend = costs.growth_index(costs.trend_growth(inflation[None] + dev["medical_inflation"],
                                                   utilisation[None] + dev["utilisation_growth"], policy[None]))
-    return EconomyDraws(trend, costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]),
-                        inp.interest_rate[None] + dev["interest_rate"])
+    return EconomyDraws(*(np.asfortranarray(x) for x in (
+        trend, costs.growth_index(inp.wage_growth[None] + dev["wage_growth"]), inp.interest_rate[None] + dev["interest_rate"])))
 
 
 def stock_weights(inp: Inputs) -> np.ndarray:
@@ -145,13 +147,11 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[
                       prof, prof0, {name: j for j, name in enumerate(PROFILES)}, {}, inp.profile_statuses)
     D, T = real.trend.shape
     n_sch = len(SCHEMES)
-    out = {
-        "income_by_source": np.zeros((D, T, n_sch, len(SOURCES))),
-        "spending_by_category": np.zeros((D, T, n_sch, len(CATEGORIES))),
-        "member_years": np.zeros((D, T, len(STATUSES))),
-        "insured": np.zeros((D, T, n_sch)),
-    }
-    ledger = {k: np.zeros((D, T, len(LEDGER_NAMES))) for k in ("income", "spending", "interest", "balance")}
+    def zeros(*inner):     # (D, T, *inner), stored draws innermost as the schemes' arrays
+        return np.zeros(tuple(reversed(inner)) + (T, D)).transpose(*range(len(inner) + 1, -1, -1))
+    out = {"income_by_source": zeros(n_sch, len(SOURCES)), "spending_by_category": zeros(n_sch, len(CATEGORIES)),
+           "member_years": zeros(len(STATUSES)), "insured": zeros(n_sch)}
+    ledger = {k: zeros(len(LEDGER_NAMES)) for k in ("income", "spending", "interest", "balance")}
     spend_rate, transfers = {}, {}
     for k, sch in enumerate(SCHEMES):
         flows = sch.money(inp.schemes[sch.name], members)
@@ -172,7 +172,7 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[
                 ledger["spending"][..., j] = flows.ledger_spending[led.name]
         transfers.update(flows.transfers)
         out.update(flows.extras)
-    moved = np.zeros((D, T, len(TRANSFERS)))
+    moved = zeros(len(TRANSFERS))
     for i, tr in enumerate(TRANSFERS):     # after every scheme's flows, before any roll-forward
         moved[..., i] = amount = transfers[tr.name]
         ledger["spending"][..., LEDGER_NAMES.index(tr.payer)] += amount
