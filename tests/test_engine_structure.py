@@ -479,3 +479,18 @@ def test_stock_segments_give_every_column_and_total(seed):
     assert more[0].size == rows.size
     np.testing.assert_array_equal([[more[3][more[4][s, k]:more[4][s, k + 1]].size > 0 for k in range(K, K + 2)]
                                 for s in range(S)], [[True, shared[s]] for s in range(S)])
+
+
+def test_claims_are_handed_to_schemes_draws_innermost_with_the_same_values():
+    """The schemes read the claims of a status as (D, T + 1, 1 + C) arrays equal to the stock
+    sums' columns, stored draws innermost (each column's (dates, draws) block contiguous) and
+    copied once, when first read."""
+    from actuarial.schemes import DrawsInnermost
+    sums = np.random.default_rng(2).uniform(size=(5, 4, 3, 6))
+    views = {"a": sums[:, :, 0, :3], "b": sums[:, :, 2, :3]}
+    claims = DrawsInnermost(views)
+    assert len(claims) == 2 and list(claims) == ["a", "b"] and not claims._copied
+    np.testing.assert_array_equal(claims["b"], sums[:, :, 2, :3])
+    assert list(claims._copied) == ["b"] and claims["b"] is claims["b"]
+    col = claims["b"][..., 1]
+    assert col.shape == (5, 4) and col.T.flags.c_contiguous            # (dates, draws) contiguous

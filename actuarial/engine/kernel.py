@@ -21,7 +21,7 @@ from ..indicators import AGE_SUMS, OLD_AGE, WORKING_AGES
 from ..dims import (ACTIVE, AGES, CONTRIBUTING_STATUSES, FEMALE, FLEXIBLE, NEWBORN_STATUS, OUTSIDE, RETIRED,
                     STATUSES, index)
 from ..schemes import (CATEGORIES, LEDGER_NAMES, LEDGER_SCHEME, PROFILES, SCHEME_NAMES, SCHEMES, SOURCES, TRANSFERS,
-                       Members)
+                       DrawsInnermost, Members)
 from . import fused, survival
 from .inputs import Inputs
 
@@ -122,17 +122,17 @@ def claims_by_status(inp: Inputs, sums: np.ndarray, sums0: np.ndarray) -> tuple[
     1 + C: persons, then base-year cost by claim category), the same at age 0, and the profile
     sums (D, T + 1, P), all ages and age 0, each a dict by status.
 
-    The claims are copied once, draws innermost (each column of each status one contiguous
-    (T + 1, D) block): in the stock sums a status's few claim columns lie 8 bytes apart and
-    their rows 800 apart, so every operation of a scheme on them would run over 3 numbers at a
-    time; this way each runs over whole rows of draws. Same values, same shapes."""
+    The claims are handed out draws innermost (each column one contiguous (T + 1, D) block,
+    copied when a scheme first reads a status: :class:`actuarial.schemes.base.DrawsInnermost`):
+    in the stock sums a status's few claim columns lie 8 bytes apart and their rows 800 apart,
+    so every operation of a scheme on them would run over 3 numbers at a time; this way each
+    runs over whole rows of draws. Same values, same shapes."""
     n, P = 1 + inp.claim_cost.shape[-1], inp.profiles.shape[-1]
     claims, claims0, prof, prof0 = {}, {}, {}, {}
-    inner, inner0 = (np.ascontiguousarray(x[..., :n].transpose(2, 3, 1, 0)) for x in (sums, sums0))   # (S, n, T+1, D)
     for i, status in enumerate(STATUSES):
-        claims[status], claims0[status] = inner[i].transpose(2, 1, 0), inner0[i].transpose(2, 1, 0)
+        claims[status], claims0[status] = sums[:, :, i, :n], sums0[:, :, i, :n]
         prof[status], prof0[status] = sums[:, :, i, n:n + P], sums0[:, :, i, n:n + P]
-    return claims, claims0, prof, prof0
+    return DrawsInnermost(claims), DrawsInnermost(claims0), prof, prof0
 
 
 def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[str, np.ndarray]:

@@ -6,7 +6,7 @@ schema, and tests: see ``docs/ARCHITECTURE.md``, "Adding a scheme".
 
 from __future__ import annotations
 
-from .base import Flows, Ledger, Line, Members, Output, Scheme, Transfer
+from .base import DrawsInnermost, Flows, Ledger, Line, Members, Output, Scheme, Transfer
 from .assistance import SCHEME as ASSISTANCE
 from .employee import SCHEME as EMPLOYEE
 from .ltc import SCHEME as LTC
@@ -48,5 +48,5 @@ def member_years(ds, name: str):
     return ds["member_years"].sel(status=list(BY_NAME[name].statuses)).sum("status")
 
 
-__all__ = ["ASSISTANCE", "BY_NAME", "LTC", "MEMBER_SCHEMES", "MEMBER_SCHEME_NAMES", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
+__all__ = ["ASSISTANCE", "BY_NAME", "DrawsInnermost", "LTC", "MEMBER_SCHEMES", "MEMBER_SCHEME_NAMES", "CATEGORIES", "EMPLOYEE", "Flows", "LEDGERS", "LEDGER_NAMES", "LEDGER_SCHEME", "Ledger", "OUTPUTS",
            "Line", "Members", "Output", "RESIDENT", "SCHEMES", "SCHEME_NAMES", "PROFILES", "SOURCES", "Scheme", "TRANSFERS", "TRANSFER_NAMES", "Transfer", "member_years", "scheme"]

@@ -24,6 +24,7 @@ at 1 January, so a stock array has T + 1 dates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Callable
 
 import numpy as np
@@ -89,8 +90,9 @@ class Line:
 class Members:
     """What the engine hands a scheme for one chunk of draws.
 
-    claims : dict status -> (D, T + 1, 1 + C) stock claims at each 1 January: persons, then
-        base-year claim cost by claim category (CNY a year at base-year prices)
+    claims : mapping status -> (D, T + 1, 1 + C) stock claims at each 1 January: persons, then
+        base-year claim cost by claim category (CNY a year at base-year prices); stored draws
+        innermost (:class:`DrawsInnermost`)
     claims_age0 : dict status -> (D, T + 1, 1 + C) the same for age 0 only
     years : (T,) calendar years of the flows
     trend : (D, T) medical cost trend index (base year = 1)
@@ -152,6 +154,25 @@ def draws_innermost(x: np.ndarray) -> np.ndarray:
     each column's (dates, D) block contiguous, so that operations over draws and years run
     over whole rows of draws whatever the layout ``x`` is read from."""
     return np.ascontiguousarray(x.transpose(2, 1, 0)).transpose(2, 1, 0)
+
+
+class DrawsInnermost(Mapping):
+    """A read-only dict of (D, dates, k) arrays, each copied draws innermost
+    (:func:`draws_innermost`) when it is first read: what no scheme reads is never copied."""
+
+    def __init__(self, arrays: dict):
+        self._arrays, self._copied = arrays, {}
+
+    def __getitem__(self, key) -> np.ndarray:
+        if key not in self._copied:
+            self._copied[key] = draws_innermost(self._arrays[key])
+        return self._copied[key]
+
+    def __iter__(self):
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
 
 
 @dataclass
