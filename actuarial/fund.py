@@ -29,11 +29,12 @@ def roll_forward(opening: np.ndarray, income: np.ndarray, spending: np.ndarray |
     if (spending is None) == (spend_rate is None):
         raise ValueError("roll_forward: give exactly one of spending and spend_rate")
     income, rate, given = np.broadcast_arrays(income, rate, spending if spending is not None else spend_rate)
-    closing, interest = np.empty(income.shape), np.empty(income.shape)
+    # new arrays in the memory order of the income (order "K"), so the yearly steps run along it
+    closing, interest = np.empty_like(income, dtype=float), np.empty_like(income, dtype=float)
     if spending is not None:     # the year's net flow does not depend on the balance: all years at once
-        spent, net = given.copy(), income - given
+        spent, net = given.copy(order="K"), income - given
     else:
-        spent = np.empty(income.shape)
+        spent = np.empty_like(income, dtype=float)
     bal = np.broadcast_to(np.asarray(opening, dtype=float), income.shape[:-1]).copy()
     for t in range(income.shape[-1]):  # a recurrence: each year needs the one before
         if spending is None:
