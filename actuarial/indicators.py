@@ -153,14 +153,22 @@ def _sum_trailing(values, axes: int, rows=None):
         return values.copy()
     shape = values.shape[values.ndim - axes:]
     parts = [values[(..., *i)] for i in product(range(shape[0]) if rows is None else rows, *map(range, shape[1:]))]
-    return _pairwise(parts) if parts else np.zeros(values.shape[:values.ndim - axes])
+    if not parts:
+        return np.zeros(values.shape[:values.ndim - axes])
+    return _pairwise(parts) if len(parts) > 1 else parts[0].copy()
 
 
 def _pairwise(parts: list):
+    """parts[0] + parts[1] + ... added pairwise (as numpy sums a short axis); a single part is
+    returned as it is."""
     if len(parts) == 1:
-        return parts[0].copy()
+        return parts[0]
     half = len(parts) // 2
-    return _pairwise(parts[:half]) + _pairwise(parts[half:])
+    left, right = _pairwise(parts[:half]), _pairwise(parts[half:])
+    if half == 1:
+        return left + right
+    left += right        # a sum made here: added in place
+    return left
 
 
 def _by_age(ds: xr.Dataset, lo: int, hi: int | None = None) -> xr.DataArray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import platform
 from datetime import datetime, timezone
+from functools import cache
 
 import numpy as np
 import xarray as xr
@@ -91,29 +92,33 @@ def _fund_view(res: dict, opening: np.ndarray) -> dict:
     return dict(zip(ledgers, block))
 
 
-def _coordinates(inp, D: int, n: int, with_age: bool) -> xr.Coordinates:
-    """Every coordinate of a projection over its first ``n`` flow years, with its attrs; built
-    once and shared by the Datasets of one assembly (their indexes are not rebuilt)."""
-    coords = {"draw": np.arange(D), "year": inp.flow_years[:n], "status": list(STATUSES), "sex": list(SEXES),
-              "age": AGES, "scheme": list(SCHEME_NAMES), "source": list(SOURCES), "category": list(CATEGORIES),
-              "ledger": list(LEDGER_NAMES), "transfer": list(TRANSFER_NAMES),
+@cache
+def _labels() -> xr.Coordinates:
+    """The coordinates the declarations fix (every one but draw, year and region), with their
+    attrs and indexes; built once (a Dataset copies the coordinates it is given)."""
+    coords = {"status": list(STATUSES), "sex": list(SEXES), "age": AGES, "scheme": list(SCHEME_NAMES),
+              "source": list(SOURCES), "category": list(CATEGORIES), "ledger": list(LEDGER_NAMES),
+              "transfer": list(TRANSFER_NAMES),
               "transfer_payer": ("transfer", [t.payer for t in TRANSFERS]),
               "transfer_receiver": ("transfer", [t.receiver for t in TRANSFERS]),
               "scheme_own_members": ("scheme", [bool(s.statuses) for s in SCHEMES])}
     for o in OUTPUTS:
         coords.update(o.coords)
     coords["ledger_scheme"] = ("ledger", list(LEDGER_SCHEME))
-    coords["region"] = inp.region
-    if not with_age:
-        coords.pop("age")
-    attrs = dict(_COORD_ATTRS)
-    for dim, long_name in _LABEL_COORDS.items():
-        attrs.setdefault(dim, {"long_name": long_name})
-    variables = {}
-    for name, value in coords.items():
-        dims, value = value if isinstance(value, tuple) else ((name,) if np.ndim(value) else (), value)
-        variables[name] = xr.Variable(dims, value, attrs.get(name))
-    return xr.Coordinates(variables)
+    attrs = _COORD_ATTRS | {dim: {"long_name": name} for dim, name in _LABEL_COORDS.items() if dim not in _COORD_ATTRS}
+    return xr.Coordinates({name: xr.Variable(*(value if isinstance(value, tuple) else (name, value)), attrs.get(name))
+                           for name, value in coords.items()})
+
+
+def _coordinates(inp, D: int, n: int, with_age: bool) -> xr.Coordinates:
+    """Every coordinate of a projection over its first ``n`` flow years, with its attrs."""
+    head = xr.Coordinates({"draw": np.arange(D), "year": xr.Variable("year", inp.flow_years[:n], _COORD_ATTRS["year"])})
+    labels = _labels()
+    keep = [k for k in labels.variables if with_age or k != "age"]
+    variables = dict(head.variables) | {k: labels.variables[k] for k in keep} | {
+        "region": xr.Variable((), inp.region, _COORD_ATTRS["region"])}
+    indexes = dict(head.xindexes) | {k: labels.xindexes[k] for k in keep if k in labels.xindexes}
+    return xr.Coordinates(variables, indexes=indexes)
 
 
 def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochastic_run: bool = False,
@@ -142,15 +147,16 @@ def assemble(a: Assumptions, inp, res: dict, years: int, *, seed=None, stochasti
     over = xr.Dataset(flows, coords=coords if F == n else _coordinates(inp, D, F, "population" in res),
                       attrs={"reserve_months_denominator": a.config.indicators.reserve_months_denominator})
     data = {}
-    for ind in indicators.INDICATORS.values():
-        if ind.stored and ind.over_years:
-            v = ind.compute(over).variable.transpose("draw", "year", ...)
-            data[ind.identifier] = xr.Variable(v.dims, v.values[:, :n], ind.attrs)
-            horizon = over if F == n else over.isel(year=slice(0, n))
-    for ind in indicators.INDICATORS.values():
-        if ind.stored and not ind.over_years:
-            v = ind.compute(horizon).variable
-            data[ind.identifier] = xr.Variable(v.dims, v.values, ind.attrs)
+    with xr.set_options(arithmetic_join="exact"):   # one Dataset: its variables share their indexes
+        for ind in indicators.INDICATORS.values():
+            if ind.stored and ind.over_years:
+                v = ind.compute(over).variable.transpose("draw", "year", ...)
+                data[ind.identifier] = xr.Variable(v.dims, v.values[:, :n], ind.attrs)
+        horizon = over if F == n else over.isel(year=slice(0, n))
+        for ind in indicators.INDICATORS.values():
+            if ind.stored and not ind.over_years:
+                v = ind.compute(horizon).variable
+                data[ind.identifier] = xr.Variable(v.dims, v.values, ind.attrs)
     kept = {name: horizon.variables[name] for name in VARIABLES if name in res}
     ds = xr.Dataset(kept | data, coords=coords)
     if not stochastic_run:
