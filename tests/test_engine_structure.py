@@ -421,3 +421,47 @@ def test_a_profile_is_summed_only_for_the_statuses_its_scheme_reads(example):
     assert (m.profile("ci_60_69_persons", ("resident",)) > 0).all()
     with pytest.raises(actuarial.ProjectionError, match="ci_60_69_persons.*resident"):
         m.profile("ci_60_69_persons", ("active", "resident"))
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_stock_segments_give_every_column_and_total(seed):
+    """Weights built the way the engine's are (columns of ones over runs of ages, columns of a
+    cost vector restricted to runs of ages, columns of their own, zero columns): the sums of
+    the segments equal the weighted sums of every column and the totals by sex, each cell is
+    multiplied once per distinct weight vector, and a column sharing another's weights adds no
+    product."""
+    from actuarial.engine.pass_layout import segments_of
+    rng = np.random.default_rng(seed)
+    S, X, A, K = 3, 2, 12, 7
+    weights = np.zeros((S, X, A, K))
+    cost = rng.uniform(1, 5, (S, X, A))
+    for s in range(S):
+        for k in range(K):
+            kind = rng.integers(4)
+            lo, hi = sorted(rng.integers(0, A + 1, 2))
+            runs = np.zeros((X, A), bool)
+            runs[rng.integers(X), lo:hi] = True
+            runs[:, rng.integers(A)] |= rng.random() < 0.5              # a second run, maybe
+            weights[s, ..., k] = [runs, cost[s] * runs, rng.uniform(1, 5, (X, A)) * runs, 0][kind]
+    lanes = 8
+    rows, vals, ptr, col_segs, col_ptr, tot_segs, tot_ptr = segments_of(weights, lanes)
+    pop = rng.uniform(0, 100, (S, X, A))
+    flat = np.repeat(pop.reshape(-1), lanes)
+    seg = np.array([flat[rows[ptr[g]:ptr[g + 1]]] @ vals[ptr[g]:ptr[g + 1]] for g in range(ptr.size - 1)])
+    sums = [[seg[col_segs[col_ptr[s, k]:col_ptr[s, k + 1]]].sum() for k in range(K)] for s in range(S)]
+    totals = [[seg[tot_segs[tot_ptr[s, x]:tot_ptr[s, x + 1]]].sum() for x in range(X)] for s in range(S)]
+    np.testing.assert_allclose(sums, np.einsum("sxa,sxak->sk", pop, weights), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(totals, pop.sum(axis=-1), rtol=1e-13)
+    # a column of ones or of another column's weights over runs of ages adds segments, no product
+    extra = np.zeros((S, X, A, 2))
+    extra[:, 0, 2:7, 0] = 1.0
+    shared = (weights[:, 1, 5:, 2] != 0).all(axis=-1)                  # column 2 nonzero over ages 5 and up
+    extra[shared, 1, 5:, 1] = weights[shared, 1, 5:, 2]
+    more = segments_of(np.concatenate([weights, extra], axis=-1), lanes)
+    assert more[0].size == rows.size
+    np.testing.assert_array_equal([[more[3][more[4][s, k]:more[4][s, k + 1]].size > 0 for k in range(K, K + 2)]
+                                for s in range(S)], [[True, shared[s]] for s in range(S)])

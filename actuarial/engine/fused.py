@@ -13,9 +13,11 @@
 2. sums the new 1 January stocks against the weights the money needs (:func:`_date_out`):
    ``sums[t, s, k] = sum_{x, a} p[t, s, x, a] w[s, x, a, k]`` for persons, base-year claim cost
    by category, the declared age profiles and the age bands of the indicators, the same at age
-   0, and the totals by sex; only nonzero weights cost anything
-   (:func:`~actuarial.engine.pass_layout.sparse_weights`: a profile is zero for the statuses no
-   scheme reads it for, a band outside its ages);
+   0, and the totals by sex; only nonzero weights cost anything, and columns that share
+   their weights over a range of ages share their sums
+   (:func:`~actuarial.engine.pass_layout.stock_segments`: a profile is zero for the statuses
+   no scheme reads it for; persons, the age bands and the critical-illness bands are sums of
+   segments of ages);
 3. copies the stocks out only when the caller keeps them, in the caller's precision
    (float32 for draws: persons to about seven significant digits).
 
@@ -45,7 +47,7 @@ import numpy as np
 from numba import njit
 
 from . import fastmath  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
-from .pass_layout import age_spans, rows, sparse_weights
+from .pass_layout import age_spans, rows, stock_segments
 
 
 LANES = 8
@@ -57,7 +59,7 @@ lanes, so a draw's numbers depend neither on its lane nor on the chunking. The s
 @njit(cache=True, nogil=True)
 def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                  years0, contributing, use_rule, spans, minimum, spread, pay_up, w_rows, w_vals, w_ptr, weights0,
+                  years0, contributing, use_rule, spans, minimum, spread, pay_up, segments, weights0,
                   pop_out, born, died, moved, sums, sums0, totals):  # pragma: no cover
     """Project every draw from ``pop0`` and write its flows, stock sums and (optionally) stocks.
 
@@ -73,9 +75,9 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     ``contributing`` statuses (status,) 0/1 accrue a year each year; minimum (T, sex) years,
     spread (years), pay_up (T,) as in :func:`actuarial.demography.retirement_keep_share`.
     spans (4,): the ages each step needs (:func:`~actuarial.engine.pass_layout.age_spans`).
-    w_rows, w_vals, w_ptr: the nonzero weights (a value per person) of each (status, column)
-    (:func:`~actuarial.engine.pass_layout.sparse_weights`); weights0 (status, sex, K) the weights at age 0. sx, bs and scale
-    may have one row instead of D, shared by every draw.
+    segments: how the stocks are summed against the weights, as sums of segments of ages
+    (:func:`~actuarial.engine.pass_layout.stock_segments`); weights0 (status, sex, K) the
+    weights at age 0. sx, bs and scale may have one row instead of D, shared by every draw.
 
     Writes born, died, moved (D, T, sex) persons; sums, sums0 (D, T + 1, status, K) the stocks
     summed against the weights over every age and at age 0; totals (D, T + 1, status, sex);
@@ -95,6 +97,7 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     scratch = np.empty((10, A * L))
     entry_l, exit_l, flex_entry_l, flex_exit_l = lanes(entry), lanes(exit_), lanes(flex_entry), lanes(flex_exit)
     retire_l = lanes(retire)
+    seg_sums = np.empty((segments[2].size - 1, L))
     for d0 in range(0, D, L):
         n = min(L, D - d0)
         for j in range(L):
@@ -120,14 +123,13 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
                     for j in range(L):
                         slab[0, s, x, a, j] = pop0[s, x, a]
                         z[0, s, x, a, j] = years0[s, x, a]
-        _date_out(slab[0], 0, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals, pop_out)
+        _date_out(slab[0], 0, d0, n, segments, seg_sums, weights0, sums, sums0, totals, pop_out)
         for t in range(T):
             _year(t, slab[t % 2], slab[(t + 1) % 2], z[t % 2], z[(t + 1) % 2], sx_l, bs_l, kx, ikx, fert, srb,
                   entry_l, exit_l, retire, retire_l, eligible, migration, newborn, active, retired,
                   resident, female, flexible, flex_entry_l, flex_exit_l, contributing, use_rule, spans, minimum,
                   spread, pay_up, born_l, died_l, moved_l, scratch)
-            _date_out(slab[(t + 1) % 2], t + 1, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals,
-                      pop_out)
+            _date_out(slab[(t + 1) % 2], t + 1, d0, n, segments, seg_sums, weights0, sums, sums0, totals, pop_out)
         for j in range(n):
             d = d0 + j
             for t in range(T):
@@ -138,45 +140,49 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
 
 
 @njit(cache=True, nogil=True)
-def _date_out(slab, t, d0, n, w_rows, w_vals, w_ptr, weights0, sums, sums0, totals, pop_out):  # pragma: no cover
+def _date_out(slab, t, d0, n, segments, seg, weights0, sums, sums0, totals, pop_out):  # pragma: no cover
     """What the caller gets of one 1 January date ``t`` of the first ``n`` lanes of the group
     starting at draw ``d0``, while its stocks ``slab`` (status, sex, age, lane) are in cache:
-    the totals by status and sex, the stock sums against the weights (``w_rows``, ``w_vals``,
-    ``w_ptr``: the nonzero weights of each (status, column), see :func:`~actuarial.engine.pass_layout.sparse_weights`), the
-    sums at age 0 (``weights0`` (status, sex, K)) and, when the date is kept, the stocks.
+    the segments' sums ``seg`` (segment, lane) (``segments``: see
+    :func:`~actuarial.engine.pass_layout.stock_segments`), from them the totals by status and
+    sex and the stock sums against the weights, the sums at age 0 (``weights0`` (status, sex,
+    K)) and, when the date is kept, the stocks.
 
-    Each weighted sum runs down the column's nonzero cells in age order with the eight lanes
-    in eight scalar accumulators (written out: :data:`LANES` must be 8). The compiler keeps them
-    in scalar registers (about 2 ns a nonzero weight); no formulation tried vectorised them."""
+    Each segment runs down its cells in age order with the eight lanes in eight scalar
+    accumulators (written out: :data:`LANES` must be 8). The compiler keeps them in scalar
+    registers (about 2 ns a cell); no formulation tried vectorised them."""
+    rows, vals, ptr, col_segs, col_ptr, tot_segs, tot_ptr = segments
     S, X, A, L = slab.shape
     K = sums.shape[-1]
     flat = slab.reshape(-1)
-    acc = np.empty(L)
+    for g in range(ptr.size - 1):
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        for i in range(ptr[g], ptr[g + 1]):
+            v = flat[rows[i]:rows[i] + 8]
+            w = vals[i]
+            a0 += v[0] * w
+            a1 += v[1] * w
+            a2 += v[2] * w
+            a3 += v[3] * w
+            a4 += v[4] * w
+            a5 += v[5] * w
+            a6 += v[6] * w
+            a7 += v[7] * w
+        sg = seg[g]
+        sg[0], sg[1], sg[2], sg[3], sg[4], sg[5], sg[6], sg[7] = a0, a1, a2, a3, a4, a5, a6, a7
     for s in range(S):
         for x in range(X):
-            for j in range(L):
-                acc[j] = 0.0
-            for a in range(A):
-                for j in range(L):
-                    acc[j] += slab[s, x, a, j]
             for j in range(n):
-                totals[d0 + j, t, s, x] = acc[j]
+                v = 0.0
+                for i in range(tot_ptr[s, x], tot_ptr[s, x + 1]):
+                    v += seg[tot_segs[i], j]
+                totals[d0 + j, t, s, x] = v
         for k in range(K):
-            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-            for i in range(w_ptr[s, k], w_ptr[s, k + 1]):
-                v = flat[w_rows[i]:w_rows[i] + 8]
-                w = w_vals[i]
-                a0 += v[0] * w
-                a1 += v[1] * w
-                a2 += v[2] * w
-                a3 += v[3] * w
-                a4 += v[4] * w
-                a5 += v[5] * w
-                a6 += v[6] * w
-                a7 += v[7] * w
-            acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7] = a0, a1, a2, a3, a4, a5, a6, a7
             for j in range(n):
-                sums[d0 + j, t, s, k] = acc[j]
+                v = 0.0
+                for i in range(col_ptr[s, k], col_ptr[s, k + 1]):
+                    v += seg[col_segs[i], j]
+                sums[d0 + j, t, s, k] = v
                 v0 = 0.0
                 for x in range(X):
                     v0 += slab[s, x, 0, j] * weights0[s, x, k]
@@ -422,11 +428,10 @@ def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligib
     spans = age_spans(pop0, fert, entry, exit_, flex_entry, flex_exit, retire, migration, (active, flexible))
     kept = pop_out if pop_out is not None else np.empty((D, 0, S, X, A))
     weights = np.ascontiguousarray(weights, dtype=float)
-    w_rows, vals, ptr = sparse_weights(weights, LANES)
     project_draws(np.ascontiguousarray(pop0, dtype=float), rows(sx), rows(bs), fert, srb, entry, exit_, rows(scale),
                   retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
-                  years0, contributing, rule is not None, spans, minimum, spread, pay_up, w_rows, vals, ptr,
+                  years0, contributing, rule is not None, spans, minimum, spread, pay_up, stock_segments(weights, LANES),
                   np.ascontiguousarray(weights[:, :, 0]), kept, born, died, moved, sums, sums0, totals)
     out = {"births": born, "deaths": died, "migration": moved, "sums": sums, "sums_age0": sums0, "totals": totals}
     if pop_out is not None:

@@ -1,11 +1,14 @@
 """How the compiled pass (:mod:`actuarial.engine.fused`) gets its inputs: per-draw arrays as
-rows, the stock weights as their nonzero values, and the ages each step of a year needs.
+rows, the stock weights as segments of ages over their distinct nonzero values, and the ages
+each step of a year needs.
 
-Plain numpy, run once per chunk before the pass; no numbers change here, only which cells the
-pass visits.
+Plain numpy, run before the pass; nothing here changes a number beyond rounding, only which
+cells the pass visits and in which order it adds them.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
@@ -17,24 +20,93 @@ def rows(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[:1] if x.shape[0] > 1 and x.strides[0] == 0 else x, dtype=float)
 
 
-def sparse_weights(weights: np.ndarray, lanes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The nonzero weights (status, sex, age, K) of each (status, column), column by column:
-    ``vals[ptr[s, k]:ptr[s, k + 1]]`` are column k's nonzero weights for status s in (sex,
-    age) order and ``rows`` the offsets of their cells in a group's stocks (status, sex, age,
-    lane) flattened. A weight that is zero (a profile no scheme reads for that status, an age
-    outside a band) costs nothing."""
+def stock_segments(weights: np.ndarray, lanes: int) -> tuple[np.ndarray, ...]:
+    """:func:`segments_of` the weights, cached by their values (every chunk of a run, and every
+    run of the same assumptions, has the same weights; finding the segments takes a few
+    milliseconds, looking them up a fraction of one). The arrays returned are read-only."""
+    w = np.ascontiguousarray(weights, dtype=float)
+    return _cached_segments(w.tobytes(), w.shape, lanes)
+
+
+@lru_cache(maxsize=16)
+def _cached_segments(data: bytes, shape: tuple, lanes: int) -> tuple[np.ndarray, ...]:
+    out = segments_of(np.frombuffer(data, dtype=float).reshape(shape), lanes)
+    for x in out:
+        x.flags.writeable = False
+    return out
+
+
+def segments_of(weights: np.ndarray, lanes: int) -> tuple[np.ndarray, ...]:
+    """How the compiled pass sums the stocks against the weights (status, sex, age, K): as sums
+    of a few *segments*, each a run of ages of one sex against one *base* weight vector.
+
+    Many columns share their weights: persons and the indicators' age bands are 1 over a
+    range of ages, the critical-illness bands are the claim cost over a range of ages. So
+    each column is matched, in order, to a base (the vector of ones over every cell comes
+    first; else an earlier column whose weights equal it wherever it is nonzero; else it
+    becomes a base itself), and each base's cells are cut at every edge of the ages its
+    columns cover. A column is then the sum of its segments (sex by sex, in age order),
+    and the totals by status and sex the sums of the ones' segments: about 3,100 products a
+    date instead of 5,200 for the example, with the same sums to rounding.
+
+    Returns ``rows, vals, ptr``: segment g covers ``vals[ptr[g]:ptr[g + 1]]`` (the base's
+    weights, a value per person) at offsets ``rows`` of a group's stocks (status, sex, age,
+    lane) flattened; ``col_segs[col_ptr[s, k]:col_ptr[s, k + 1]]`` the segments of column k
+    of status s; ``tot_segs[tot_ptr[s, x]:tot_ptr[s, x + 1]]`` those of the totals of status
+    s and sex x. A zero weight costs nothing."""
     S, X, A, K = weights.shape
-    cell = np.arange(S * X * A).reshape(S, X * A) * lanes
-    rows, vals, ptr = [], [], np.zeros((S, K + 1), dtype=np.int64)
+    cell = np.arange(S * X * A).reshape(S, X, A) * lanes
+    rows, vals, ptr, col_segs, tot_segs = [], [], [0], [[[] for _ in range(K)] for _ in range(S)], []
     for s in range(S):
+        cols = [weights[s, ..., k] for k in range(K)]
+        bases, members = [np.ones((X, A))], [[]]     # each base's weights and its columns
+        for k, w in enumerate(cols):
+            nz = w != 0
+            for b, base in enumerate(bases):
+                if np.all(w[nz] == base[nz]):
+                    members[b].append(k)
+                    break
+            else:
+                bases.append(w)
+                members.append([k])
+        tot = [[] for _ in range(X)]
+        for b, base in enumerate(bases):
+            for x in range(X):
+                edges = {0, A}
+                for k in members[b]:
+                    on = np.concatenate([[False], cols[k][x] != 0, [False]])
+                    edges.update(np.flatnonzero(on[1:] != on[:-1]).tolist())
+                edges = sorted(edges)
+                for lo, hi in zip(edges[:-1], edges[1:]):
+                    ages = lo + np.flatnonzero(base[x, lo:hi] != 0)
+                    if ages.size == 0:
+                        continue
+                    g = len(ptr) - 1
+                    rows.append(cell[s, x, ages])
+                    vals.append(base[x, ages])
+                    ptr.append(ptr[-1] + ages.size)
+                    if b == 0:
+                        tot[x].append(g)
+                    for k in members[b]:
+                        if cols[k][x, ages[0]] != 0:
+                            col_segs[s][k].append(g)
+        tot_segs.extend(tot)
+    col_ptr = np.zeros((S, K + 1), dtype=np.int64)
+    flat = []
+    for s in range(S):
+        col_ptr[s, 0] = len(flat)
         for k in range(K):
-            nz = np.flatnonzero(weights[s, ..., k].reshape(-1))
-            rows.append(cell[s, nz])
-            vals.append(weights[s, ..., k].reshape(-1)[nz])
-            ptr[s, k + 1] = ptr[s, k] + nz.size
-        if s + 1 < S:
-            ptr[s + 1, 0] = ptr[s, K]
-    return (np.concatenate(rows).astype(np.int64), np.concatenate(vals).astype(float), ptr)
+            flat.extend(col_segs[s][k])
+            col_ptr[s, k + 1] = len(flat)
+    tot_ptr = np.zeros((S, X + 1), dtype=np.int64)
+    tflat = []
+    for s in range(S):
+        tot_ptr[s, 0] = len(tflat)
+        for x in range(X):
+            tflat.extend(tot_segs[s * X + x])
+            tot_ptr[s, x + 1] = len(tflat)
+    return (np.concatenate(rows).astype(np.int64), np.concatenate(vals).astype(float), np.array(ptr, dtype=np.int64),
+            np.array(flat, dtype=np.int64), col_ptr, np.array(tflat, dtype=np.int64), tot_ptr)
 
 
 def age_spans(pop0, fert, entry, exit_, flex_entry, flex_exit, retire, migration, contributors) -> np.ndarray:
