@@ -86,3 +86,14 @@ def test_indicators_computed_over_flow_years_are_cut_at_the_horizon(example):
     assert ds.sizes["year"] == 4 and ds["reserve_months"].sizes["year"] == 4
     np.testing.assert_allclose(ds["reserve_months"].values,
                                longer["balance"].values[:4] / (longer["spending"].values[1:5] / 12), rtol=1e-12)
+
+
+def test_head_counts_stay_lazy_on_chunked_draws(example):
+    """Stored draws read back from Zarr are dask arrays: the head-count indicators compute on
+    them lazily, to the same numbers."""
+    ds = actuarial.project(example, 3, draws=8, seed=2)
+    lazy = ds.chunk({"draw": 3})
+    for name in ("dependency_ratio", "coverage", "city_fiscal_cost_per_capita"):
+        out = indicators.get(name).compute(lazy.drop_vars(name))
+        assert out.chunks is not None, name
+        np.testing.assert_array_equal(out.transpose(*ds[name].dims).values, ds[name].values, err_msg=name)
