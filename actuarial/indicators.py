@@ -46,7 +46,8 @@ class Indicator:
     per : ``"scheme"`` when it has one value per scheme (read on each scheme's fund ledger),
         None when it describes the city
     compute : pure function of a projection Dataset returning the indicator
-    stored : the engine writes it into every projection
+    stored : the engine writes it into every projection (computed with exact joins: its
+        formula combines variables on the same labels, as a projection's all share them)
     line_range : (low, high) of a meaningful warning line
     over_years : False for indicators that summarise the horizon (no ``year`` dim)
     applies_to : where a warning rule can judge it: ``projection`` (by year, over draws) and/or
