@@ -46,7 +46,7 @@ import math
 import numpy as np
 from numba import njit
 
-from . import fastmath  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
+from . import fastmath, survival  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
 from .pass_layout import age_spans, rows, stock_segments
 
 
@@ -57,7 +57,7 @@ lanes, so a draw's numbers depend neither on its lane nor on the chunking. The s
 
 
 @njit(cache=True, nogil=True)
-def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration,
+def project_draws(pop0, sx, bs, shocks, fert, srb, entry, exit_, scale, retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
                   years0, contributing, use_rule, spans, minimum, spread, pay_up, segments, weights0,
                   pop_out, born, died, moved, sums, sums0, totals):  # pragma: no cover
@@ -65,7 +65,10 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
 
     pop0 : (status, sex, age) persons at 1 January of the base year; sx : (D, T, sex, age)
     survival ratios; bs : (D, T, sex) survival of births to 1 January; fert : (T, age) births
-    per woman-year; srb : (T,) males per female; entry, exit_ : (sex, age) base rates between
+    per woman-year; shocks: (mx, bx, k, a0) of :func:`~actuarial.engine.survival.shock_inputs`
+    when the draws' mortality is shocked (their sx and bs are then computed here, lane by
+    lane, by :func:`~actuarial.engine.survival.ratios`, and ``sx``, ``bs`` are not read), else
+    k with no draws; srb : (T,) males per female; entry, exit_ : (sex, age) base rates between
     the resident and active statuses, scaled by ``scale`` (D, T) (entries x scale, exits /
     scale, each at most 1); flex_entry (T, sex, age), flex_exit (sex, age): rates between the
     resident and flexible statuses; retire : (T, sex, age) retirement hazard; eligible : (T,)
@@ -90,6 +93,7 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
     slab = np.empty((2, S, X, A, L))     # the 1 January stocks of the year and the next
     z = np.empty((2, S, X, A, L))
     sx_l = np.empty((T, X, A, L))
+    rows_a = np.empty((2, A))
     bs_l = np.empty((T, X, L))
     k_l = np.empty((T, L))
     kx, ikx = np.empty((T, A * L)), np.empty((T, A * L))
@@ -102,15 +106,9 @@ def project_draws(pop0, sx, bs, fert, srb, entry, exit_, scale, retire, eligible
         n = min(L, D - d0)
         for j in range(L):
             src = d0 + min(j, n - 1)
-            i_sx = src if sx.shape[0] > 1 else 0     # one row shared by every draw
-            i_bs = src if bs.shape[0] > 1 else 0
-            i_k = src if scale.shape[0] > 1 else 0
+            survival.lane_survival(sx, bs, shocks, src, j, sx_l, bs_l, rows_a)
             for t in range(T):
-                k_l[t, j] = scale[i_k, t]
-                for x in range(X):
-                    bs_l[t, x, j] = bs[i_bs, t, x]
-                    for a in range(A):
-                        sx_l[t, x, a, j] = sx[i_sx, t, x, a]
+                k_l[t, j] = scale[src if scale.shape[0] > 1 else 0, t]
         for t in range(T):
             for j in range(L):
                 inv = 1.0 / k_l[t, j]
@@ -402,15 +400,22 @@ if LANES != 8:   # pragma: no cover
 
 def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligible, migration, weights, *,
         newborn: int, active: int, retired: int, resident: int, female: int, flexible: int,
-        flex_entry=None, flex_exit=None, years0=None, contributing=None, rule=None, pop_out=None) -> dict:
+        flex_entry=None, flex_exit=None, years0=None, contributing=None, rule=None, pop_out=None, shocks=None
+        ) -> dict:
     """Run :func:`project_draws` and return its results: ``births``, ``deaths``,
     ``migration`` (D, T, sex), ``sums``, ``sums_age0`` (D, T + 1, status, K), ``totals``
     (D, T + 1, status, sex) and ``population`` (``pop_out``, when given: (D, dates, status,
     sex, age) of any float dtype, filled with the first ``dates`` stocks).
     ``flex_entry`` (T, sex, age) and ``flex_exit`` (sex, age) default to zero;
     ``rule = (minimum (T, sex), spread, pay_up (T,))`` with ``years0`` (status, sex, age) and
-    ``contributing`` (status,) switches the contribution-years rule on."""
-    D, T = sx.shape[:2]
+    ``contributing`` (status,) switches the contribution-years rule on. ``shocks`` (from
+    :func:`~actuarial.engine.survival.shock_inputs`) instead of ``sx`` and ``bs`` (then None):
+    the survival of each draw is computed in the pass."""
+    D, T = scale.shape
+    if shocks is None:
+        shocks = (np.zeros((1, 1, 1)), np.zeros((1, 1)), np.zeros((0, 1, 1)), np.zeros((0, 1, 1)))
+    else:
+        sx, bs = np.zeros((1, 1, 1, 1)), np.zeros((1, 1, 1))
     S, X, A = pop0.shape
     K = weights.shape[-1]
     born, died, moved = (np.empty((D, T, X)) for _ in range(3))
@@ -428,7 +433,7 @@ def run(pop0: np.ndarray, sx, bs, fert, srb, entry, exit_, scale, retire, eligib
     spans = age_spans(pop0, fert, entry, exit_, flex_entry, flex_exit, retire, migration, (active, flexible))
     kept = pop_out if pop_out is not None else np.empty((D, 0, S, X, A))
     weights = np.ascontiguousarray(weights, dtype=float)
-    project_draws(np.ascontiguousarray(pop0, dtype=float), rows(sx), rows(bs), fert, srb, entry, exit_, rows(scale),
+    project_draws(np.ascontiguousarray(pop0, dtype=float), rows(sx), rows(bs), shocks, fert, srb, entry, exit_, rows(scale),
                   retire, eligible, migration,
                   newborn, active, retired, resident, female, flexible, flex_entry, flex_exit,
                   years0, contributing, rule is not None, spans, minimum, spread, pay_up, stock_segments(weights, LANES),

@@ -36,11 +36,22 @@ LEDGER_SCHEME_INDEX = {name: SCHEME_NAMES.index(s) for name, s in zip(LEDGER_NAM
 
 @dataclass
 class PopulationDraws:
-    """What the population needs by draw, for one chunk of ``D`` draws."""
+    """What the population needs by draw, for one chunk of ``D`` draws. With ``shocks`` the
+    survival is left to the compiled pass, which computes each draw's ratios from them
+    (``sx`` and ``birth_survival`` are then None; :meth:`survival` gives them as arrays)."""
 
-    sx: np.ndarray                  # (D, T, sex, age) survival ratios
-    birth_survival: np.ndarray      # (D, T, sex)
+    sx: np.ndarray | None           # (D, T, sex, age) survival ratios
+    birth_survival: np.ndarray | None   # (D, T, sex)
     employment_scale: np.ndarray    # (D, T) entry rates x scale, exit rates / scale (each at most 1)
+    shocks: tuple | None = None     # (mx, bx, k, a0) of actuarial.engine.survival.shock_inputs
+
+    def survival(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sx (D, T, sex, age), birth_survival (D, T, sex)) as arrays."""
+        if self.shocks is None:
+            return self.sx, self.birth_survival
+        sx, f0 = np.empty(self.shocks[2].shape + self.shocks[0].shape[-1:]), np.empty(self.shocks[2].shape)
+        survival._shocked_survival(*self.shocks, sx, f0)
+        return sx, f0
 
 
 @dataclass
@@ -52,14 +63,20 @@ class EconomyDraws:
     interest_rate: np.ndarray       # fraction a year
 
 
-def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> PopulationDraws:
+def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None,
+                       in_pass: bool = False) -> PopulationDraws:
     """Apply the mortality and employment deviations (mortality (D, T, sex), employment (D, T))
     to the best estimate: survival ratios, the survival of births and the employment scale.
-    With every deviation zero the result equals the best estimate to the last bit."""
+    With every deviation zero the result equals the best estimate to the last bit. With
+    ``in_pass`` shocked survival is left to the compiled pass (the same numbers, without
+    writing and reading back a (D, T, sex, age) array)."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
         sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
+    elif in_pass:
+        return PopulationDraws(None, None, np.exp(dev["employment"]), survival.shock_inputs(
+            inp.mx, bx, dev["mortality"], lambda m0: lifetable.a0_by_sex(m0, inp.a0_rule)))
     else:            # shocked rates mx * exp(bx * k), turned into ratios in one compiled pass
         sx, bs = survival.shocked_survival(inp.mx, bx, dev["mortality"],
                                            lambda m0: lifetable.a0_by_sex(m0, inp.a0_rule))
@@ -95,7 +112,7 @@ def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = 
     stock summed against :func:`stock_weights` (all ages, age 0); ``totals`` (D, T + 1,
     status, sex); and, with ``keep``, ``population`` (D, T + 1, status, sex, age) in ``dtype``
     (computed in ``out`` when given, which may hold fewer dates: its first ones are filled)."""
-    D, T = real.sx.shape[:2]
+    D, T = real.employment_scale.shape
     if keep and out is None:
         out = np.empty((D, T + 1) + inp.pop0.shape, dtype=dtype)
     return fused.run(
@@ -103,7 +120,7 @@ def run_population(inp: Inputs, real: PopulationDraws, out: np.ndarray | None = 
         real.employment_scale, inp.retire, inp.eligible, inp.migration, stock_weights(inp),
         newborn=NEWBORN, active=ACTIVE, retired=RETIRED, resident=OUTSIDE, female=FEMALE, flexible=FLEXIBLE,
         flex_entry=inp.flexible_entry, flex_exit=inp.flexible_exit, years0=inp.years0,
-        contributing=CONTRIBUTING, rule=inp.years_rule, pop_out=out if keep else None)
+        contributing=CONTRIBUTING, rule=inp.years_rule, pop_out=out if keep else None, shocks=real.shocks)
 
 
 def stock_sums(inp: Inputs, pop: np.ndarray) -> dict[str, np.ndarray]:
@@ -199,7 +216,7 @@ def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, o
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start,
                                           states=(states or {}).get(start))
     bx = model.bx_single if model is not None and "mortality" in sources else None
-    pop = run_population(inp, realise_population(inp, dev, bx), out=out, keep=keep, dtype=dtype)
+    pop = run_population(inp, realise_population(inp, dev, bx, in_pass=True), out=out, keep=keep, dtype=dtype)
     return dev, pop
 
 

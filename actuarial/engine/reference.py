@@ -31,7 +31,8 @@ def numpy_population(inp: Inputs, real: PopulationDraws) -> dict[str, np.ndarray
     """The cohort-component projection with the numpy steps of :mod:`actuarial.demography`:
     ``population`` (D, T + 1, status, sex, age) and ``births``, ``deaths``, ``migration``
     (D, T, sex), as :func:`actuarial.engine.kernel.run_population` returns them."""
-    D, T = real.sx.shape[:2]
+    sx, bs = real.survival()
+    D, T = sx.shape[:2]
     pop = np.empty((D, T + 1) + inp.pop0.shape)
     pop[:, 0] = inp.pop0
     born, died, moved_all = (np.empty((D, T, pop.shape[3])) for _ in range(3))
@@ -39,14 +40,14 @@ def numpy_population(inp: Inputs, real: PopulationDraws) -> dict[str, np.ndarray
     contributing = [i for i, _ in enumerate(STATUSES) if CONTRIBUTING[i]]
     for t in range(T):
         start, end = pop[:, t], pop[:, t + 1]
-        demography.survive_and_age(start, real.sx[:, t], out=end)
+        demography.survive_and_age(start, sx[:, t], out=end)
         if years is not None:
-            years = demography.survive_and_age_years(years, start, real.sx[:, t], contributing)
+            years = demography.survive_and_age_years(years, start, sx[:, t], contributing)
         women = lambda p: p[:, :, FEMALE].sum(axis=1)  # noqa: E731
         b = demography.split_births(demography.births(women(start), women(end), inp.fertility[t]), inp.srb[t])
-        end[:, NEWBORN, :, 0] = b * real.birth_survival[:, t]
+        end[:, NEWBORN, :, 0] = b * bs[:, t]
         born[:, t] = b
-        died[:, t] = demography.deaths_among(start, real.sx[:, t]) + b * (1 - real.birth_survival[:, t])
+        died[:, t] = demography.deaths_among(start, sx[:, t]) + b * (1 - bs[:, t])
         k = real.employment_scale[:, t, None, None]
         rule = None if inp.years_rule is None else (inp.years_rule[0][t], inp.years_rule[1], inp.years_rule[2][t])
         demography.transitions(end, np.minimum(inp.entry * k, 1), np.minimum(inp.exit / k, 1), inp.retire[t],
