@@ -22,6 +22,7 @@ rejected. Other modules add indicators with :func:`register`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 from typing import Callable
 
 import numpy as np
@@ -45,7 +46,8 @@ class Indicator:
     per : ``"scheme"`` when it has one value per scheme (read on each scheme's fund ledger),
         None when it describes the city
     compute : pure function of a projection Dataset returning the indicator
-    stored : the engine writes it into every projection
+    stored : the engine writes it into every projection (computed with exact joins: its
+        formula combines variables on the same labels, as a projection's all share them)
     line_range : (low, high) of a meaningful warning line
     over_years : False for indicators that summarise the horizon (no ``year`` dim)
     applies_to : where a warning rule can judge it: ``projection`` (by year, over draws) and/or
@@ -123,16 +125,51 @@ def _own_insured(ds: xr.Dataset) -> xr.DataArray:
     """Insured members summed over the schemes with members of their own (a scheme covering
     another scheme's members, such as long-term care, would count them twice)."""
     insured = ds["insured"]
-    if "scheme_own_members" in insured.coords:
-        insured = insured.where(insured["scheme_own_members"], 0.0)
-    return insured.sum("scheme", skipna=False)
+    rows = np.flatnonzero(insured["scheme_own_members"].values) if "scheme_own_members" in insured.coords else None
+    return xr.apply_ufunc(_sum_trailing, insured, input_core_dims=[["scheme"]], kwargs={"axes": 1, "rows": rows},
+                          dask="allowed")
 
 
 def _persons(ds: xr.Dataset, status=None) -> xr.DataArray:
     """Persons at 1 January of ``status`` (a name or a list; None: everyone), summed over
     sex and status. Plain sums: a NaN count stays NaN instead of counting as zero."""
-    p = ds["population_total"] if status is None else ds["population_total"].sel(status=status)
-    return p.sum([d for d in ("status", "sex") if d in p.dims], skipna=False)
+    p = ds["population_total"]
+    if isinstance(status, str) or (status is not None and "status" not in p.dims):
+        p, status = p.sel(status=status), None           # a view; keeps the status as a scalar label
+    pos = None
+    if status is not None:
+        pos = p.get_index("status").get_indexer(list(status))
+        if (pos < 0).any():
+            raise KeyError(f"status {[s for s, i in zip(status, pos) if i < 0]} not in population_total")
+    dims = [d for d in ("status", "sex") if d in p.dims]
+    return xr.apply_ufunc(_sum_trailing, p, input_core_dims=[dims], kwargs={"axes": len(dims), "rows": pos},
+                          dask="allowed")
+
+
+def _sum_trailing(values, axes: int, rows=None):
+    """Sum over the last ``axes`` axes, keeping only positions ``rows`` of the first of them
+    (None: all): slice by slice in numpy's pairwise order, with no copy of the selected rows
+    and no reduction over short trailing axes (slow in numpy)."""
+    if axes == 0:
+        return values.copy()
+    shape = values.shape[values.ndim - axes:]
+    parts = [values[(..., *i)] for i in product(range(shape[0]) if rows is None else rows, *map(range, shape[1:]))]
+    if not parts:
+        return np.zeros(values.shape[:values.ndim - axes])
+    return _pairwise(parts) if len(parts) > 1 else parts[0].copy()
+
+
+def _pairwise(parts: list):
+    """parts[0] + parts[1] + ... added pairwise (as numpy sums a short axis); a single part is
+    returned as it is."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    left, right = _pairwise(parts[:half]), _pairwise(parts[half:])
+    if half == 1:
+        return left + right
+    left += right        # a sum made here: added in place
+    return left
 
 
 def _by_age(ds: xr.Dataset, lo: int, hi: int | None = None) -> xr.DataArray:

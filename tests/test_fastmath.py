@@ -19,8 +19,8 @@ from actuarial import demography
 from actuarial.engine import fastmath, fused
 
 # fastmath.py's digest: the compiled loops below are cached by this file, as the engine's are by
-# theirs (see test_the_callers_name_the_digest_of_fastmath)
-FASTMATH_DIGEST = "bc4c067391bc"
+# theirs (see test_compiled_callers_name_the_digest_of_the_file_they_call)
+FASTMATH_DIGEST = "11fee2831db5"
 
 ERF_ABS = 2.5e-16       # measured: 1.1e-16 (one unit in the last place of values near 1)
 EXP_ULPS = 2.0          # measured: 1 unit in the last place
@@ -134,23 +134,27 @@ def test_kept_share_by_hand_at_the_minimum_and_for_a_vanishing_spread():
         np.testing.assert_allclose(keep, ref, rtol=0, atol=1e-15)
 
 
-def test_the_callers_name_the_digest_of_fastmath():
-    """numba caches a caller's compiled code by the caller's file, so the callers (and this
-    file, whose test loops are cached too) name fastmath.py's digest: an edit of fastmath.py
-    fails here until they do, and changing them discards their cached code (which still holds
-    the old exp and erf)."""
+def test_compiled_callers_name_the_digest_of_the_file_they_call():
+    """numba caches a caller's compiled code by the caller's file, so the compiled callers of
+    fastmath.py and of survival.py (and this file, whose test loops are cached too) name the
+    digest of the file they call into: an edit of it fails here until they do, and changing
+    them discards their cached code (which still holds the old functions)."""
     import hashlib
     import re
     from pathlib import Path
 
     engine = Path(fastmath.__file__).parent
+    expected = {"fastmath": ["fused.py", "survival.py"], "survival": ["fused.py"]}
+    for callee, names in expected.items():
+        digest = hashlib.sha256((engine / f"{callee}.py").read_bytes().replace(b"\r\n", b"\n")).hexdigest()[:12]
+        callers = [p for p in sorted(engine.glob("*.py")) if p.name != f"{callee}.py"
+                   and re.search(rf"^from \. import {callee}\b", p.read_text(encoding="utf-8"), re.M)]
+        assert [p.name for p in callers] == names
+        for p in callers:
+            named = re.search(rf"^from \. import {callee}  # {callee}\.py ([0-9a-f]{{12}}) ",
+                              p.read_text(encoding="utf-8"), re.M)
+            assert named and named.group(1) == digest, (
+                f"{p.name}: its import line must name {callee}.py's digest {digest} ({callee}.py changed; the "
+                f"new digest also makes numba compile {p.name} again)")
     digest = hashlib.sha256(Path(fastmath.__file__).read_bytes().replace(b"\r\n", b"\n")).hexdigest()[:12]
-    callers = [p for p in sorted(engine.glob("*.py")) if p.name != "fastmath.py"
-               and re.search(r"^from \. import fastmath\b", p.read_text(encoding="utf-8"), re.M)]
-    assert [p.name for p in callers] == ["fused.py", "survival.py"]
-    for p in callers:
-        named = re.search(r"^from \. import fastmath  # fastmath\.py ([0-9a-f]{12}) ", p.read_text(encoding="utf-8"), re.M)
-        assert named and named.group(1) == digest, (
-            f"{p.name}: its import line must name fastmath.py's digest {digest} (fastmath.py changed; the new "
-            f"digest also makes numba compile {p.name} again)")
     assert FASTMATH_DIGEST == digest, f"tests/test_fastmath.py: set FASTMATH_DIGEST to {digest} (its cached loops too)"

@@ -32,7 +32,8 @@ it, not by changes to the functions it inlines from here. So each caller (engine
 engine/survival.py, and the cached test loops of tests/test_fastmath.py) names this file's
 SHA-256 digest (first 12 hex digits), and that test file fails until every one is this file's:
 an edit here cannot be tested without changing the callers' files, which discards their cached
-code.
+code. engine/survival.py's compiled functions, called from engine/fused.py, are named the same
+way.
 """
 
 from __future__ import annotations

@@ -46,7 +46,8 @@ import math
 import numpy as np
 from numba import njit
 
-from . import fastmath, survival  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
+from . import fastmath  # fastmath.py 11fee2831db5 (its digest: see fastmath's docstring)
+from . import survival  # survival.py 634d25b24fec (its digest: see fastmath's docstring)
 from .pass_layout import age_spans, rows, stock_segments
 
 

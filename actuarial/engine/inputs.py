@@ -163,6 +163,16 @@ def contribution_years(a: Assumptions, pop0: np.ndarray, flow_years: np.ndarray)
     return years0, (_frozen(minimum), cy.spread.value, _frozen(a.series(path + "pay_up_share", flow_years).values))
 
 
+def _by_status(table, *dims: str) -> np.ndarray:
+    """A table's values as (status, *dims), the statuses in the engine's order (a KeyError
+    naming any the table lacks): ``table.transpose("status", *dims).sel(status=STATUSES)``
+    without selecting by a list of labels (a copy through xarray's indexing machinery)."""
+    rows = table.get_index("status").get_indexer(STATUSES)
+    if (rows < 0).any():
+        raise KeyError(f"status {[s for s, i in zip(STATUSES, rows) if i < 0]} not in table '{table.name}'")
+    return table.transpose("status", *dims).values[rows]
+
+
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
     """Resolve every assumption of ``a`` over ``flow_years`` (the best estimate)."""
     pop_years = np.append(flow_years, flow_years[-1] + 1)
@@ -173,7 +183,7 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
                                       a.tables["fertility_pattern"])
     hazard = demography.retirement_hazard(demography.retired_share(a.config.demography.retirement, pop_years))
     trans = a.tables["transitions"]
-    pop0 = a.tables["population"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values
+    pop0 = _by_status(a.tables["population"], "sex", "age")
     years0, rule = contribution_years(a, pop0, flow_years)
     flexible = a.config.employee.flexible
     flex_scale = (s("employee.flexible.entry_rate_scale") if flexible and flexible.entry_rate_scale
@@ -196,8 +206,7 @@ def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
         flexible_exit=_frozen(trans["flexible_exit"].transpose("sex", "age").values),
         years0=None if years0 is None else _frozen(years0),
         years_rule=rule,
-        migration=_frozen(a.tables["migration"].transpose("status", "sex", "age").sel(status=list(STATUSES)).values),
-        claim_cost=_frozen(a.tables["claim_costs"].transpose("status", "sex", "age", "category")
-                           .sel(status=list(STATUSES)).values),
+        migration=_frozen(_by_status(a.tables["migration"], "sex", "age")),
+        claim_cost=_frozen(_by_status(a.tables["claim_costs"], "sex", "age", "category")),
         **_money(a, np.asarray(flow_years)),
     )

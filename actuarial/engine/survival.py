@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import fastmath  # fastmath.py bc4c067391bc (its digest: see fastmath's docstring)
+from . import fastmath  # fastmath.py 11fee2831db5 (its digest: see fastmath's docstring)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
