@@ -129,6 +129,27 @@ def test_first_draws_do_not_depend_on_the_number_of_draws():
         np.testing.assert_array_equal(big[k][:50], small[k])
 
 
+def test_stream_states_found_in_any_order_give_the_chunks_their_numbers():
+    """The states at each chunk start, asked for out of order from two threads at once,
+    equal the ones found in one pass, and a chunk started there draws exactly the rows of
+    the single array of every draw; a start that is not a chunk's gets the default."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from actuarial.uncertainty.sources import StreamStates, stream_states
+    m, starts = _model(0.3, 0.02), [0, 7, 30, 31, 64]
+    whole = draw_deviations(m, 90, 5, seed=11)
+    once = stream_states(11, starts, 5)
+    lazy = StreamStates(11, starts, 5)
+    with ThreadPoolExecutor(2) as pool:
+        found = dict(zip(starts[::-1], pool.map(lazy.get, starts[::-1])))
+    assert lazy.get(8) is None and lazy.get(8, "none") == "none"
+    for lo, hi in zip(starts, starts[1:] + [90]):
+        assert repr(found[lo]) == repr(once[lo])
+        part = draw_deviations(m, hi - lo, 5, seed=11, start=lo, states=lazy.get(lo))
+        for k in part:
+            np.testing.assert_array_equal(part[k], whole[k][lo:hi])
+
+
 # ------------------------------------------------------------------------------- the engine
 
 

@@ -133,7 +133,10 @@ def run_raw(a, years: int, *, draws, seed, sources, chunk, keep_population, exec
         return a, inp, run_chunk(inp, None, 0, 1, seed=seed, sources=(), keep_population=keep_population), (), None
     sources = uncertainty.sources.check_sources(sources)
     model = uncertainty.fit(a) if model is None else model
-    states = uncertainty.sources.stream_states(seed, [lo for lo, _ in chunk_bounds(draws, chunk)], fy.size)
+    starts = [lo for lo, _ in chunk_bounds(draws, chunk)]
+    # on a cluster every state is sent with the kernel; here each chunk finds its own as it begins
+    states = (uncertainty.sources.stream_states(seed, starts, fy.size) if client is not None
+              else uncertainty.sources.StreamStates(seed, starts, fy.size))
     kernel = partial(run_chunk, inp, model, seed=seed, sources=sources, keep_population=keep_population,
                      states=states, population_dtype=POPULATION_DTYPE)
     if client is not None:

@@ -213,7 +213,9 @@ def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, o
     sources) and the cohort-component projection with its stock sums
     (:func:`run_population`; ``out``, ``keep`` and ``dtype`` as there). Returns (deviations,
     population results). ``states`` may give the random streams' states at each chunk start
-    (:func:`actuarial.uncertainty.sources.stream_states`): the same numbers, found faster."""
+    (:func:`actuarial.uncertainty.sources.stream_states`, or a
+    :class:`~actuarial.uncertainty.sources.StreamStates` that finds them on demand): the same
+    numbers, found faster."""
     T = inp.flow_years.size
     D = stop - start
     if model is None or not sources:

@@ -13,6 +13,8 @@ d's numbers do not depend on how many draws are run or how they are chunked.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..dims import SEXES
@@ -66,20 +68,38 @@ def stream_states(seed, starts, n_years: int) -> dict[int, dict[str, dict]]:
     from one pass that generates and discards the normals in between. A chunk handed its
     states starts its streams there instead of skipping from draw 0: the same numbers, without
     the cost of skipping, which grows with the square of the number of draws."""
-    out: dict[int, dict[str, dict]] = {}
-    rngs = {name: _stream(seed, name) for name in STREAM_KEYS}
-    shapes = _shapes(n_years)
-    at = 0
-    for start in starts:
-        for name, rng in rngs.items():
-            skip = start - at
-            while skip > 0:
-                n = min(skip, SKIP_BLOCK)
-                rng.standard_normal((n,) + shapes[name])
-                skip -= n
-        at = start
-        out[int(start)] = {name: rng.bit_generator.state for name, rng in rngs.items()}
-    return out
+    cursor = StreamStates(seed, starts, n_years)
+    return {int(start): cursor.get(start) for start in starts}
+
+
+class StreamStates:
+    """:func:`stream_states` found on demand: ``get(start)`` advances the streams (under a
+    lock, so threads may ask in any order) to the furthest start asked for, recording the
+    states at every start on the way. The chunks of a run in this process ask as they begin,
+    so the normals are skipped while earlier chunks compute instead of before any does."""
+
+    def __init__(self, seed, starts, n_years: int):
+        self._starts = sorted({int(s) for s in starts})
+        self._shapes = _shapes(n_years)
+        self._rngs = {name: _stream(seed, name) for name in STREAM_KEYS}
+        self._at, self._states = 0, {}
+        self._lock = threading.Lock()
+
+    def get(self, start: int, default=None):
+        """The states at ``start`` (one of the starts given), or ``default`` for any other."""
+        with self._lock:
+            for s in self._starts:
+                if s > start or s in self._states:
+                    continue
+                for name, rng in self._rngs.items():
+                    skip = s - self._at
+                    while skip > 0:
+                        n = min(skip, SKIP_BLOCK)
+                        rng.standard_normal((n,) + self._shapes[name])
+                        skip -= n
+                self._at = s
+                self._states[s] = {name: rng.bit_generator.state for name, rng in self._rngs.items()}
+            return self._states.get(int(start), default)
 
 
 def zero_deviations(draws: int, n_years: int) -> dict[str, np.ndarray]:
