@@ -23,8 +23,8 @@ at 1 January, so a stock array has T + 1 dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -93,7 +93,7 @@ class Members:
     claims : mapping status -> (D, T + 1, 1 + C) stock claims at each 1 January: persons, then
         base-year claim cost by claim category (CNY a year at base-year prices); stored draws
         innermost (:class:`DrawsInnermost`)
-    claims_age0 : dict status -> (D, T + 1, 1 + C) the same for age 0 only
+    claims_age0 : mapping status -> (D, T + 1, 1 + C) the same for age 0 only
     years : (T,) calendar years of the flows
     trend : (D, T) medical cost trend index (base year = 1)
     wage_index : (D, T) wage index (base year = 1)
