@@ -45,7 +45,7 @@ import numpy as np
 from numba import njit
 
 from . import fastmath  # fastmath.py 11fee2831db5 (its digest: see fastmath's docstring)
-from . import survival  # survival.py 634d25b24fec (its digest: see fastmath's docstring)
+from . import survival  # survival.py 18e5075fed32 (its digest: see fastmath's docstring)
 from .pass_layout import age_spans, rows, stock_segments
 
 
@@ -65,9 +65,9 @@ def project_draws(pop0, sx, bs, shocks, fert, srb, entry, exit_, scale, retire, 
     pop0 : (status, sex, age) persons at 1 January of the base year; sx : (D, T, sex, age)
     survival ratios; bs : (D, T, sex) survival of births to 1 January; fert : (T, age) births
     per woman-year; shocks: (mx, bx, k, a0) of :func:`~actuarial.engine.survival.shock_inputs`
-    when the draws' mortality is shocked (their sx and bs are then computed here, lane by
-    lane, by :func:`~actuarial.engine.survival.ratios`, and ``sx``, ``bs`` are not read), else
-    k with no draws; srb : (T,) males per female; entry, exit_ : (sex, age) base rates between
+    when the draws' mortality is shocked (their sx and bs are then computed here, eight lanes
+    at a time, by :func:`~actuarial.engine.survival.group_survival`; ``sx``, ``bs`` unread),
+    else k with no draws; srb : (T,) males per female; entry, exit_ : (sex, age) base rates between
     the resident and active statuses, scaled by ``scale`` (D, T) (entries x scale, exits /
     scale, each at most 1); flex_entry (T, sex, age), flex_exit (sex, age): rates between the
     resident and flexible statuses; retire : (T, sex, age) retirement hazard; eligible : (T,)
@@ -92,7 +92,7 @@ def project_draws(pop0, sx, bs, shocks, fert, srb, entry, exit_, scale, retire, 
     slab = np.empty((2, S, X, A, L))     # the 1 January stocks of the year and the next
     z = np.empty((2, S, X, A, L))
     sx_l = np.empty((T, X, A, L))
-    rows_a = np.empty((2, A))
+    rows_a = np.empty((L + 1, A))
     bs_l = np.empty((T, X, L))
     k_l = np.empty((T, L))
     kx, ikx = np.empty((T, A * L)), np.empty((T, A * L))
@@ -103,11 +103,10 @@ def project_draws(pop0, sx, bs, shocks, fert, srb, entry, exit_, scale, retire, 
     seg_sums = np.empty((segments[2].size - 1, L))
     for d0 in range(0, D, L):
         n = min(L, D - d0)
+        survival.group_survival(sx, bs, shocks, d0, n, sx_l, bs_l, rows_a)
         for j in range(L):
-            src = d0 + min(j, n - 1)
-            survival.lane_survival(sx, bs, shocks, src, j, sx_l, bs_l, rows_a)
             for t in range(T):
-                k_l[t, j] = scale[src if scale.shape[0] > 1 else 0, t]
+                k_l[t, j] = scale[d0 + min(j, n - 1) if scale.shape[0] > 1 else 0, t]
         for t in range(T):
             for j in range(L):
                 inv = 1.0 / k_l[t, j]
