@@ -3,21 +3,17 @@
 :func:`project_draws` takes :data:`LANES` draws at a time and, year by year, while their two
 1 January populations (about a hundred kilobytes) stay in the processor's cache:
 
-1. runs the year (:func:`_year`): exactly the steps of
-   :mod:`actuarial.demography` in the same order — survival and ageing
-   (:func:`~actuarial.demography.survive_and_age`), births from women of every status
-   (:func:`~actuarial.demography.births`, :func:`~actuarial.demography.split_births`), deaths
+1. runs the year (:func:`_year`): the steps of :mod:`actuarial.demography` in the same order:
+   survival and ageing (:func:`~actuarial.demography.survive_and_age`), births from women of
+   every status (:func:`~actuarial.demography.births`, :func:`~actuarial.demography.split_births`), deaths
    (:func:`~actuarial.demography.deaths_among`), moves between statuses
    (:func:`~actuarial.demography.transitions`) and net migration capped at the group
    (:func:`~actuarial.demography.migrate`);
 2. sums the new 1 January stocks against the weights the money needs (:func:`_date_out`):
    ``sums[t, s, k] = sum_{x, a} p[t, s, x, a] w[s, x, a, k]`` for persons, base-year claim cost
-   by category, the declared age profiles and the age bands of the indicators, the same at age
-   0, and the totals by sex; only nonzero weights cost anything, and columns that share
-   their weights over a range of ages share their sums
-   (:func:`~actuarial.engine.pass_layout.stock_segments`: a profile is zero for the statuses
-   no scheme reads it for; persons, the age bands and the critical-illness bands are sums of
-   segments of ages);
+   by category, the declared age profiles and the indicators' age bands, the same at age 0,
+   and the totals by sex, as sums of segments of ages over the distinct nonzero weights
+   (:func:`~actuarial.engine.pass_layout.stock_segments`);
 3. copies the stocks out only when the caller keeps them, in the caller's precision
    (float32 for draws: persons to about seven significant digits).
 
@@ -299,16 +295,16 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
         ent, ext, fe, fxr, h = entry[x], exit_[x], flex_entry[t, x], flex_exit[x], retire_l[t, x]
         er, ef, ea, eret = en[resident, x], en[flexible, x], en[active, x], en[retired, x]
         for c in range(m_lo, m_hi):
-            e = min(ent[c] * kk[c], 1.0)
-            o = min(ext[c] * ik[c], 1.0)
+            e = _at_most_one(ent[c] * kk[c])
+            o = _at_most_one(ext[c] * ik[c])
             act[c], res[c], flx[c] = _moves(er[c], ea[c], ef[c], e, o, fe[c], fxr[c])
             keep_a[c] = el
             keep_f[c] = el
         if use_rule:
             zr, zfl_, zac_ = z1[resident, x], z1[flexible, x], z1[active, x]
             for c in range(m_lo, m_hi):
-                e = min(ent[c] * kk[c], 1.0)
-                o = min(ext[c] * ik[c], 1.0)
+                e = _at_most_one(ent[c] * kk[c])
+                o = _at_most_one(ext[c] * ik[c])
                 za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
             a = spans[0]   # the kept shares of each run of ages with a retirement hazard and someone in them
             while a < spans[1]:
@@ -366,6 +362,11 @@ def _moves(res0, act0, flx0, e, o, fe, fx):  # pragma: no cover
     net_in = res0 * e - act0 * o
     net_flex = res0 * fe - flx0 * fx
     return act0 + net_in, (res0 - net_in) - net_flex, flx0 + net_flex
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _at_most_one(r):  # pragma: no cover
+    return 1.0 if r > 1.0 else r        # min(r, 1.0) as a select (Python's min is a call, slower)
 
 
 @njit(cache=True, nogil=True, inline="always")
