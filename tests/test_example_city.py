@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from actuarial import AssumptionError
 from actuarial.dims import STATUSES
 from actuarial.engine.inputs import resolve_inputs
 from actuarial.engine.kernel import realise_population, run_population
@@ -70,6 +71,11 @@ def test_policy_parameters_of_the_base_year(example):
     assert example.series("resident.subsidy", [2025]).item() == 700
     assert example.series("costs.fund_share.employee_inpatient", [2024]).item() == 0.85
     assert example.series("costs.fund_share.resident_inpatient", [2024]).item() == 0.70
+    # the plain values the engine reads are the series' values, and a bad year names the field
+    years = [2024, 2025, 2030]
+    np.testing.assert_array_equal(example.values("resident.subsidy", years), example.series("resident.subsidy", years).values)
+    with pytest.raises(AssumptionError, match="^[^:]*assumptions.yaml: field 'resident.subsidyy': no parameter"):
+        example.values("resident.subsidyy", years)
 
 
 def test_deaths_plausible_for_the_region(base):

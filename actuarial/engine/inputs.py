@@ -106,7 +106,7 @@ def population_key(a: Assumptions) -> tuple:
 def _money(a: Assumptions, years: np.ndarray) -> dict:
     """The fields of :class:`Inputs` that only money depends on: the cost trend, the economy,
     each scheme's parameters and each ledger's opening balance."""
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     return dict(
         trend_components=_frozen(np.stack([s(p) for p in TREND_COMPONENTS])),
         wage_growth=_frozen(s("economy.wage_growth")),
@@ -159,8 +159,8 @@ def contribution_years(a: Assumptions, pop0: np.ndarray, flow_years: np.ndarray)
         i = index(STATUSES, status)
         years0[i] = pop0[i] * mean
     path = "demography.retirement.contribution_years."
-    minimum = np.stack([a.series(path + f"minimum_years_{sex}", flow_years).values for sex in SEXES], axis=-1)
-    return years0, (_frozen(minimum), cy.spread.value, _frozen(a.series(path + "pay_up_share", flow_years).values))
+    minimum = np.stack([a.values(path + f"minimum_years_{sex}", flow_years) for sex in SEXES], axis=-1)
+    return years0, (_frozen(minimum), cy.spread.value, _frozen(a.values(path + "pay_up_share", flow_years)))
 
 
 def _by_status(table, *dims: str) -> np.ndarray:
@@ -176,7 +176,7 @@ def _by_status(table, *dims: str) -> np.ndarray:
 def resolve_inputs(a: Assumptions, flow_years: np.ndarray) -> Inputs:
     """Resolve every assumption of ``a`` over ``flow_years`` (the best estimate)."""
     pop_years = np.append(flow_years, flow_years[-1] + 1)
-    s = lambda path: a.series(path, flow_years).values  # noqa: E731
+    s = lambda path: a.values(path, flow_years)  # noqa: E731
     mx = demography.mortality_path(a.tables["mortality"], flow_years,
                                    a.series("demography.mortality_improvement", flow_years))
     fert = demography.fertility_rates(a.series("demography.total_fertility_rate", flow_years),

@@ -107,11 +107,17 @@ class Assumptions:
         """A dated parameter resolved over ``years`` as a DataArray with a ``year`` dim and the
         parameter's unit in its attrs."""
         param = self.parameter(dotted)
+        return _on_years(self.values(dotted, years), years, {"units": param.unit, "source": param.source})
+
+    def values(self, dotted: str, years) -> np.ndarray:
+        """A dated parameter resolved over ``years``, as a plain array in its unit: what the
+        engine reads, without the labelled :meth:`series` around it (a projection resolves
+        about seventy, a rate solver some nine hundred)."""
+        param = self.parameter(dotted)
         try:
-            values = param.resolve(years)
+            return param.resolve(years)
         except AssumptionError as exc:
             raise AssumptionError(str(exc), file=self.path / ASSUMPTION_FILE, field=dotted) from None
-        return _on_years(values, years, {"units": param.unit, "source": param.source})
 
     def scalar(self, dotted: str) -> float:
         return float(self.parameter(dotted).value)

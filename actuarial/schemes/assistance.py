@@ -34,7 +34,7 @@ def resolve(a, years) -> dict:
     cfg = a.config.assistance
     if cfg is None:
         return {"on": False}
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     return {"on": True, "assisted_share": s("assistance.assisted_share"),
             "premium_share": s("assistance.premium_share_paid"), "cost_ratio": s("assistance.cost_ratio"),
             "limit": s("assistance.annual_limit"), "funding": s("assistance.fiscal_funding_ratio"),

@@ -273,4 +273,4 @@ def claims_spending(claims: np.ndarray, trend: np.ndarray, fund_share: dict, cat
 
 def fund_shares(a, scheme: str, categories, years) -> dict:
     """The fund's share of claims by category over ``years`` (``costs.fund_share.<scheme>_<c>``)."""
-    return {c: a.series(f"costs.fund_share.{scheme}_{c}", years).values for c in categories}
+    return {c: a.values(f"costs.fund_share.{scheme}_{c}", years) for c in categories}

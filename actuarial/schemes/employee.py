@@ -73,14 +73,14 @@ def _flexible(a, years) -> dict | None:
     f = a.config.employee.flexible
     if f is None:
         return None
-    s = lambda path: a.series("employee.flexible." + path, years).values  # noqa: E731
+    s = lambda path: a.values("employee.flexible." + path, years)  # noqa: E731
     return {
         "average_wage": f.average_wage.value,
         "share": np.clip(s("base_share"), f.base_floor.value, f.base_ceiling.value),
-        "rate": s("rate") if f.rate is not None else (a.series("employee.employer_rate", years).values
-                                                     + a.series("employee.employee_rate", years).values),
+        "rate": s("rate") if f.rate is not None else (a.values("employee.employer_rate", years)
+                                                     + a.values("employee.employee_rate", years)),
         "collection": s("collection_rate") if f.collection_rate is not None
-        else a.series("employee.collection_rate", years).values,
+        else a.values("employee.collection_rate", years),
         "account_before": s("account_share_before_reform"),
         "account_after": s("account_share_after_reform"),
     }
@@ -93,8 +93,8 @@ def _outpatient_pooling(a, years, fund_share: dict, reform_year: int) -> dict:
     if op is None:
         return fund_share
     after = (np.asarray(years) >= reform_year).astype(float)
-    increase = a.series(PA + "outpatient_pooling.fund_share_increase", years).values
-    released = (a.series(PA + "outpatient_pooling.released_demand", years).values
+    increase = a.values(PA + "outpatient_pooling.fund_share_increase", years)
+    released = (a.values(PA + "outpatient_pooling.released_demand", years)
                 if op.released_demand is not None else np.ones(len(years)))
     out = dict(fund_share)
     out["outpatient"] = (fund_share["outpatient"] + increase * after) * (1.0 + (released - 1.0) * after)
@@ -103,7 +103,7 @@ def _outpatient_pooling(a, years, fund_share: dict, reform_year: int) -> dict:
 
 def resolve(a, years) -> dict:
     """The employee scheme's parameters over ``years`` (best estimate)."""
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     factor = a.config.employee.contribution_base_factor
     reform_year = int(a.scalar(PA + "reform_year"))
     return {

@@ -32,7 +32,7 @@ FERTILITY_PROFILE = "maternity_fertility"
 def resolve_layers(a, years) -> dict:
     """The maternity and large-amount parameters over ``years`` (None for an absent section) and
     the fertility profile (zero when maternity is absent, so older sets keep their numbers)."""
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     profile = np.zeros((len(SEXES), a.tables["fertility_pattern"].size))
     out = {"maternity": None, "large_amount": None}
     if a.config.maternity is not None:

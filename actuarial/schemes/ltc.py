@@ -38,7 +38,7 @@ def resolve(a, years) -> dict:
     the section)."""
     if a.config.ltc is None:
         return {"on": False, "profiles": {PROFILE: np.zeros((len(SEXES), a.tables["fertility_pattern"].size))}}
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     return {"on": True, "profiles": {PROFILE: a.tables["ltc_disability"].transpose("sex", "age").values},
             "profile_statuses": {PROFILE: COVERED},
             "rate": s("ltc.employee_fund_rate"), "per_retiree": s("ltc.employee_fund_per_retiree"),

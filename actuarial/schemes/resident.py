@@ -66,7 +66,7 @@ def enrolled_years(rate, newborn_rate, stocks, stocks_age0, age0_columns=slice(N
 
 def resolve(a, years) -> dict:
     """The resident scheme's parameters over ``years`` (best estimate)."""
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     return {
         "premium": s("resident.premium"),
         "subsidy": s("resident.subsidy"),

@@ -41,7 +41,7 @@ def resolve_layers(a, years) -> dict:
     """Critical illness, assisted premium share and subsidy sharing over ``years`` (None for an
     absent section), and the band profiles (zero when neither critical illness nor assistance
     is given, so older sets keep their numbers)."""
-    s = lambda path: a.series(path, years).values  # noqa: E731
+    s = lambda path: a.values(path, years)  # noqa: E731
     cfg = a.config
     masks = band_masks(BANDS)                                                    # (B, age)
     cost = a.tables["claim_costs"].transpose("status", "sex", "age", "category").sel(status=list(STATUSES)).values
