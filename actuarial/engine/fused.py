@@ -90,7 +90,6 @@ def project_draws(pop0, sx, bs, shocks, fert, srb, entry, exit_, scale, retire, 
     sx_l = np.empty((T, X, A, L))
     rows_a = np.empty((L + 1, A))
     bs_l = np.empty((T, X, L))
-    k_l = np.empty((T, L))
     kx, ikx = np.empty((T, A * L)), np.empty((T, A * L))
     born_l, died_l, moved_l = np.empty((T, X, L)), np.empty((T, X, L)), np.empty((T, X, L))
     scratch = np.empty((10, A * L))
@@ -100,15 +99,12 @@ def project_draws(pop0, sx, bs, shocks, fert, srb, entry, exit_, scale, retire, 
     for d0 in range(0, D, L):
         n = min(L, D - d0)
         survival.group_survival(sx, bs, shocks, d0, n, sx_l, bs_l, rows_a)
-        for j in range(L):
-            for t in range(T):
-                k_l[t, j] = scale[d0 + min(j, n - 1) if scale.shape[0] > 1 else 0, t]
         for t in range(T):
             for j in range(L):
-                inv = 1.0 / k_l[t, j]
+                k = scale[d0 + min(j, n - 1) if scale.shape[0] > 1 else 0, t]
+                inv = 1.0 / k
                 for a in range(A):
-                    kx[t, a * L + j] = k_l[t, j]
-                    ikx[t, a * L + j] = inv
+                    kx[t, a * L + j], ikx[t, a * L + j] = k, inv
         for s in range(S):
             for x in range(X):
                 for a in range(A):
@@ -294,42 +290,33 @@ def _year(t, start, end, zs, ze, sx, bs, kx, ikx, fert, srb, entry, exit_, retir
     for x in range(X):
         ent, ext, fe, fxr, h = entry[x], exit_[x], flex_entry[t, x], flex_exit[x], retire_l[t, x]
         er, ef, ea, eret = en[resident, x], en[flexible, x], en[active, x], en[retired, x]
-        for c in range(m_lo, m_hi):
+        if not use_rule:   # one kept share: each cell's moves and retirement in one loop
+            for c in range(m_lo, m_hi):
+                a_c, r_c, f_c = _moves(er[c], ea[c], ef[c], _at_most_one(ent[c] * kk[c]),
+                                       _at_most_one(ext[c] * ik[c]), fe[c], fxr[c])
+                _retire(c, a_c, r_c, f_c, h[c], el, el, ea, ef, eret, er)
+            continue
+        zr, zfl_, zac_ = z1[resident, x], z1[flexible, x], z1[active, x]
+        for c in range(m_lo, m_hi):   # persons and their contribution years move alike
             e = _at_most_one(ent[c] * kk[c])
             o = _at_most_one(ext[c] * ik[c])
             act[c], res[c], flx[c] = _moves(er[c], ea[c], ef[c], e, o, fe[c], fxr[c])
-            keep_a[c] = el
-            keep_f[c] = el
-        if use_rule:
-            zr, zfl_, zac_ = z1[resident, x], z1[flexible, x], z1[active, x]
-            for c in range(m_lo, m_hi):
-                e = _at_most_one(ent[c] * kk[c])
-                o = _at_most_one(ext[c] * ik[c])
-                za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
-            a = spans[0]   # the kept shares of each run of ages with a retirement hazard and someone in them
-            while a < spans[1]:
-                b = a
-                while b < spans[1] and retire[t, x, b] > 0.0 and _occupied(act, za, flx, zf, b * L, b * L + L):
-                    b += 1
-                if b > a:
-                    _keep_run(za, act, keep_a, a * L, b * L, minimum[t, x], spread, pay_up[t])
-                    _keep_run(zf, flx, keep_f, a * L, b * L, minimum[t, x], spread, pay_up[t])
-                a = b + 1
-            for c in range(m_lo, m_hi):
-                za_out = za[c] * h[c]
-                zf_out = zf[c] * h[c]
-                zac_[c] = za[c] - za_out
-                zfl_[c] = zf[c] - zf_out
-                zr[c] = zo[c] + za_out * (1.0 - keep_a[c]) + zf_out * (1.0 - keep_f[c])
+            za[c], zo[c], zf[c] = _moves(zr[c], zac_[c], zfl_[c], e, o, fe[c], fxr[c])
+            keep_a[c] = keep_f[c] = el
+        a = spans[0]   # the kept shares of each run of ages with a retirement hazard and someone in them
+        while a < spans[1]:
+            b = a
+            while b < spans[1] and retire[t, x, b] > 0.0 and _occupied(act, za, flx, zf, b * L, b * L + L):
+                b += 1
+            if b > a:
+                _keep_run(za, act, keep_a, a * L, b * L, minimum[t, x], spread, pay_up[t])
+                _keep_run(zf, flx, keep_f, a * L, b * L, minimum[t, x], spread, pay_up[t])
+            a = b + 1
         for c in range(m_lo, m_hi):
-            retiring = act[c] * h[c]
-            kept = retiring * keep_a[c]
-            retiring_f = flx[c] * h[c]
-            kept_f = retiring_f * keep_f[c]
-            ea[c] = act[c] - retiring
-            ef[c] = flx[c] - retiring_f
-            eret[c] = (eret[c] + kept) + kept_f
-            er[c] = (res[c] + (retiring - kept)) + (retiring_f - kept_f)
+            za_out, zf_out = za[c] * h[c], zf[c] * h[c]
+            zac_[c], zfl_[c] = za[c] - za_out, zf[c] - zf_out
+            zr[c] = zo[c] + za_out * (1.0 - keep_a[c]) + zf_out * (1.0 - keep_f[c])
+            _retire(c, act[c], res[c], flx[c], h[c], keep_a[c], keep_f[c], ea, ef, eret, er)
     # 5 net migration, an outflow capped at the group (migrants carry their cell's mean years)
     for x in range(X):
         for j in range(L):
@@ -362,6 +349,18 @@ def _moves(res0, act0, flx0, e, o, fe, fx):  # pragma: no cover
     net_in = res0 * e - act0 * o
     net_flex = res0 * fe - flx0 * fx
     return act0 + net_in, (res0 - net_in) - net_flex, flx0 + net_flex
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _retire(c, act, res, flx, h, keep_a, keep_f, ea, ef, eret, er):  # pragma: no cover
+    """Cell ``c`` after the moves (``act``, ``res``, ``flx``) retires ``h`` of its active and
+    flexible members: the kept shares to retirees, the rest to residents (rows ea, ef, eret, er)."""
+    retiring, retiring_f = act * h, flx * h
+    kept, kept_f = retiring * keep_a, retiring_f * keep_f
+    ea[c] = act - retiring
+    ef[c] = flx - retiring_f
+    eret[c] = (eret[c] + kept) + kept_f
+    er[c] = (res + (retiring - kept)) + (retiring_f - kept_f)
 
 
 @njit(cache=True, nogil=True, inline="always")
