@@ -1,6 +1,6 @@
 """Scale-out benchmark: many draws on a dask LocalCluster, per-draw summaries to Zarr.
 
-Targets (issue: scale-out on dask), on the 2-core reference machine:
+Targets (scale-out on dask), on the 2-core reference machine:
     1,000,000 draws x 10 years of the example city on a 2-worker LocalCluster, written to Zarr
     chunk by chunk, in bounded memory (no worker over 3 GiB) and within about 5 minutes;
     percentiles and breach probabilities computed from the stored draws with dask.

@@ -3,7 +3,7 @@
 Targets, on the 2-core reference machine:
   * 10,000 draws x 10 years of the full model (every scheme and layer of the example, ages
     0-100, two sexes, four statuses, every source of uncertainty including Lee-Carter
-    mortality, the population by single age kept): <= 0.5 s wall time (scale-out issue; the
+    mortality, the population by single age kept): <= 0.5 s wall time (the scale-out goal; the
     first goal was 2 s) and <= 2 GiB peak memory;
   * at least 50 times faster than a plain loop running the deterministic model once per draw;
   * time and memory linear in draws and years.
