@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -203,13 +203,16 @@ def test_open_group_with_no_survivors():
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.floats(0.1, 40.0))
+@example(140, 34.3125)     # rates past 2 a year in the open group (found in a clean run)
 def test_compiled_shocked_survival_equals_the_numpy_ratios(seed, size):
     """engine.survival computes mx * exp(bx * k) and the ratios in one compiled pass: the same
     numbers as lifetable.survival_from_mx on the shocked rates, to round-off, for shocks large
     enough to push infant rates across the a0 rule's breakpoints. Its exp (engine.fastmath)
     may differ from numpy's by one unit in the last place, which 1 - m/2 turns into 1e-16
     absolute where a shocked rate nears 2 and the ratio 0: hence 1e-15 absolute beside the
-    relative 1e-13."""
+    relative 1e-13. Shocks of 100 or more push some rates past 2 a year, where 1 - m/2 < 0
+    and the open group's ratio (a difference of such terms) is no survival ratio and loses a
+    few more digits to cancellation (2e-13 found): there 1e-11."""
     from actuarial.engine.survival import shocked_survival
     from actuarial.lifetable import a0_by_sex, survival_from_mx
     rng = np.random.default_rng(seed)
@@ -220,7 +223,9 @@ def test_compiled_shocked_survival_equals_the_numpy_ratios(seed, size):
     sx, f0 = shocked_survival(mx, bx, k, lambda m0: a0_by_sex(m0, "andreev-kingkade"))
     m = mx[None] * np.exp(bx[None, None] * k[..., None])
     ref_sx, ref_f0 = survival_from_mx(m, a0_by_sex(m[..., 0], "andreev-kingkade"))
-    np.testing.assert_allclose(sx, ref_sx, rtol=1e-13, atol=1e-15)
+    ratio = (ref_sx >= 0) & (ref_sx <= 1)
+    np.testing.assert_allclose(sx[ratio], ref_sx[ratio], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(sx[~ratio], ref_sx[~ratio], rtol=1e-11)
     np.testing.assert_allclose(f0, ref_f0, rtol=1e-13)
 
 
