@@ -49,14 +49,16 @@ def segments_of(weights: np.ndarray, lanes: int) -> tuple[np.ndarray, ...]:
     and the totals by status and sex the sums of the ones' segments: about 3,100 products a
     date instead of 5,200 for the example, with the same sums to rounding.
 
-    Returns ``rows, vals, ptr``: segment g covers ``vals[ptr[g]:ptr[g + 1]]`` (the base's
-    weights, a value per person) at offsets ``rows`` of a group's stocks (status, sex, age,
-    lane) flattened; ``col_segs[col_ptr[s, k]:col_ptr[s, k + 1]]`` the segments of column k
-    of status s; ``tot_segs[tot_ptr[s, x]:tot_ptr[s, x + 1]]`` those of the totals of status
-    s and sex x. A zero weight costs nothing."""
+    Returns ``(offsets, vals, ptr, col_segs, col_ptr, tot_segs, tot_ptr)``: segment g covers
+    ``vals[ptr[g]:ptr[g + 1]]`` (the base's weights, a value per person) at ``offsets`` in a
+    group's stocks (status, sex, age, lane) flattened; ``col_segs[col_ptr[s, k]:col_ptr[s, k +
+    1]]`` are the segments of column k of status s, ``tot_segs[tot_ptr[s, x]:tot_ptr[s, x +
+    1]]`` those of the totals of status s and sex x. A zero weight costs nothing."""
     S, X, A, K = weights.shape
     cell = np.arange(S * X * A).reshape(S, X, A) * lanes
-    rows, vals, ptr, col_segs, tot_segs = [], [], [0], [[[] for _ in range(K)] for _ in range(S)], []
+    offsets, vals, ptr = [], [], [0]
+    col_segs = [[[] for _ in range(K)] for _ in range(S)]
+    tot_segs = [[[] for _ in range(X)] for _ in range(S)]
     for s in range(S):
         cols = [weights[s, ..., k] for k in range(K)]
         bases, members = [np.ones((X, A))], [[]]     # each base's weights and its columns
@@ -69,7 +71,6 @@ def segments_of(weights: np.ndarray, lanes: int) -> tuple[np.ndarray, ...]:
             else:
                 bases.append(w)
                 members.append([k])
-        tot = [[] for _ in range(X)]
         for b, base in enumerate(bases):
             for x in range(X):
                 edges = {0, A}
@@ -82,31 +83,25 @@ def segments_of(weights: np.ndarray, lanes: int) -> tuple[np.ndarray, ...]:
                     if ages.size == 0:
                         continue
                     g = len(ptr) - 1
-                    rows.append(cell[s, x, ages])
+                    offsets.append(cell[s, x, ages])
                     vals.append(base[x, ages])
                     ptr.append(ptr[-1] + ages.size)
                     if b == 0:
-                        tot[x].append(g)
+                        tot_segs[s][x].append(g)
                     for k in members[b]:
                         if cols[k][x, ages[0]] != 0:
                             col_segs[s][k].append(g)
-        tot_segs.extend(tot)
-    col_ptr = np.zeros((S, K + 1), dtype=np.int64)
-    flat = []
-    for s in range(S):
-        col_ptr[s, 0] = len(flat)
-        for k in range(K):
-            flat.extend(col_segs[s][k])
-            col_ptr[s, k + 1] = len(flat)
-    tot_ptr = np.zeros((S, X + 1), dtype=np.int64)
-    tflat = []
-    for s in range(S):
-        tot_ptr[s, 0] = len(tflat)
-        for x in range(X):
-            tflat.extend(tot_segs[s * X + x])
-            tot_ptr[s, x + 1] = len(tflat)
-    return (np.concatenate(rows).astype(np.int64), np.concatenate(vals).astype(float), np.array(ptr, dtype=np.int64),
-            np.array(flat, dtype=np.int64), col_ptr, np.array(tflat, dtype=np.int64), tot_ptr)
+    return (np.concatenate(offsets).astype(np.int64), np.concatenate(vals).astype(float), np.array(ptr, dtype=np.int64),
+            *_ragged(col_segs), *_ragged(tot_segs))
+
+
+def _ragged(lists: list) -> tuple[np.ndarray, np.ndarray]:
+    """Lists ``lists[s][k]`` of segment numbers as one flat array and pointers (S, n + 1):
+    ``flat[ptr[s, k]:ptr[s, k + 1]]`` is ``lists[s][k]``."""
+    sizes = np.array([[len(x) for x in row] for row in lists], dtype=np.int64)
+    ends = np.cumsum(sizes).reshape(sizes.shape)
+    flat = np.array([g for row in lists for x in row for g in x], dtype=np.int64)
+    return flat, np.concatenate([ends[:, :1] - sizes[:, :1], ends], axis=1)
 
 
 def age_spans(pop0, fert, entry, exit_, flex_entry, flex_exit, retire, migration, contributors) -> np.ndarray:
