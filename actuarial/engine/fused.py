@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit
 
 from . import fastmath  # fastmath.py 11fee2831db5 (its digest: see fastmath's docstring)
-from . import survival  # survival.py 18e5075fed32 (its digest: see fastmath's docstring)
+from . import survival  # survival.py e5640645c650 (its digest: see fastmath's docstring)
 from .pass_layout import age_spans, rows, stock_segments
 
 

@@ -47,11 +47,7 @@ class PopulationDraws:
 
     def survival(self) -> tuple[np.ndarray, np.ndarray]:
         """(sx (D, T, sex, age), birth_survival (D, T, sex)) as arrays."""
-        if self.shocks is None:
-            return self.sx, self.birth_survival
-        sx, f0 = np.empty(self.shocks[2].shape + self.shocks[0].shape[-1:]), np.empty(self.shocks[2].shape)
-        survival._shocked_survival(*self.shocks, sx, f0)
-        return sx, f0
+        return (self.sx, self.birth_survival) if self.shocks is None else survival.ratios_of(self.shocks)
 
 
 @dataclass
@@ -63,24 +59,20 @@ class EconomyDraws:
     interest_rate: np.ndarray       # fraction a year
 
 
-def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None,
-                       in_pass: bool = False) -> PopulationDraws:
+def realise_population(inp: Inputs, dev: dict[str, np.ndarray], bx: np.ndarray | None) -> PopulationDraws:
     """Apply the mortality and employment deviations (mortality (D, T, sex), employment (D, T))
     to the best estimate: survival ratios, the survival of births and the employment scale.
-    With every deviation zero the result equals the best estimate to the last bit. With
-    ``in_pass`` shocked survival is left to the compiled pass (the same numbers, without
-    writing and reading back a (D, T, sex, age) array)."""
+    With every deviation zero the result equals the best estimate to the last bit. Shocked
+    mortality (``bx`` given) is left as its shocks: the compiled pass computes each draw's
+    ratios in cache (the same numbers, without writing and reading back a (D, T, sex, age)
+    array)."""
     D = dev["wage_growth"].shape[0]
     if bx is None:   # best-estimate mortality: one set of ratios shared by every draw
         sx, bs = lifetable.survival_from_mx(inp.mx, lifetable.a0_by_sex(inp.mx[..., AGE0], inp.a0_rule))
         sx, bs = np.broadcast_to(sx, (D,) + sx.shape), np.broadcast_to(bs, (D,) + bs.shape)
-    elif in_pass:
-        return PopulationDraws(None, None, np.exp(dev["employment"]), survival.shock_inputs(
-            inp.mx, bx, dev["mortality"], lambda m0: lifetable.a0_by_sex(m0, inp.a0_rule)))
-    else:            # shocked rates mx * exp(bx * k), turned into ratios in one compiled pass
-        sx, bs = survival.shocked_survival(inp.mx, bx, dev["mortality"],
-                                           lambda m0: lifetable.a0_by_sex(m0, inp.a0_rule))
-    return PopulationDraws(sx, bs, np.exp(dev["employment"]))
+        return PopulationDraws(sx, bs, np.exp(dev["employment"]))
+    return PopulationDraws(None, None, np.exp(dev["employment"]), survival.shock_inputs(
+        inp.mx, bx, dev["mortality"], lambda m0: lifetable.a0_by_sex(m0, inp.a0_rule)))
 
 
 def realise_economy(inp: Inputs, dev: dict[str, np.ndarray]) -> EconomyDraws:
@@ -224,7 +216,7 @@ def chunk_population(inp: Inputs, model, start: int, stop: int, seed, sources, o
         dev = uncertainty.draw_deviations(model, D, T, seed, sources, start=start,
                                           states=(states or {}).get(start))
     bx = model.bx_single if model is not None and "mortality" in sources else None
-    pop = run_population(inp, realise_population(inp, dev, bx, in_pass=True), out=out, keep=keep, dtype=dtype)
+    pop = run_population(inp, realise_population(inp, dev, bx), out=out, keep=keep, dtype=dtype)
     return dev, pop
 
 

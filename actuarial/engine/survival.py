@@ -110,9 +110,13 @@ def shocked_survival(mx: np.ndarray, bx: np.ndarray, k: np.ndarray, a0_rule) -> 
     """Survival ratios (D, T, sex, age) and births' survival to 1 January (D, T, sex) of the
     death rates ``mx`` (T, sex, age) shocked by ``exp(bx * k)`` (bx (sex, age), k (D, T, sex)).
     ``a0_rule(m0)`` gives a0 from the infant death rates (D, T, sex)."""
-    mx, bx, k, a0 = shock_inputs(mx, bx, k, a0_rule)
-    D, T, X = k.shape
-    sx = np.empty((D, T, X, mx.shape[2]))
-    f0 = np.empty((D, T, X))
+    return ratios_of(shock_inputs(mx, bx, k, a0_rule))
+
+
+def ratios_of(shocks: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The survival ratios (D, T, sex, age) and births' survival (D, T, sex) of ``shocks``
+    (mx, bx, k, a0) from :func:`shock_inputs`, as arrays."""
+    mx, bx, k, a0 = shocks
+    sx, f0 = np.empty(k.shape + mx.shape[2:]), np.empty(k.shape)
     _shocked_survival(mx, bx, k, a0, sx, f0)
     return sx, f0
