@@ -156,8 +156,8 @@ def run_money(inp: Inputs, real: EconomyDraws, dev: dict, stocks: dict) -> dict[
                       prof, prof0, {name: j for j, name in enumerate(PROFILES)}, {}, inp.profile_statuses)
     D, T = real.trend.shape
     n_sch = len(SCHEMES)
-    def zeros(*inner):     # (D, T, *inner), stored draws innermost as the schemes' arrays
-        return np.zeros(tuple(reversed(inner)) + (T, D)).transpose(*range(len(inner) + 1, -1, -1))
+    def zeros(*inner):     # (D, T, *inner), stored draws innermost (Fortran order) as the schemes' arrays
+        return np.zeros((D, T) + inner, order="F")
     out = {"income_by_source": zeros(n_sch, len(SOURCES)), "spending_by_category": zeros(n_sch, len(CATEGORIES)),
            "member_years": zeros(len(STATUSES)), "insured": zeros(n_sch)}
     ledger = {k: zeros(len(LEDGER_NAMES)) for k in ("income", "spending", "interest", "balance")}
