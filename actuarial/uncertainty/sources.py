@@ -55,12 +55,17 @@ def _normals(seed, name: str, start: int, count: int, shape: tuple, state: dict 
     if state is not None:
         rng.bit_generator.state = state
     else:
-        skip = int(start)
-        while skip > 0:
-            n = min(skip, SKIP_BLOCK)
-            rng.standard_normal((n,) + shape)
-            skip -= n
+        _skip(rng, int(start), shape)
     return rng.standard_normal((count,) + shape)
+
+
+def _skip(rng: np.random.Generator, draws: int, shape: tuple) -> None:
+    """Advance ``rng`` past ``draws`` draws of normals of ``shape`` each, generated in blocks
+    of :data:`SKIP_BLOCK` draws and discarded."""
+    while draws > 0:
+        n = min(draws, SKIP_BLOCK)
+        rng.standard_normal((n,) + shape)
+        draws -= n
 
 
 def stream_states(seed, starts, n_years: int) -> dict[int, dict[str, dict]]:
@@ -92,11 +97,7 @@ class StreamStates:
                 if s > start or s in self._states:
                     continue
                 for name, rng in self._rngs.items():
-                    skip = s - self._at
-                    while skip > 0:
-                        n = min(skip, SKIP_BLOCK)
-                        rng.standard_normal((n,) + self._shapes[name])
-                        skip -= n
+                    _skip(rng, s - self._at, self._shapes[name])
                 self._at = s
                 self._states[s] = {name: rng.bit_generator.state for name, rng in self._rngs.items()}
             return self._states.get(int(start), default)
