@@ -15,8 +15,8 @@ maternity contribution (``maternity.employer_rate_maternity_share`` says how muc
 
 Large-amount supplement (section ``large_amount_supplement``; none without it):
 
-    income_t   = premium_t * (active + retired member-years) * collection_t
-    spending_t = claims share_t * (active + retired claim cost at base-year prices) * trend index_t
+    income_t   = premium_t * (active + flexible + retired member-years) * collection_t
+    spending_t = claims share_t * (active + flexible + retired claim cost at base-year prices) * trend index_t
 """
 
 from __future__ import annotations
