@@ -105,8 +105,8 @@ def _labels() -> xr.Coordinates:
     for o in OUTPUTS:
         coords.update(o.coords)
     coords["ledger_scheme"] = ("ledger", list(LEDGER_SCHEME))
-    attrs = _COORD_ATTRS | {dim: {"long_name": name} for dim, name in _LABEL_COORDS.items() if dim not in _COORD_ATTRS}
-    return xr.Coordinates({name: xr.Variable(*(value if isinstance(value, tuple) else (name, value)), attrs.get(name))
+    return xr.Coordinates({name: xr.Variable(*(value if isinstance(value, tuple) else (name, value)),
+                                             _COORD_ATTRS.get(name))
                            for name, value in coords.items()})
 
 
@@ -177,12 +177,10 @@ _COORD_ATTRS = {
     "year": {"long_name": "calendar year", "units": "year",
              "description": "stocks at 1 January, flows during the year, balances at 31 December"},
     "region": {"long_name": "city or county the assumption set describes"},
+    **{dim: {"long_name": name} for dim, name in {
+        "status": "membership status", "sex": "sex", "scheme": "insurance scheme", "source": "income source",
+        "category": "spending category", "ledger": "fund ledger", "account_holder": "personal-account holder"}.items()},
 }
-
-
-_LABEL_COORDS = {"status": "membership status", "sex": "sex",
-                 "scheme": "insurance scheme", "source": "income source", "category": "spending category",
-                 "ledger": "fund ledger", "account_holder": "personal-account holder"}
 
 
 def provenance(a: Assumptions, *, seed, draws: int, years: int, sources=(), model=None) -> dict:
