@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 import yaml
+from hypothesis import given, settings, strategies as st
 
 import actuarial
 from actuarial import alerts, indicators, schemes, uncertainty
@@ -337,8 +338,8 @@ def test_the_compiled_recurrence_equals_the_numpy_steps(example, structure):
         pop0 = inp.pop0.copy()
         pop0[STATUS_INDEX["flexible"]] = 0.2 * pop0[STATUS_INDEX["active"]]
         years0 = np.zeros_like(pop0)
-        for st in CONTRIBUTING_STATUSES:
-            years0[STATUS_INDEX[st]] = pop0[STATUS_INDEX[st]] * np.clip(np.arange(101) - 20, 0, None) * 0.8
+        for status in CONTRIBUTING_STATUSES:
+            years0[STATUS_INDEX[status]] = pop0[STATUS_INDEX[status]] * np.clip(np.arange(101) - 20, 0, None) * 0.8
         minimum = np.tile([20.0, 25.0], (fy.size, 1))
         inp = dataclasses.replace(inp, pop0=pop0, flexible_entry=f_entry, flexible_exit=np.full_like(inp.exit, 0.1),
                                   years0=years0, years_rule=(minimum, 6.0, rng.uniform(0, 0.5, fy.size)))
@@ -442,8 +443,6 @@ def test_a_profile_is_summed_only_for_the_statuses_its_scheme_reads(example):
     with pytest.raises(actuarial.ProjectionError, match="ci_0_14_persons.*asked for \\['active'\\]"):
         m.profile_columns(names[:2], ("active",))
 
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
 @settings(max_examples=40, deadline=None)
